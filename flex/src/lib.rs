@@ -1,0 +1,1 @@
+//! Interactive Brokers Flex Web Service client and Flex XML parser.

@@ -1,0 +1,1 @@
+//! A simulated Client Portal Gateway and Flex Web Service.

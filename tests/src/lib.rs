@@ -1,0 +1,1 @@
+//! Contract tests: every operation against recorded real responses.
