@@ -1,1 +1,71 @@
-fn main() {}
+//! Maintenance commands for the workspace: `cargo xtask <command>`.
+//!
+//! - `regen --upstream <file-or-url>`: rebuild the extended OpenAPI documents in `openapi/`
+//!   from IBKR's published document plus the project's overlays.
+//! - `check`: the CI gate over `openapi/` (parses, ids, summaries, typed bodies, contract tests).
+//! - `bench`: run the Criterion benchmarks and print the figures, one a line.
+
+mod bench;
+mod check;
+mod regen;
+mod spec;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  regen [--upstream <file-or-url>]   rebuild openapi/ from IBKR's document + openapi/overlays/
+                                     (default upstream: https://api.ibkr.com/gw/api/v3/api-docs)
+  check                              validate openapi/ (CI gate)
+  bench [--quick]                    run the benchmarks and print their figures
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("regen") => {
+            let upstream = flag_value(&args[1..], "--upstream")
+                .unwrap_or_else(|| regen::DEFAULT_UPSTREAM.to_string());
+            regen::run(&workspace_root(), &upstream)
+        }
+        Some("check") => check::run(&workspace_root()),
+        Some("bench") => bench::run(&workspace_root(), args[1..].iter().any(|a| a == "--quick")),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprint!("unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn flag_value(args: &[String], flag: &str) -> Option<String> {
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == flag {
+            return it.next().cloned();
+        }
+        if let Some(v) = a.strip_prefix(&format!("{flag}=")) {
+            return Some(v.to_string());
+        }
+    }
+    None
+}
+
+/// The workspace root: xtask lives one folder below it.
+pub fn workspace_root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}

@@ -1,0 +1,289 @@
+//! `cargo xtask check`: the CI gate over the extended documents in `openapi/`.
+//!
+//! Fails when a document does not parse with `openapiv3`, an operationId is missing,
+//! duplicated (also ignoring case) or a seed id is absent, an operation lacks a summary or
+//! a tag, a pacing value does not parse, a JSON operation has an untyped success body
+//! without an `x-ibkr-untyped` reason, or (once the contract-test harness exists) an
+//! operation has no contract test. It also prints the coverage figures.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::{Result, bail};
+use serde_json::Value;
+
+use crate::regen::report;
+use crate::spec::{self, Api, Operation};
+
+/// The seed document's operationIds, kept on these exact operations.
+pub const SEED_OPERATIONS: &[(&str, &str, &str)] = &[
+    ("getAuthStatus", "POST", "/iserver/auth/status"),
+    ("getAccounts", "GET", "/iserver/accounts"),
+    ("placeOrder", "POST", "/iserver/account/{accountId}/orders"),
+    ("getLiveOrders", "GET", "/iserver/account/orders"),
+    ("getPositions", "GET", "/portfolio/{accountId}/positions/{pageId}"),
+    ("getAccountSummary", "GET", "/portfolio/{accountId}/summary"),
+    ("getMarketDataSnapshot", "GET", "/iserver/marketdata/snapshot"),
+    ("getMarketDataHistory", "GET", "/iserver/marketdata/history"),
+    ("searchContracts", "GET", "/iserver/secdef/search"),
+];
+
+/// What marks a contract test in `tests/`: a call `contract("<operationId>")`.
+const CONTRACT_MARKER: &str = "contract(\"";
+
+pub fn run(root: &Path) -> Result<()> {
+    let mut problems: Vec<String> = Vec::new();
+    let mut all: Vec<Operation> = Vec::new();
+    for api in Api::ALL {
+        let doc = spec::load(root, api)?;
+        if let Err(e) = serde_json::from_value::<openapiv3::OpenAPI>(doc.clone()) {
+            problems.push(format!("{} does not parse as OpenAPI 3.0: {e}", api.file_name()));
+        }
+        check_operations(&doc, api, &mut problems);
+        all.extend(spec::operations(&doc));
+    }
+    check_ids(&all, &mut problems);
+
+    let (tested, armed) = contract_tests(root);
+    let missing: Vec<&str> = all
+        .iter()
+        .filter_map(|o| o.id.as_deref())
+        .filter(|id| !tested.contains(*id))
+        .collect();
+    if armed {
+        for id in &missing {
+            problems.push(format!("{id}: no contract test (call contract(\"{id}\") in tests/)"));
+        }
+    }
+    let (fixtures, ops_with_fixtures) = fixture_counts(root, &all);
+
+    let mut per_tag: BTreeMap<String, usize> = BTreeMap::new();
+    for op in &all {
+        *per_tag.entry(op.tag.clone().unwrap_or_default()).or_default() += 1;
+    }
+    println!("operations: {}", all.len());
+    for (tag, n) in &per_tag {
+        println!("  {tag}: {n}");
+    }
+    println!(
+        "contract tests: {}/{} operations{}",
+        all.len() - missing.len(),
+        all.len(),
+        if armed { "" } else { " (gate not armed: no harness in tests/src/lib.rs yet)" }
+    );
+    println!(
+        "recorded fixtures: {fixtures} files for {ops_with_fixtures}/{} operations",
+        all.len()
+    );
+    let fresh = report::operations_md(root, &load_all(root)?);
+    let committed = std::fs::read_to_string(root.join("openapi/OPERATIONS.md")).unwrap_or_default();
+    if fresh != committed {
+        problems.push("openapi/OPERATIONS.md is stale: run `cargo xtask regen`".into());
+    }
+
+    if problems.is_empty() {
+        println!("check: ok");
+        Ok(())
+    } else {
+        for p in &problems {
+            eprintln!("  {p}");
+        }
+        bail!("{} problem(s) in openapi/", problems.len())
+    }
+}
+
+fn load_all(root: &Path) -> Result<Vec<(Api, Value)>> {
+    Api::ALL
+        .iter()
+        .map(|&api| Ok((api, spec::load(root, api)?)))
+        .collect()
+}
+
+fn check_operations(doc: &Value, api: Api, problems: &mut Vec<String>) {
+    for op in spec::operations(doc) {
+        let at = format!("{} {}", op.method, op.path);
+        let Some(id) = &op.id else {
+            problems.push(format!("{at}: no operationId"));
+            continue;
+        };
+        if !id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            || !id.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            problems.push(format!("{id}: operationId is not camelCase"));
+        }
+        match op.summary.as_deref() {
+            None | Some("") => problems.push(format!("{id}: no summary")),
+            Some(s) if s.contains('\n') => problems.push(format!("{id}: summary is not one line")),
+            _ => {}
+        }
+        if op.tag.is_none() {
+            problems.push(format!("{id}: no tag"));
+        }
+        if let Some(p) = &op.pacing
+            && let Err(e) = parse_pacing(p)
+        {
+            problems.push(format!("{id}: x-ibkr-pacing {p:?}: {e}"));
+        }
+        if let Some(schema) = success_json_schema(&op.op)
+            && !is_typed(doc, schema, 0)
+            && op.untyped_reason.is_none()
+        {
+            problems.push(format!(
+                "{id}: untyped JSON success body (type it, or give `x-ibkr-untyped: <reason>`)"
+            ));
+        }
+    }
+}
+
+fn check_ids(all: &[Operation], problems: &mut Vec<String>) {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for op in all {
+        let Some(id) = &op.id else { continue };
+        if let Some(prev) = seen.insert(id.to_lowercase(), id.clone()) {
+            problems.push(format!("duplicate operationId {id} (also {prev})"));
+        }
+    }
+    for (id, method, path) in SEED_OPERATIONS {
+        let found = all
+            .iter()
+            .find(|o| o.id.as_deref() == Some(*id));
+        match found {
+            None => problems.push(format!("seed operationId {id} is missing")),
+            Some(o) if o.method != *method || o.path != *path => problems.push(format!(
+                "seed operationId {id} is on {} {}, expected {method} {path}",
+                o.method, o.path
+            )),
+            _ => {}
+        }
+    }
+}
+
+/// `10/s`, `1/5s`, `1/min`, `1/15min`, `concurrency: 5`, comma-separated.
+pub fn parse_pacing(s: &str) -> Result<()> {
+    for term in s.split(',').map(str::trim) {
+        if let Some(n) = term.strip_prefix("concurrency:") {
+            n.trim().parse::<u32>()?;
+            continue;
+        }
+        let Some((count, period)) = term.split_once('/') else {
+            bail!("term {term:?} is neither <n>/<period> nor concurrency: <n>");
+        };
+        count.trim().parse::<u32>()?;
+        let period = period.trim();
+        let (num, unit) = period.split_at(period.find(|c: char| !c.is_ascii_digit()).unwrap_or(period.len()));
+        if !num.is_empty() {
+            num.parse::<u32>()?;
+        }
+        if !matches!(unit, "s" | "min") {
+            bail!("unit {unit:?} is not s or min");
+        }
+    }
+    Ok(())
+}
+
+fn success_json_schema(op: &Value) -> Option<&Value> {
+    let responses = op.get("responses")?.as_object()?;
+    responses
+        .iter()
+        .filter(|(code, _)| code.starts_with('2'))
+        .find_map(|(_, r)| r.pointer("/content/application~1json/schema"))
+}
+
+/// A schema a user can work with: named fields, typed items, a variant set, or a scalar.
+fn is_typed(doc: &Value, schema: &Value, depth: usize) -> bool {
+    if depth > 32 {
+        return true;
+    }
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return doc
+            .pointer(&format!("/components/schemas/{}", crate::regen::normalize::escape_pointer(name)))
+            .is_some_and(|s| is_typed(doc, s, depth + 1));
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        if let Some(Value::Array(variants)) = schema.get(key) {
+            return !variants.is_empty() && variants.iter().all(|v| is_typed(doc, v, depth + 1));
+        }
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("string" | "number" | "integer" | "boolean") => true,
+        Some("array") => schema.get("items").is_some_and(|i| is_typed(doc, i, depth + 1)),
+        _ => {
+            let has_props = schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| !p.is_empty());
+            let typed_map = schema
+                .get("additionalProperties")
+                .is_some_and(|a| a.is_object() && a.as_object().is_some_and(|m| !m.is_empty()));
+            has_props || typed_map
+        }
+    }
+}
+
+/// The operationIds named by contract tests, and whether the harness exists yet.
+fn contract_tests(root: &Path) -> (BTreeSet<String>, bool) {
+    let harness = std::fs::read_to_string(root.join("tests/src/lib.rs")).unwrap_or_default();
+    let armed = harness.contains("pub fn contract(");
+    let mut ids = BTreeSet::new();
+    let mut stack = vec![root.join("tests")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.filter_map(Result::ok) {
+            let p = e.path();
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n != "fixtures") {
+                    stack.push(p);
+                }
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                for chunk in text.split(CONTRACT_MARKER).skip(1) {
+                    if let Some((id, _)) = chunk.split_once('"') {
+                        ids.insert(id.to_string());
+                    }
+                }
+            }
+        }
+    }
+    (ids, armed)
+}
+
+fn fixture_counts(root: &Path, all: &[Operation]) -> (usize, usize) {
+    let mut files = 0;
+    let mut ops = 0;
+    for id in all.iter().filter_map(|o| o.id.as_deref()) {
+        let n = report::recorded_count(root, id);
+        files += n;
+        ops += usize::from(n > 0);
+    }
+    (files, ops)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacing_grammar() {
+        for ok in ["10/s", "1/5s", "1/min", "1/15min", "concurrency: 5", "10/s, concurrency: 5"] {
+            assert!(parse_pacing(ok).is_ok(), "{ok}");
+        }
+        for bad in ["10", "ten/s", "1/5h", "concurrency: many"] {
+            assert!(parse_pacing(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn untyped_bodies_are_told_apart_from_typed_ones() {
+        let doc = serde_json::json!({"components": {"schemas": {
+            "Typed": {"type": "object", "properties": {"a": {"type": "string"}}},
+            "Bare": {"type": "object"}
+        }}});
+        let t = |s: Value| is_typed(&doc, &s, 0);
+        assert!(t(serde_json::json!({"$ref": "#/components/schemas/Typed"})));
+        assert!(t(serde_json::json!({"type": "array", "items": {"$ref": "#/components/schemas/Typed"}})));
+        assert!(!t(serde_json::json!({"$ref": "#/components/schemas/Bare"})));
+        assert!(!t(serde_json::json!({})));
+        assert!(!t(serde_json::json!({"type": "array", "items": {}})));
+    }
+}
