@@ -1,1 +1,59 @@
-//! A simulated Client Portal Gateway and Flex Web Service.
+//! A simulated IBKR Client Portal Gateway and Flex Web Service on loopback.
+//!
+//! It behaves like the real gateway, quirks included (no bridge before `ssodh/init`, the
+//! snapshot pre-flight, order questions and single-use reply ids, pacing 429s, the hmds
+//! first-call 404, Flex 1019/1018), so SDK tests, examples and trading bots can run without
+//! a real account. The [`reference`] module lists every endpoint and every modelled quirk with
+//! its source.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ibkr_sim::SimError> {
+//! let gw = ibkr_sim::Gateway::builder()
+//!     .seed(42)
+//!     .plain_http()
+//!     .brokerage_session(true)
+//!     .start()
+//!     .await?;
+//! println!("point your client at {}", gw.base_url());
+//! // ... run the client ...
+//! assert_eq!(gw.inspect().throttled(), 0);
+//! gw.shutdown().await;
+//! # Ok(()) }
+//! ```
+#![warn(missing_docs)]
+#![recursion_limit = "256"]
+
+mod builder;
+mod clock;
+mod control;
+mod error;
+mod faults;
+mod flex;
+mod ids;
+mod inspect;
+mod journal;
+mod limits;
+mod market;
+mod pacing;
+mod pattern;
+pub mod reference;
+mod routes;
+mod running;
+mod serve;
+mod server;
+mod shared;
+mod tls;
+mod trading;
+mod world;
+
+pub use builder::{Gateway, GatewayBuilder};
+pub use control::Control;
+pub use error::SimError;
+pub use faults::{Fault, FaultRule};
+pub use flex::config::FlexConfig;
+pub use inspect::Inspector;
+pub use journal::{OrderOutcome, OrderRecord, RecordedReply, RecordedRequest};
+pub use limits::{EndpointLimit, Limits, Rate};
+pub use running::RunningGateway;
+pub use serve::{ServeOptions, serve_forever, serve_until};
+pub use trading::precautions::Precautions;

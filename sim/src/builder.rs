@@ -1,0 +1,198 @@
+//! Configuring and starting a simulator: `Gateway::builder()...start().await`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::error::SimError;
+use crate::faults::{FaultBook, FaultRule};
+use crate::flex::config::FlexConfig;
+use crate::limits::Limits;
+use crate::pacing::Pacer;
+use crate::running::RunningGateway;
+use crate::shared::{Shared, Urls};
+use crate::trading::precautions::Precautions;
+use crate::world::{Settings, World};
+
+/// The entry point: `Gateway::builder()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Gateway;
+
+impl Gateway {
+    /// A builder with the defaults: seed 0, HTTPS, account `DU1234567`, no brokerage session
+    /// yet, no added latency, IBKR's pacing limits, the default Flex settings, bound to
+    /// `127.0.0.1` on a free port.
+    pub fn builder() -> GatewayBuilder {
+        GatewayBuilder::default()
+    }
+}
+
+/// How the simulator will run; finish with [`GatewayBuilder::start`].
+#[derive(Debug, Clone)]
+pub struct GatewayBuilder {
+    seed: u64,
+    plain_http: bool,
+    accounts: Vec<String>,
+    brokerage_session: bool,
+    latency: Duration,
+    limits: Limits,
+    flex: FlexConfig,
+    faults: Vec<FaultRule>,
+    precautions: Precautions,
+    addr: SocketAddr,
+}
+
+impl Default for GatewayBuilder {
+    fn default() -> Self {
+        GatewayBuilder {
+            seed: 0,
+            plain_http: false,
+            accounts: vec!["DU1234567".to_string()],
+            brokerage_session: false,
+            latency: Duration::ZERO,
+            limits: Limits::default(),
+            flex: FlexConfig::default(),
+            faults: Vec::new(),
+            precautions: Precautions::default(),
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+        }
+    }
+}
+
+impl GatewayBuilder {
+    /// Seed of every random choice (prices, history, ids). Same seed and same requests, same answers.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Serve plain HTTP instead of HTTPS with a self-signed certificate.
+    pub fn plain_http(mut self) -> Self {
+        self.plain_http = true;
+        self
+    }
+
+    /// The primary (paper) account id; replaces the default `DU1234567`.
+    pub fn account(mut self, id: &str) -> Self {
+        if let Some(first) = self.accounts.first_mut() {
+            *first = id.to_string();
+        }
+        self
+    }
+
+    /// Add a further account (for advisor / multi-account tests).
+    pub fn extra_account(mut self, id: &str) -> Self {
+        self.accounts.push(id.to_string());
+        self
+    }
+
+    /// Start with the brokerage session already open (`true`), or require
+    /// `POST /iserver/auth/ssodh/init` first (`false`, the default, like the real gateway).
+    pub fn brokerage_session(mut self, open: bool) -> Self {
+        self.brokerage_session = open;
+        self
+    }
+
+    /// Delay added to every request.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Pacing limits (default: IBKR's; [`Limits::unlimited`] switches pacing off).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Flex Web Service settings.
+    pub fn flex(mut self, flex: FlexConfig) -> Self {
+        self.flex = flex;
+        self
+    }
+
+    /// A fault switched on from the start (more can be added at run time through `control()`).
+    pub fn fault(mut self, rule: FaultRule) -> Self {
+        self.faults.push(rule);
+        self
+    }
+
+    /// Thresholds of the order questions (o163, o383, o451).
+    pub fn precautions(mut self, precautions: Precautions) -> Self {
+        self.precautions = precautions;
+        self
+    }
+
+    /// Listen on this address instead of `127.0.0.1:0`.
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Bind, make the certificate (unless plain HTTP) and start serving.
+    pub async fn start(self) -> Result<RunningGateway, SimError> {
+        let tls = if self.plain_http {
+            None
+        } else {
+            Some(crate::tls::self_signed()?)
+        };
+        let listener = TcpListener::bind(self.addr)
+            .await
+            .map_err(|source| SimError::Bind {
+                addr: self.addr.to_string(),
+                source,
+            })?;
+        let local = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: self.addr.to_string(),
+            source,
+        })?;
+        let host = if local.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else {
+            match local.ip() {
+                IpAddr::V6(ip) => format!("[{ip}]"),
+                IpAddr::V4(ip) => ip.to_string(),
+            }
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let root = format!("{scheme}://{host}:{}", local.port());
+        let urls = Urls {
+            base: format!("{root}/v1/api"),
+            flex_base: format!("{root}/AccountManagement/FlexWebService"),
+        };
+        let settings = Settings {
+            seed: self.seed,
+            accounts: self.accounts,
+            precautions: self.precautions,
+            flex: self.flex,
+        };
+        let shared = Arc::new(Shared {
+            world: Mutex::new(World::new(settings, self.brokerage_session)),
+            pacer: Mutex::new(Pacer::new(self.limits)),
+            faults: Mutex::new(FaultBook::new(self.faults)),
+            latency: Mutex::new(self.latency),
+            urls: OnceLock::new(),
+        });
+        let _ = shared.urls.set(urls.clone());
+        let app = crate::routes::router(Arc::clone(&shared));
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (acceptor, cert_pem) = match tls {
+            Some(t) => (Some(t.acceptor), Some(t.cert_pem)),
+            None => (None, None),
+        };
+        let task = tokio::spawn(crate::server::accept_loop(
+            listener,
+            acceptor,
+            app,
+            Arc::clone(&shared),
+            stop_rx,
+        ));
+        tracing::info!(base_url = %urls.base, "ibkr-sim listening");
+        Ok(RunningGateway::new(
+            shared, local, urls, cert_pem, stop_tx, task,
+        ))
+    }
+}

@@ -1,0 +1,91 @@
+//! Run-time switches: session drops, competing sessions, faults, latency, prices.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::faults::FaultRule;
+use crate::market::catalog::Contract;
+use crate::shared::{Shared, lock};
+use crate::trading::fills::match_resting;
+
+/// Changes the running simulator (from `RunningGateway::control()`).
+#[derive(Debug, Clone)]
+pub struct Control {
+    shared: Arc<Shared>,
+}
+
+impl Control {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Control { shared }
+    }
+
+    /// End the SSO session: every request answers 401 until [`Control::restore_session`].
+    pub fn drop_session(&self) {
+        let mut world = lock(&self.shared.world);
+        world.session.logged_in = false;
+        world.end_brokerage_session();
+    }
+
+    /// Log back in (as the browser login would); the brokerage session must be opened again
+    /// with `ssodh/init`.
+    pub fn restore_session(&self) {
+        lock(&self.shared.world).session.logged_in = true;
+    }
+
+    /// Another platform takes (`true`) or releases (`false`) the brokerage session. While
+    /// competing, auth status shows `competing:true, authenticated:false` and `/iserver/*`
+    /// answers no bridge until `ssodh/init` with `compete:true`.
+    pub fn set_competing(&self, competing: bool) {
+        lock(&self.shared.world).session.competing = competing;
+    }
+
+    /// Open or close the brokerage session directly.
+    pub fn set_brokerage_session(&self, open: bool) {
+        let mut world = lock(&self.shared.world);
+        if open {
+            if !world.session.brokerage || world.session.competing {
+                world.begin_brokerage_session();
+            }
+        } else {
+            world.end_brokerage_session();
+        }
+    }
+
+    /// Switch a fault on.
+    pub fn add_fault(&self, rule: FaultRule) {
+        lock(&self.shared.faults).add(rule);
+    }
+
+    /// Switch every fault off.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Change the delay added to every request.
+    pub fn set_latency(&self, latency: Duration) {
+        *lock(&self.shared.latency) = latency;
+    }
+
+    /// Set a conid's last price (resting orders are matched against it). Returns `false` for
+    /// an unknown conid.
+    pub fn set_last_price(&self, conid: u64, price: f64) -> bool {
+        let mut world = lock(&self.shared.world);
+        let Some(contract): Option<Contract> = world.contract(conid) else {
+            return false;
+        };
+        world.quotes.set_last(conid, contract.ref_price, price);
+        match_resting(&mut world, conid);
+        true
+    }
+
+    /// Halt or resume trading in a conid: a halted last price carries the `H` prefix and
+    /// does not move.
+    pub fn set_halted(&self, conid: u64, halted: bool) -> bool {
+        let mut world = lock(&self.shared.world);
+        let Some(contract) = world.contract(conid) else {
+            return false;
+        };
+        world.quotes.get(conid, contract.ref_price).halted = halted;
+        true
+    }
+}

@@ -1,0 +1,89 @@
+//! The inspection API: what the simulator received, decided and holds.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::journal::{OrderOutcome, OrderRecord, RecordedReply, RecordedRequest};
+use crate::shared::{Shared, lock};
+
+/// Reads the simulator's journal and books (from `RunningGateway::inspect()`).
+#[derive(Debug, Clone)]
+pub struct Inspector {
+    shared: Arc<Shared>,
+}
+
+impl Inspector {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Inspector { shared }
+    }
+
+    /// Every request received, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.world).journal.requests.clone()
+    }
+
+    /// How many requests had this method and path (path under `/v1/api` for the gateway).
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        lock(&self.shared.world)
+            .journal
+            .requests
+            .iter()
+            .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path == path)
+            .count()
+    }
+
+    /// Every order submission and modification, with its questions and fate.
+    pub fn orders(&self) -> Vec<OrderRecord> {
+        lock(&self.shared.world).journal.orders.clone()
+    }
+
+    /// The orders that went live.
+    pub fn confirmed_orders(&self) -> Vec<OrderRecord> {
+        self.orders()
+            .into_iter()
+            .filter(|o| o.outcome == OrderOutcome::Confirmed)
+            .collect()
+    }
+
+    /// Every `POST /iserver/reply/{id}` received.
+    pub fn replies(&self) -> Vec<RecordedReply> {
+        lock(&self.shared.world).journal.replies.clone()
+    }
+
+    /// How many 429s were sent in total.
+    pub fn throttled(&self) -> u64 {
+        lock(&self.shared.world).journal.throttled
+    }
+
+    /// How many 429s were sent per path.
+    pub fn throttled_by_path(&self) -> BTreeMap<String, u64> {
+        lock(&self.shared.world).journal.throttled_by_path.clone()
+    }
+
+    /// The most history requests that were in flight at once.
+    pub fn max_concurrent_history(&self) -> usize {
+        lock(&self.shared.pacer).history_peak()
+    }
+
+    /// The position in `conid` held by `account` (0 when flat).
+    pub fn position(&self, account: &str, conid: u64) -> f64 {
+        lock(&self.shared.world)
+            .book(account)
+            .and_then(|b| b.positions.get(&conid))
+            .map(|p| p.quantity)
+            .unwrap_or(0.0)
+    }
+
+    /// The cash balance of `account` in USD.
+    pub fn cash(&self, account: &str) -> f64 {
+        lock(&self.shared.world)
+            .book(account)
+            .map(|b| b.cash)
+            .unwrap_or(0.0)
+    }
+
+    /// Forget the recorded requests, orders, replies and 429 counts (books stay).
+    pub fn clear(&self) {
+        lock(&self.shared.world).journal.clear();
+    }
+}

@@ -1,0 +1,64 @@
+//! `ibkr-sim`: the simulated gateway as a standalone server for curl, ibind or the `ibkr` CLI.
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Run a simulated IBKR Client Portal Gateway and Flex Web Service.
+#[derive(Debug, Parser)]
+#[command(name = "ibkr-sim", version)]
+struct Args {
+    /// Port to listen on.
+    #[arg(long, default_value_t = 5000)]
+    port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Serve plain HTTP instead of HTTPS with a self-signed certificate.
+    #[arg(long)]
+    http: bool,
+    /// Random seed (prices, history, ids).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Start with the brokerage session open (no ssodh/init needed).
+    #[arg(long)]
+    brokerage_session: bool,
+    /// Switch pacing (429s) off.
+    #[arg(long)]
+    no_pacing: bool,
+    /// The paper account id.
+    #[arg(long, default_value = "DU1234567")]
+    account: String,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let args = Args::parse();
+    let options = ibkr_sim::ServeOptions {
+        host: args.host,
+        port: args.port,
+        plain_http: args.http,
+        seed: args.seed,
+        brokerage_session: args.brokerage_session,
+        limits: if args.no_pacing {
+            ibkr_sim::Limits::unlimited()
+        } else {
+            ibkr_sim::Limits::default()
+        },
+        account: args.account,
+    };
+    match ibkr_sim::serve_forever(options).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ibkr-sim: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

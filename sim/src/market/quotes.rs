@@ -1,0 +1,116 @@
+//! Live quotes: each conid's last/bid/ask/volume, moved one seeded step per snapshot.
+//!
+//! Deterministic: the state of a conid depends only on the seed and on how many snapshots with
+//! data were served for it.
+
+use std::collections::HashMap;
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+use super::walk::{normal, opening_price, stream, tick_round};
+
+/// One conid's quote.
+#[derive(Debug, Clone)]
+pub(crate) struct Quote {
+    pub last: f64,
+    pub prev_close: f64,
+    pub open: f64,
+    pub high: f64,
+    pub low: f64,
+    pub volume: u64,
+    pub bid_size: u64,
+    pub ask_size: u64,
+    pub last_size: u64,
+    pub halted: bool,
+    rng: ChaCha8Rng,
+}
+
+impl Quote {
+    fn new(seed: u64, conid: u64, ref_price: f64) -> Self {
+        let last = opening_price(seed, conid, ref_price);
+        let mut rng = stream(seed, conid, 2);
+        let prev_close = tick_round(last * (1.0 + 0.01 * normal(&mut rng)));
+        let open = tick_round((last + prev_close) / 2.0);
+        Quote {
+            last,
+            prev_close,
+            open,
+            high: last.max(open).max(prev_close),
+            low: last.min(open).min(prev_close),
+            volume: rng.random_range(200_000..40_000_000),
+            bid_size: 100 * rng.random_range(1..30u64),
+            ask_size: 100 * rng.random_range(1..30u64),
+            last_size: 100,
+            halted: false,
+            rng,
+        }
+    }
+
+    /// The spread: a cent, or a tick for futures levels.
+    fn half_spread(&self) -> f64 {
+        if self.last >= 1000.0 { 0.25 } else { 0.01 }
+    }
+
+    pub(crate) fn bid(&self) -> f64 {
+        tick_round(self.last - self.half_spread())
+    }
+
+    pub(crate) fn ask(&self) -> f64 {
+        tick_round(self.last + self.half_spread())
+    }
+
+    /// One step of the random walk (about 0.1 % per step).
+    fn step(&mut self) {
+        if self.halted {
+            return;
+        }
+        let change = 0.001 * normal(&mut self.rng);
+        self.last = tick_round(self.last * change.exp());
+        self.high = self.high.max(self.last);
+        self.low = self.low.min(self.last);
+        self.last_size = 100 * self.rng.random_range(1..10u64);
+        self.volume += self.last_size * self.rng.random_range(1..50u64);
+        self.bid_size = 100 * self.rng.random_range(1..30u64);
+        self.ask_size = 100 * self.rng.random_range(1..30u64);
+    }
+}
+
+/// All quotes of one simulator, created lazily on first use.
+#[derive(Debug)]
+pub(crate) struct Quotes {
+    seed: u64,
+    by_conid: HashMap<u64, Quote>,
+}
+
+impl Quotes {
+    pub(crate) fn new(seed: u64) -> Self {
+        Quotes {
+            seed,
+            by_conid: HashMap::new(),
+        }
+    }
+
+    /// The quote for a conid (created at its opening price on first use).
+    pub(crate) fn get(&mut self, conid: u64, ref_price: f64) -> &mut Quote {
+        let seed = self.seed;
+        self.by_conid
+            .entry(conid)
+            .or_insert_with(|| Quote::new(seed, conid, ref_price))
+    }
+
+    /// Move the conid's price one step and return the new quote.
+    pub(crate) fn tick(&mut self, conid: u64, ref_price: f64) -> &Quote {
+        let q = self.get(conid, ref_price);
+        q.step();
+        q
+    }
+
+    /// Force a last price (tests use this through `Control::set_last_price`).
+    pub(crate) fn set_last(&mut self, conid: u64, ref_price: f64, last: f64) {
+        let q = self.get(conid, ref_price);
+        q.last = last;
+        q.high = q.high.max(last);
+        q.low = q.low.min(last);
+    }
+}

@@ -1,0 +1,281 @@
+//! Market data: snapshot (with the pre-flight rule), history, hmds history, unsubscribe.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use bytes::Bytes;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use serde_json::{Map, Value, json};
+
+use super::params::{self, json_body, text_field};
+use super::reply;
+use crate::clock::{now_ms, utc};
+use crate::market::catalog::{Contract, Subscription};
+use crate::market::format;
+use crate::market::history::{self, Bar, HistoryAsk, Span};
+use crate::market::quotes::Quote;
+use crate::market::walk::opening_price;
+use crate::shared::{Shared, lock};
+use crate::trading::fills::match_resting;
+use crate::world::World;
+
+/// One snapshot field as the gateway formats it (cpapi-v1 "Market Data Fields";
+/// formats from GET_iserver_marketdata_snapshot__after_preflight.json and
+/// `client-portal-api.md` §2). Unknown field ids are left out.
+fn field_value(field: &str, c: &Contract, q: &Quote) -> Option<String> {
+    let value = match field {
+        // Last: `C` prefix = previous close (no live data), `H` = halted.
+        "31" => match (c.subscription, q.halted) {
+            (Subscription::None, _) => format!("C{}", format::price(q.prev_close)),
+            (_, true) => format!("H{}", format::price(q.last)),
+            _ => format::price(q.last),
+        },
+        "55" => c.symbol.clone(),
+        "70" => format::price(q.high),
+        "71" => format::price(q.low),
+        "82" => format::price(q.last - q.prev_close),
+        "83" => format!("{:.2}", (q.last - q.prev_close) / q.prev_close * 100.0),
+        "84" => format::price(q.bid()),
+        "85" => format::thousands(q.ask_size),
+        "86" => format::price(q.ask()),
+        "87" => format::volume(q.volume),
+        "88" => format::thousands(q.bid_size),
+        "6008" => c.conid.to_string(),
+        "6070" => c.sec_type.code().to_string(),
+        "6509" => match c.subscription {
+            Subscription::Live => "RpB".to_string(),
+            Subscription::None => "N".to_string(),
+        },
+        "7051" => c.company_name.clone(),
+        "7059" => q.last_size.to_string(),
+        "7295" => format::price(q.open),
+        "7296" | "7741" => format::price(q.prev_close),
+        "7762" => q.volume.to_string(),
+        _ => return None,
+    };
+    Some(value)
+}
+
+/// `GET /iserver/marketdata/snapshot?conids=..&fields=..`.
+///
+/// Pre-flight (cpapi-v1; `client-portal-api.md` §2): the first request for a conid in a
+/// brokerage session answers only `{"conid","conidEx"}`; later ones return every field
+/// requested so far, even without `fields`. Each data answer moves the price one step.
+pub(crate) async fn snapshot(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<params::Query>,
+) -> Response {
+    let conids: Vec<u64> = params::list(&q, "conids")
+        .iter()
+        .filter_map(|c| c.parse().ok())
+        .collect();
+    if conids.is_empty() {
+        return reply::bad_request(400, "Bad Request: conids is required");
+    }
+    let fields = params::list(&q, "fields");
+    let mut world = lock(&shared.world);
+    let mut rows = Vec::with_capacity(conids.len());
+    let mut moved = Vec::new();
+    for (n, conid) in conids.iter().copied().enumerate() {
+        world.md.ever_requested.insert(conid);
+        let contract = world.contract(conid);
+        let first = !world.md.snapshot_fields.contains_key(&conid);
+        let subscribed = world.md.snapshot_fields.entry(conid).or_default();
+        subscribed.extend(fields.iter().cloned());
+        let wanted: BTreeSet<String> = subscribed.clone();
+        let mut row = Map::new();
+        row.insert("conid".into(), json!(conid));
+        row.insert("conidEx".into(), json!(conid.to_string()));
+        let Some(contract) = contract.filter(|_| !first) else {
+            rows.push(Value::Object(row));
+            continue;
+        };
+        let server_id = format!("q{n}");
+        let quote = world.quotes.tick(conid, contract.ref_price).clone();
+        moved.push(conid);
+        for f in &wanted {
+            if let Some(v) = field_value(f, &contract, &quote) {
+                row.insert(f.clone(), json!(v));
+            }
+        }
+        row.insert("6119".into(), json!(server_id));
+        row.insert("_updated".into(), json!(now_ms()));
+        row.insert("server_id".into(), json!(server_id));
+        rows.push(Value::Object(row));
+    }
+    for conid in moved {
+        match_resting(&mut world, conid);
+    }
+    reply::ok(&Value::Array(rows))
+}
+
+/// `POST /iserver/marketdata/unsubscribe {"conid":..}` (POST_iserver_marketdata_unsubscribe.json);
+/// a conid without a subscription answers 404 (ibind ignores that 404; ibind-anchor §1 #42).
+pub(crate) async fn unsubscribe(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let v = json_body(&body);
+    let Some(conid) = text_field(&v, "conid").and_then(|c| c.parse::<u64>().ok()) else {
+        return reply::bad_request(400, "Bad Request: conid is required");
+    };
+    let mut world = lock(&shared.world);
+    if world.md.snapshot_fields.remove(&conid).is_some() {
+        reply::ok(&json!({"success": true}))
+    } else {
+        reply::bad_request(404, "Not Found: no subscription for this conid")
+    }
+}
+
+/// `GET /iserver/marketdata/unsubscribeall` (GET_iserver_marketdata_unsubscribeall.json).
+pub(crate) async fn unsubscribe_all(State(shared): State<Arc<Shared>>) -> Response {
+    lock(&shared.world).md.snapshot_fields.clear();
+    reply::ok(&json!({"unsubscribed": true}))
+}
+
+/// The parsed parameters of a history request, or the 400 to send.
+fn history_ask(q: &params::Query) -> Result<(u64, HistoryAsk, String, Option<i64>), Response> {
+    let conid = q
+        .get("conid")
+        .and_then(|c| c.trim().parse::<u64>().ok())
+        .ok_or_else(|| reply::bad_request(400, "Bad Request: conid is required"))?;
+    // Defaults from the spec: period 1d, bar 1min.
+    let period_text = q.get("period").cloned().unwrap_or_else(|| "1d".to_string());
+    let bar_text = q.get("bar").cloned().unwrap_or_else(|| "1min".to_string());
+    let period = Span::parse(&period_text)
+        .ok_or_else(|| reply::bad_request(400, "Bad Request: invalid period"))?;
+    let bar = Span::parse(&bar_text)
+        .ok_or_else(|| reply::bad_request(400, "Bad Request: invalid bar"))?;
+    let start_time = match q.get("startTime") {
+        Some(s) => Some(
+            NaiveDateTime::parse_from_str(s.trim(), "%Y%m%d-%H:%M:%S")
+                .map(|t| Utc.from_utc_datetime(&t).timestamp_millis())
+                .map_err(|_| reply::bad_request(400, "Bad Request: invalid startTime"))?,
+        ),
+        None => None,
+    };
+    let ask = HistoryAsk {
+        period,
+        bar,
+        outside_rth: params::flag(q, "outsideRth").unwrap_or(false),
+    };
+    Ok((conid, ask, period_text, start_time))
+}
+
+fn generate(world: &World, contract: &Contract, ask: HistoryAsk, end_ms: Option<i64>) -> Vec<Bar> {
+    let seed = world.settings.seed;
+    let anchor = opening_price(seed, contract.conid, contract.ref_price);
+    let now = end_ms.map(utc).unwrap_or_else(Utc::now);
+    history::bars(seed, contract.conid, anchor, ask, now)
+}
+
+fn stamp(ms: i64) -> String {
+    utc(ms).format("%Y%m%d-%H:%M:%S").to_string()
+}
+
+fn bar_json(b: &Bar, with_volume: bool) -> Value {
+    json!({"o": b.o, "c": b.c, "h": b.h, "l": b.l, "v": if with_volume { b.v } else { 0.0 }, "t": b.t})
+}
+
+/// `GET /iserver/marketdata/history?conid=&period=&bar=&outsideRth=` with the metadata of
+/// GET_iserver_marketdata_history.json (`points` is the bar count minus one, as in
+/// GET_iserver_marketdata_history__spec_last.json: four bars, `points` 3).
+pub(crate) async fn history(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<params::Query>,
+) -> Response {
+    let (conid, ask, period_text, start) = match history_ask(&q) {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let mut world = lock(&shared.world);
+    let Some(contract) = world.contract(conid) else {
+        // ibind's cleanup hints at `"error":"No data."` (ibind-anchor §4).
+        return reply::error(500, "No data.");
+    };
+    let bars = generate(&world, &contract, ask, start);
+    let with_volume = !matches!(
+        q.get("source").map(|s| s.to_ascii_lowercase()).as_deref(),
+        Some("midpoint") | Some("bid_ask")
+    );
+    let first_ms = bars.first().map(|b| b.t).unwrap_or_else(now_ms);
+    let extreme = |pick_high: bool| -> String {
+        let best = bars.iter().max_by(|a, b| {
+            let (x, y) = if pick_high { (a.h, b.h) } else { (b.l, a.l) };
+            x.total_cmp(&y)
+        });
+        match best {
+            Some(b) => format!(
+                "{}/{}/{}",
+                ((if pick_high { b.h } else { b.l }) * 100.0).round() as i64,
+                if with_volume { b.v } else { 0.0 },
+                (b.t - first_ms) / 60_000
+            ),
+            None => "0/0/0".to_string(),
+        }
+    };
+    let server_id = world.ids.number(10_000, 9_999_999).to_string();
+    let travel: u64 = world.ids.number(1, 60);
+    let body = json!({
+        "serverId": server_id,
+        "symbol": contract.symbol,
+        "text": contract.company_name,
+        "priceFactor": 100,
+        "startTime": stamp(first_ms),
+        "high": extreme(true),
+        "low": extreme(false),
+        "timePeriod": period_text,
+        "barLength": ask.bar.seconds(),
+        "mdAvailability": "S",
+        "mktDataDelay": 0,
+        "outsideRth": ask.outside_rth,
+        "tradingDayDuration": 1440,
+        "volumeFactor": 1,
+        "priceDisplayRule": 1,
+        "priceDisplayValue": "2",
+        "chartPanStartTime": stamp(bars.last().map(|b| b.t).unwrap_or(first_ms)),
+        "direction": -1,
+        "negativeCapable": false,
+        "messageVersion": 2,
+        "data": bars.iter().map(|b| bar_json(b, with_volume)).collect::<Vec<_>>(),
+        "points": bars.len().saturating_sub(1),
+        "travelTime": travel,
+    });
+    reply::ok(&body)
+}
+
+/// `GET /hmds/history`: the first call of a brokerage session answers 404 ("The first time a
+/// user makes a request to the /hmds/history endpoints will result in a 404 error", ibind
+/// `marketdata_mixin.py`; `client-portal-api.md` §2), later calls the shape of
+/// GET_hmds_history__UNVERIFIED_provenance.json.
+pub(crate) async fn hmds_history(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<params::Query>,
+) -> Response {
+    let (conid, ask, _period, start) = match history_ask(&q) {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    let mut world = lock(&shared.world);
+    if !world.md.hmds_warm {
+        world.md.hmds_warm = true;
+        return reply::empty(404);
+    }
+    let Some(contract) = world.contract(conid) else {
+        return reply::error(500, "No data.");
+    };
+    let bars = generate(&world, &contract, ask, start);
+    let start_ms = bars.first().map(|b| b.t).unwrap_or_else(now_ms);
+    let end_ms = bars
+        .last()
+        .map(|b| b.t + ask.bar.seconds() * 1000)
+        .unwrap_or(start_ms);
+    reply::ok(&json!({
+        "startTime": stamp(start_ms),
+        "startTimeVal": start_ms,
+        "endTime": stamp(end_ms),
+        "endTimeVal": end_ms,
+        "data": bars.iter().map(|b| json!({"t": b.t, "o": b.o, "c": b.c, "h": b.h, "l": b.l, "v": b.v})).collect::<Vec<_>>(),
+        "points": bars.len(),
+        "mktDataDelay": 0,
+    }))
+}

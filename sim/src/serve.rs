@@ -1,0 +1,95 @@
+//! Serving standalone until Ctrl-C: what `ibkr-sim` and `ibkr sim` run.
+
+use std::future::Future;
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use crate::builder::{Gateway, GatewayBuilder};
+use crate::error::SimError;
+use crate::limits::Limits;
+use crate::running::RunningGateway;
+
+/// Options of a standalone simulator (the binary's command-line flags).
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on (default `127.0.0.1`).
+    pub host: IpAddr,
+    /// Port to listen on (default 5000, like the real gateway).
+    pub port: u16,
+    /// Serve plain HTTP instead of HTTPS.
+    pub plain_http: bool,
+    /// Random seed.
+    pub seed: u64,
+    /// Start with the brokerage session open (skip `ssodh/init`).
+    pub brokerage_session: bool,
+    /// Pacing limits.
+    pub limits: Limits,
+    /// The primary account id.
+    pub account: String,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        ServeOptions {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 5000,
+            plain_http: false,
+            seed: 0,
+            brokerage_session: false,
+            limits: Limits::default(),
+            account: "DU1234567".to_string(),
+        }
+    }
+}
+
+impl ServeOptions {
+    /// The gateway builder these options describe.
+    pub fn builder(&self) -> GatewayBuilder {
+        let mut b = Gateway::builder()
+            .seed(self.seed)
+            .account(&self.account)
+            .brokerage_session(self.brokerage_session)
+            .limits(self.limits.clone())
+            .bind(SocketAddr::new(self.host, self.port));
+        if self.plain_http {
+            b = b.plain_http();
+        }
+        b
+    }
+}
+
+/// Start, call `on_ready` with the running gateway, serve until `stop` completes, shut down.
+pub async fn serve_until<F, R>(options: ServeOptions, stop: F, on_ready: R) -> Result<(), SimError>
+where
+    F: Future<Output = ()>,
+    R: FnOnce(&RunningGateway),
+{
+    let gateway = options.builder().start().await?;
+    on_ready(&gateway);
+    stop.await;
+    gateway.shutdown().await;
+    Ok(())
+}
+
+/// Start, print the base URLs to standard output (so the person at the terminal knows where
+/// to point a client), and serve until Ctrl-C.
+pub async fn serve_forever(options: ServeOptions) -> Result<(), SimError> {
+    let gateway = options.builder().start().await?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "ibkr-sim: simulated IBKR Client Portal Gateway");
+    let _ = writeln!(out, "  base URL: {}", gateway.base_url());
+    let _ = writeln!(out, "  Flex:     {}", gateway.flex_base_url());
+    if gateway.cert_pem().is_some() {
+        let _ = writeln!(out, "  TLS:      self-signed certificate (use --http for plain HTTP)");
+    }
+    if !options.brokerage_session {
+        let _ = writeln!(
+            out,
+            "  first:    POST {}/iserver/auth/ssodh/init to open the brokerage session",
+            gateway.base_url()
+        );
+    }
+    let _ = writeln!(out, "Press Ctrl-C to stop.");
+    drop(out);
+    gateway.run_until_ctrl_c().await
+}

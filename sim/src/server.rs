@@ -1,0 +1,151 @@
+//! The accept loop: TLS (or not), one hyper HTTP/1.1 connection per client, the router behind.
+//!
+//! Connection drops (`Fault::Drop`) happen here, before routing, by failing the service call,
+//! which makes hyper close the connection without an answer.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Router;
+use axum::body::Body;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use crate::faults::Fault;
+use crate::journal::RecordedRequest;
+use crate::shared::{Shared, lock};
+
+/// The error that makes hyper drop a connection on purpose.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+/// The path under `/v1/api` for gateway requests, the full path otherwise.
+pub(crate) fn api_path(full: &str) -> (bool, &str) {
+    match full.strip_prefix("/v1/api") {
+        Some("") => (true, "/"),
+        Some(rest) if rest.starts_with('/') => (true, rest),
+        _ => (false, full),
+    }
+}
+
+/// Remove one trailing slash (ibind calls `iserver/account/trades/`; ibind-anchor §1 #46).
+fn without_trailing_slash(mut req: http::Request<Body>) -> http::Request<Body> {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') {
+        let trimmed = path.trim_end_matches('/');
+        let rebuilt = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = rebuilt.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
+}
+
+/// Whether a `Fault::Drop` applies; consumes the fault and records the request if so.
+fn drop_requested(shared: &Shared, method: &str, full_path: &str, query: Option<&str>) -> bool {
+    let (_, path) = api_path(full_path);
+    let mut faults = lock(&shared.faults);
+    // Only consume counted rules when a Drop is among them; other faults are left for the router.
+    let peek: Vec<Fault> = faults.peek(method, path);
+    if !peek.iter().any(|f| *f == Fault::Drop) {
+        return false;
+    }
+    faults.take(method, path);
+    drop(faults);
+    lock(&shared.world).journal.record(RecordedRequest {
+        method: method.to_string(),
+        path: path.to_string(),
+        query: query.map(str::to_string),
+        body: String::new(),
+        at: SystemTime::now(),
+        status: None,
+    });
+    true
+}
+
+async fn serve_connection<I>(io: I, app: Router, shared: Arc<Shared>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+        let app = app.clone();
+        let shared = Arc::clone(&shared);
+        async move {
+            if drop_requested(
+                &shared,
+                req.method().as_str(),
+                req.uri().path(),
+                req.uri().query(),
+            ) {
+                return Err(DropConnection);
+            }
+            let req = without_trailing_slash(req.map(Body::new));
+            match app.oneshot(req).await {
+                Ok(resp) => Ok(resp),
+                Err(never) => match never {},
+            }
+        }
+    });
+    if let Err(e) = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, service)
+        .await
+    {
+        tracing::debug!(error = %e, "connection ended with an error");
+    }
+}
+
+/// Accept connections until `shutdown` flips (or its sender is dropped).
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut connections: JoinSet<()> = JoinSet::new();
+    loop {
+        tokio::select! {
+            changed = shutdown.changed() => {
+                if changed.is_err() || *shutdown.borrow() {
+                    break;
+                }
+            }
+            accepted = listener.accept() => {
+                let Ok((stream, peer)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                tracing::trace!(%peer, "accepted");
+                let app = app.clone();
+                let shared = Arc::clone(&shared);
+                let tls = tls.clone();
+                connections.spawn(async move {
+                    match tls {
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(stream) => serve_connection(TokioIo::new(stream), app, shared).await,
+                            Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
+                        },
+                        None => serve_connection(TokioIo::new(stream), app, shared).await,
+                    }
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    connections.abort_all();
+}

@@ -1,0 +1,31 @@
+//! The state one running simulator shares between its connections, handlers and handles.
+
+use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use crate::faults::FaultBook;
+use crate::pacing::Pacer;
+use crate::world::World;
+
+/// Where the simulator is reachable, known once the listener is bound.
+#[derive(Debug, Clone)]
+pub(crate) struct Urls {
+    pub base: String,
+    pub flex_base: String,
+}
+
+/// Everything behind the running server.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub world: Mutex<World>,
+    pub pacer: Mutex<Pacer>,
+    pub faults: Mutex<FaultBook>,
+    pub latency: Mutex<Duration>,
+    pub urls: OnceLock<Urls>,
+}
+
+/// Lock a mutex, recovering the data if a previous holder panicked (the simulator never
+/// panics on input, but a poisoned lock must not take the whole server down).
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
