@@ -1,0 +1,76 @@
+//! Parse errors, each naming the line and column of the input where it happened.
+
+/// Why a Flex document could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {kind}")]
+pub struct ParseError {
+    /// 1-based line of the input.
+    pub line: u64,
+    /// 1-based column (in bytes) of the input.
+    pub column: u64,
+    /// What went wrong.
+    pub kind: ParseErrorKind,
+}
+
+/// What went wrong while reading a Flex document.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The input is empty (or only whitespace).
+    #[error("the input is empty; expected a <FlexQueryResponse> document")]
+    Empty,
+    /// The input is not valid UTF-8.
+    #[error("the input is not valid UTF-8 text (Flex XML is always UTF-8)")]
+    InvalidUtf8,
+    /// The input is not well-formed XML.
+    #[error("malformed XML: {0}")]
+    Xml(String),
+    /// An attribute value contains an `&` that does not start a valid entity.
+    #[error("invalid entity in attribute value `{value}` (a raw `&` must be written `&amp;`)")]
+    InvalidEntity {
+        /// The raw attribute text.
+        value: String,
+    },
+    /// The input ends before the document is complete (a truncated download?).
+    #[error("the input ends inside <{open}>; the document is truncated")]
+    Truncated {
+        /// The innermost element left open.
+        open: String,
+    },
+    /// The document's root is not `<FlexQueryResponse>`.
+    #[error("expected a <FlexQueryResponse> document, found <{found}>")]
+    NotAFlexReport {
+        /// The root element found.
+        found: String,
+    },
+    /// The input is a Flex Web Service envelope (an error or a pending reference), not a
+    /// statement.
+    #[error(
+        "this is a Flex Web Service response (status {status}, error code {code}), not a statement"
+    )]
+    ServiceResponse {
+        /// `Status` text of the envelope.
+        status: String,
+        /// `ErrorCode` text of the envelope (empty when there is none).
+        code: String,
+    },
+    /// The input has no XML elements at all.
+    #[error("no XML element found; expected a <FlexQueryResponse> document")]
+    NoElement,
+    /// More elements follow the end of the document.
+    #[error("unexpected <{0}> after the end of the document")]
+    TrailingContent(String),
+    /// A typed attribute's value does not parse (strict mode only).
+    #[error("<{element}> attribute {attribute}=\"{value}\" is not a valid value")]
+    InvalidValue {
+        /// Row element.
+        element: String,
+        /// Attribute name.
+        attribute: String,
+        /// The raw text.
+        value: String,
+    },
+    /// Reading the input failed.
+    #[error("reading the input failed: {0}")]
+    Io(String),
+}

@@ -1,0 +1,204 @@
+//! The typed view of a whole Flex document: [`FlexReport`] with its [`FlexStatement`]s.
+
+use crate::generic::Section;
+use crate::parse::attributes::AttributeList;
+use crate::parse::dates::{FlexDateTime, parse_date, parse_date_time};
+use crate::parse::error::ParseError;
+use crate::parse::options::ParseOptions;
+use crate::parse::reader::{FlexEvent, FlexReader};
+use crate::parse::row::Row;
+use crate::rows::enums::ReportKind;
+use crate::rows::{StatementRows, TypedRow};
+use chrono::NaiveDate;
+use std::io::BufRead;
+use std::ops::{Deref, DerefMut};
+use std::str::FromStr;
+
+/// A parsed Flex document (`<FlexQueryResponse>`): an activity statement (`AF`) or trade
+/// confirmations (`TCF`), with one statement per account (or per day).
+///
+/// ```
+/// let xml = r#"<FlexQueryResponse queryName="daily" type="AF"><FlexStatements count="1">
+///   <FlexStatement accountId="U1234567" fromDate="20250911" toDate="20250911" period="LastBusinessDay" whenGenerated="20250912;083000">
+///     <Trades>
+///       <Trade symbol="AAPL" conid="265598" quantity="10" tradePrice="227.5" tradeDate="20250911" buySell="BUY" notes="O;P"/>
+///     </Trades>
+///     <CashTransactions>
+///       <CashTransaction symbol="MSFT" amount="1,234.56" type="Dividends" dateTime="20250911;202000"/>
+///     </CashTransactions>
+///   </FlexStatement></FlexStatements></FlexQueryResponse>"#;
+/// let report: ibkr_flex::FlexReport = xml.parse()?;
+/// let statement = &report.statements[0];
+/// assert_eq!(statement.account_id.as_deref(), Some("U1234567"));
+/// let trade = &statement.trades[0];
+/// assert_eq!(trade.symbol.as_deref(), Some("AAPL"));
+/// assert_eq!(trade.quantity, Some(rust_decimal::Decimal::from(10)));
+/// assert_eq!(trade.buy_sell, Some(ibkr_flex::BuySell::Buy));
+/// assert_eq!(statement.cash_transactions[0].amount.unwrap().to_string(), "1234.56");
+/// # Ok::<(), ibkr_flex::ParseError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct FlexReport {
+    /// `queryName`.
+    pub query_name: Option<String>,
+    /// `type`: `AF` (activity) or `TCF` (trade confirmations).
+    pub kind: Option<ReportKind>,
+    /// All attributes of `<FlexQueryResponse>`.
+    pub attributes: AttributeList,
+    /// Every statement in document order (the `count` attribute is ignored).
+    pub statements: Vec<FlexStatement>,
+    /// Rows outside any statement (hand-edited files); kept rather than dropped.
+    pub rows_outside_statements: Vec<Row>,
+}
+
+/// One `<FlexStatement>`: a period of one account, with its typed rows.
+///
+/// The typed row lists (`trades`, `cash_transactions`, …) live in [`StatementRows`] and
+/// are reachable directly (`statement.trades`) through `Deref`.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct FlexStatement {
+    /// `accountId`.
+    pub account_id: Option<String>,
+    /// `fromDate`.
+    pub from_date: Option<NaiveDate>,
+    /// `toDate`.
+    pub to_date: Option<NaiveDate>,
+    /// `period` (`LastBusinessDay`, `LastQuarter`, …).
+    pub period: Option<String>,
+    /// `whenGenerated`.
+    pub when_generated: Option<FlexDateTime>,
+    /// All attributes of `<FlexStatement>` as written.
+    pub attributes: AttributeList,
+    /// The names of the sections present, in document order (empty ones included).
+    pub section_names: Vec<String>,
+    /// The typed rows.
+    pub rows: StatementRows,
+    /// Rows of elements this version does not type, grouped by section, in document order.
+    pub other_sections: Vec<Section>,
+}
+
+impl Deref for FlexStatement {
+    type Target = StatementRows;
+
+    fn deref(&self) -> &StatementRows {
+        &self.rows
+    }
+}
+
+impl DerefMut for FlexStatement {
+    fn deref_mut(&mut self) -> &mut StatementRows {
+        &mut self.rows
+    }
+}
+
+impl FlexStatement {
+    fn from_header(header: &Row, options: &ParseOptions) -> Self {
+        let text = |name: &str| {
+            header
+                .get(name)
+                .filter(|v| !crate::parse::absent::is_absent(v))
+        };
+        FlexStatement {
+            account_id: text("accountId").map(str::to_owned),
+            from_date: text("fromDate").and_then(|v| parse_date(v, options.get_date_format())),
+            to_date: text("toDate").and_then(|v| parse_date(v, options.get_date_format())),
+            period: text("period").map(str::to_owned),
+            when_generated: text("whenGenerated")
+                .and_then(|v| parse_date_time(v, options.get_date_format())),
+            attributes: header.attributes().clone(),
+            ..FlexStatement::default()
+        }
+    }
+
+    fn note_section(&mut self, name: &str) {
+        if self.section_names.last().map(String::as_str) != Some(name)
+            && !self.section_names.iter().any(|s| s == name)
+        {
+            self.section_names.push(name.to_owned());
+        }
+    }
+
+    fn keep_other(&mut self, section: &str, row: Row) {
+        match self
+            .other_sections
+            .iter_mut()
+            .rev()
+            .find(|s| s.name == section)
+        {
+            Some(existing) => existing.rows.push(row),
+            None => self.other_sections.push(Section {
+                name: section.to_owned(),
+                rows: vec![row],
+            }),
+        }
+    }
+}
+
+impl FlexReport {
+    /// Parses a whole document from a stream with default options.
+    pub fn from_reader(input: impl BufRead) -> Result<Self, ParseError> {
+        Self::from_flex_reader(FlexReader::new(input))
+    }
+
+    /// Parses a whole document with the given options.
+    pub fn from_reader_with(
+        input: impl BufRead,
+        options: ParseOptions,
+    ) -> Result<Self, ParseError> {
+        Self::from_flex_reader(FlexReader::with_options(input, options))
+    }
+
+    /// Parses the rest of a [`FlexReader`] (the typed parse is built on the streaming one).
+    pub fn from_flex_reader<R: BufRead>(mut reader: FlexReader<R>) -> Result<Self, ParseError> {
+        let options = *reader.options();
+        let mut report = FlexReport::default();
+        let mut current: Option<FlexStatement> = None;
+        while let Some(event) = reader.next_event()? {
+            match event {
+                FlexEvent::ReportStart(row) => {
+                    report.attributes = row.attributes().clone();
+                    report.query_name = row.get("queryName").map(str::to_owned);
+                    report.kind = row
+                        .get("type")
+                        .filter(|v| !v.is_empty())
+                        .map(ReportKind::parse);
+                }
+                FlexEvent::StatementStart(row) => {
+                    current = Some(FlexStatement::from_header(row, &options));
+                }
+                FlexEvent::SectionStart(name) => {
+                    if let Some(statement) = current.as_mut() {
+                        statement.note_section(name);
+                    }
+                }
+                FlexEvent::Row(row) => match current.as_mut() {
+                    Some(statement) if row.in_statement() => {
+                        statement.note_section(row.section());
+                        let typed = TypedRow::from_row(&row, &options)?;
+                        if let Some(other) = statement.rows.push(typed) {
+                            statement.keep_other(row.section(), other);
+                        }
+                    }
+                    _ => report.rows_outside_statements.push(row.to_row()?),
+                },
+                FlexEvent::SectionEnd(_) => {}
+                FlexEvent::StatementEnd => {
+                    if let Some(statement) = current.take() {
+                        report.statements.push(statement);
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+impl FromStr for FlexReport {
+    type Err = ParseError;
+
+    fn from_str(xml: &str) -> Result<Self, ParseError> {
+        Self::from_reader(xml.as_bytes())
+    }
+}

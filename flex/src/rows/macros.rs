@@ -1,0 +1,171 @@
+//! The macros that declare typed rows: one line per typed attribute, everything else
+//! kept in the row's `extra` attributes.
+
+/// Declares a typed row: `Name = "Element" { field: Type = "attributeName", … }`.
+macro_rules! flex_row {
+    (
+        $(#[$meta:meta])*
+        $name:ident = $element:literal {
+            $( $field:ident : $ty:ty = $attr:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        ///
+        /// Every field is optional (absent, `""`, `-`, `--`, `N/A` and `MULTI` are `None`);
+        /// attributes not typed here stay reachable in `extra`.
+        #[derive(Debug, Clone, Default, PartialEq)]
+        #[non_exhaustive]
+        pub struct $name {
+            $(
+                #[doc = concat!("The `", $attr, "` attribute.")]
+                pub $field: Option<$ty>,
+            )*
+            /// Every attribute not typed above, and any typed one whose value did not
+            /// parse (tolerant mode), as written, in document order.
+            pub extra: $crate::AttributeList,
+        }
+
+        impl $name {
+            /// The XML element name of this row.
+            pub const ELEMENT: &'static str = $element;
+        }
+
+        impl $crate::rows::FromRow for $name {
+            fn from_row(
+                row: &$crate::RowRef<'_>,
+                options: &$crate::ParseOptions,
+            ) -> Result<Self, $crate::ParseError> {
+                let mut out = Self::default();
+                for item in row.raw_attributes() {
+                    let (name, raw) = item?;
+                    let value = row.unescape(raw)?;
+                    let value: &str = &value;
+                    match name {
+                        $(
+                            $attr => {
+                                if !$crate::parse::absent::is_absent(value) {
+                                    match <$ty as $crate::parse::value::FlexValue>::from_flex(value, options) {
+                                        Some(parsed) => out.$field = Some(parsed),
+                                        None => $crate::rows::keep_invalid(row, options, name, value, &mut out.extra)?,
+                                    }
+                                }
+                            }
+                        )*
+                        _ => out.extra.push(name, value),
+                    }
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+/// Declares a row that describes a security: the security attributes IB writes on most
+/// rows come first, then the row's own.
+macro_rules! security_row {
+    (
+        $(#[$meta:meta])*
+        $name:ident = $element:literal { $($rest:tt)* }
+    ) => {
+        flex_row! {
+            $(#[$meta])*
+            $name = $element {
+                account_id: String = "accountId",
+                acct_alias: String = "acctAlias",
+                model: String = "model",
+                currency: String = "currency",
+                fx_rate_to_base: Decimal = "fxRateToBase",
+                asset_category: AssetClass = "assetCategory",
+                sub_category: String = "subCategory",
+                symbol: String = "symbol",
+                description: String = "description",
+                conid: i64 = "conid",
+                security_id: String = "securityID",
+                security_id_type: String = "securityIDType",
+                cusip: String = "cusip",
+                isin: String = "isin",
+                figi: String = "figi",
+                listing_exchange: String = "listingExchange",
+                underlying_conid: i64 = "underlyingConid",
+                underlying_symbol: String = "underlyingSymbol",
+                underlying_security_id: String = "underlyingSecurityID",
+                underlying_listing_exchange: String = "underlyingListingExchange",
+                issuer: String = "issuer",
+                multiplier: Decimal = "multiplier",
+                strike: Decimal = "strike",
+                expiry: NaiveDate = "expiry",
+                put_call: PutCall = "putCall",
+                principal_adjust_factor: Decimal = "principalAdjustFactor",
+                $($rest)*
+            }
+        }
+    };
+}
+
+/// Declares one of the rows of the `Trades` section (they share IB's trade columns).
+macro_rules! trade_row {
+    ($(#[$meta:meta])* $name:ident = $element:literal) => {
+        security_row! {
+            $(#[$meta])*
+            $name = $element {
+                trade_id: String = "tradeID",
+                transaction_id: String = "transactionID",
+                ib_order_id: String = "ibOrderID",
+                ib_exec_id: String = "ibExecID",
+                brokerage_order_id: String = "brokerageOrderID",
+                order_reference: String = "orderReference",
+                exchange: String = "exchange",
+                report_date: NaiveDate = "reportDate",
+                date_time: FlexDateTime = "dateTime",
+                trade_date: NaiveDate = "tradeDate",
+                settle_date_target: NaiveDate = "settleDateTarget",
+                transaction_type: TradeType = "transactionType",
+                quantity: Decimal = "quantity",
+                trade_price: Decimal = "tradePrice",
+                trade_money: Decimal = "tradeMoney",
+                proceeds: Decimal = "proceeds",
+                taxes: Decimal = "taxes",
+                ib_commission: Decimal = "ibCommission",
+                ib_commission_currency: String = "ibCommissionCurrency",
+                net_cash: Decimal = "netCash",
+                net_cash_in_base: Decimal = "netCashInBase",
+                close_price: Decimal = "closePrice",
+                open_close_indicator: OpenClose = "openCloseIndicator",
+                notes: String = "notes",
+                cost: Decimal = "cost",
+                fifo_pnl_realized: Decimal = "fifoPnlRealized",
+                capital_gains_pnl: Decimal = "capitalGainsPnl",
+                fx_pnl: Decimal = "fxPnl",
+                mtm_pnl: Decimal = "mtmPnl",
+                orig_trade_price: Decimal = "origTradePrice",
+                orig_trade_date: NaiveDate = "origTradeDate",
+                orig_trade_id: String = "origTradeID",
+                orig_order_id: String = "origOrderID",
+                orig_transaction_id: String = "origTransactionID",
+                buy_sell: BuySell = "buySell",
+                order_time: FlexDateTime = "orderTime",
+                open_date_time: FlexDateTime = "openDateTime",
+                holding_period_date_time: FlexDateTime = "holdingPeriodDateTime",
+                when_realized: FlexDateTime = "whenRealized",
+                when_reopened: FlexDateTime = "whenReopened",
+                level_of_detail: String = "levelOfDetail",
+                order_type: OrderType = "orderType",
+                is_api_order: bool = "isAPIOrder",
+                accrued_int: Decimal = "accruedInt",
+                change_in_price: Decimal = "changeInPrice",
+                change_in_quantity: Decimal = "changeInQuantity",
+                trader_id: String = "traderID",
+                ext_exec_id: String = "extExecID",
+                related_trade_id: String = "relatedTradeID",
+                position_action_id: String = "positionActionID",
+            }
+        }
+
+        impl $name {
+            /// The codes of `notes` (`O;P` → `Opening`, `Partial`).
+            pub fn codes(&self) -> impl Iterator<Item = $crate::Code> + '_ {
+                $crate::rows::enums::split_codes(self.notes.as_deref().unwrap_or(""))
+            }
+        }
+    };
+}
