@@ -313,6 +313,13 @@ fn parameters(path: &str, op: &mut Map<String, Value>) -> Result<()> {
             out.push(json!({"name": ph, "in": "path", "required": true, "schema": {"type": "string"}}));
         }
     }
+    // A path parameter with no type (upstream's `notificationId`) is a string.
+    for p in out.iter_mut().filter(|p| p.get("in") == Some(&json!("path"))) {
+        let untyped = p.get("schema").is_none_or(|s| s.as_object().is_some_and(|m| m.is_empty()));
+        if untyped {
+            p["schema"] = json!({"type": "string"});
+        }
+    }
     // One parameter per (in, name).
     let mut seen = BTreeSet::new();
     out.retain(|p| {

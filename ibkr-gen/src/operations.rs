@@ -1,0 +1,84 @@
+//! Every operation of both APIs with what the runtime needs to know about it: pacing from
+//! `x-ibkr-pacing` and idempotency from `x-ibkr-idempotent`, read from the documents by
+//! `build.rs`.
+
+use std::time::Duration;
+
+/// Which of the two APIs an operation belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Api {
+    /// `/v1/api` (gateway or OAuth).
+    Trading,
+    /// `/gw/api` account management.
+    AccountManagement,
+}
+
+/// At most `count` requests per `per`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rate {
+    /// Requests allowed per period.
+    pub count: u32,
+    /// The period.
+    pub per: Duration,
+}
+
+/// One operation of the API.
+#[derive(Clone, Copy, Debug)]
+pub struct Operation {
+    /// The operationId (camelCase).
+    pub id: &'static str,
+    /// The generated method's name (snake_case), which is also what the hooks are told.
+    pub method_name: &'static str,
+    /// Which API.
+    pub api: Api,
+    /// HTTP method, upper-case.
+    pub method: &'static str,
+    /// Path template, e.g. `/iserver/account/{accountId}/orders`.
+    pub path: &'static str,
+    /// Tag (the family of endpoints).
+    pub tag: &'static str,
+    /// One-line summary.
+    pub summary: &'static str,
+    /// False for calls that must never be repeated blindly (order placement and the like).
+    pub idempotent: bool,
+    /// IBKR's documented rate limits for this operation.
+    pub rates: &'static [Rate],
+    /// IBKR's documented concurrency limit (history: 5).
+    pub concurrency: Option<u32>,
+}
+
+include!(concat!(env!("OUT_DIR"), "/operations.rs"));
+
+/// Every operation, sorted by id.
+pub fn all() -> &'static [Operation] {
+    OPERATIONS
+}
+
+/// The operation with this operationId (`getAccounts`) or method name (`get_accounts`).
+pub fn find(id: &str) -> Option<&'static Operation> {
+    if let Ok(i) = OPERATIONS.binary_search_by(|op| op.id.cmp(id)) {
+        return Some(&OPERATIONS[i]);
+    }
+    BY_METHOD_NAME
+        .binary_search_by(|(name, _)| (*name).cmp(id))
+        .ok()
+        .map(|i| &OPERATIONS[BY_METHOD_NAME[i].1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_found_by_id_and_by_method_name() {
+        let op = find("placeOrder").expect("seed operation");
+        assert_eq!(op.method_name, "place_order");
+        assert!(!op.idempotent);
+        assert_eq!(find("place_order").map(|o| o.id), Some("placeOrder"));
+        let history = find("get_market_data_history").unwrap();
+        assert_eq!(history.concurrency, Some(5));
+        let orders = find("getLiveOrders").unwrap();
+        assert_eq!(orders.rates, &[Rate { count: 1, per: Duration::from_secs(5) }]);
+        assert!(find("noSuchOperation").is_none());
+    }
+}
