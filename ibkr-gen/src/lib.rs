@@ -35,6 +35,7 @@
 //! ```
 
 
+pub mod error_body;
 pub mod operations;
 pub mod wire;
 
@@ -53,6 +54,7 @@ pub mod account_management {
     crate::wire_hooks!();
 }
 
+pub use error_body::ErrorBody;
 pub use progenitor_client::{ByteStream, Error, ResponseValue};
 
 /// Install rustls' ring provider as the process default, once. reqwest is built without a
