@@ -405,5 +405,6 @@ fn an_empty_section_is_listed_without_rows() {
             .iter()
             .any(|s| s == "EquitySummaryInBase")
     );
-    assert_eq!(statement.open_positions[0].symbol.is_some(), true);
+    assert_eq!(statement.open_positions[0].symbol.as_deref(), Some("AMC"));
+    assert_eq!(statement.open_positions[0].position, Some(dec("31")));
 }

@@ -45,10 +45,10 @@ impl Pacer {
                 ready = ready.max(*last + policy.min_request_gap);
             }
             let limit = policy.max_requests_per_window.max(1);
-            if sent.len() >= limit {
-                if let Some(oldest) = sent.get(sent.len() - limit) {
-                    ready = ready.max(*oldest + policy.rate_window);
-                }
+            if sent.len() >= limit
+                && let Some(oldest) = sent.get(sent.len() - limit)
+            {
+                ready = ready.max(*oldest + policy.rate_window);
             }
             if ready <= now {
                 sent.push_back(now);

@@ -229,10 +229,11 @@ pub fn parse_date_time(text: &str, format: DateFormat) -> Option<FlexDateTime> {
         offset,
     };
     // The common case first: `yyyyMMdd;HHmmss`.
-    if b.len() == 15 && b[8] == b';' {
-        if let (Some(date), Some(time)) = (parse_date(&text[..8], format), parse_time(&text[9..])) {
-            return Some(make(date, time));
-        }
+    if b.len() == 15
+        && b[8] == b';'
+        && let (Some(date), Some(time)) = (parse_date(&text[..8], format), parse_time(&text[9..]))
+    {
+        return Some(make(date, time));
     }
     for (i, &c) in b.iter().enumerate() {
         if matches!(c, b';' | b',' | b' ' | b'T') && i >= 8 {
@@ -248,13 +249,14 @@ pub fn parse_date_time(text: &str, format: DateFormat) -> Option<FlexDateTime> {
     }
     // No separator: a date of known length followed directly by the time.
     for date_len in [8usize, 10, 9, 11] {
-        if b.len() > date_len && text.is_char_boundary(date_len) {
-            if let (Some(date), Some(time)) = (
+        if b.len() > date_len
+            && text.is_char_boundary(date_len)
+            && let (Some(date), Some(time)) = (
                 parse_date(&text[..date_len], format),
                 parse_time(&text[date_len..]),
-            ) {
-                return Some(make(date, time));
-            }
+            )
+        {
+            return Some(make(date, time));
         }
     }
     None

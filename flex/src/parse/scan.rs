@@ -125,7 +125,7 @@ mod tests {
         assert!(AttributeScanner::new(" novalue").next().unwrap().is_err());
         assert!(
             AttributeScanner::new(" a=\"1\"b=\"2\"")
-                .nth(0)
+                .next()
                 .unwrap()
                 .is_err()
         );
