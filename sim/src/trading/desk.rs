@@ -107,7 +107,8 @@ fn situation(world: &World, c: &Checked, modification: bool) -> Vec<Question> {
         side: c.side,
         order_type: c.order_type,
         quantity: c.quantity,
-        limit: c.limit,
+        // The percentage constraint applies to the order's price: the limit, else the stop.
+        limit: c.limit.or(c.stop),
         last: c.last,
         has_market_data: world.md.ever_requested.contains(&c.contract.conid),
         modification,
