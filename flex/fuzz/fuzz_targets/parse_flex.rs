@@ -1,0 +1,31 @@
+//! Fuzzes every parser entry point with arbitrary bytes: none may panic, and a document
+//! the typed parser accepts must be accepted by the generic and streaming views too.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let typed = ibkr_flex::FlexReport::from_reader(data);
+    let strict = ibkr_flex::FlexReport::from_reader_with(
+        data,
+        ibkr_flex::ParseOptions::default()
+            .strict(true)
+            .date_format(ibkr_flex::DateFormat::DayFirst),
+    );
+    let generic = ibkr_flex::GenericReport::from_reader(data);
+    let streamed: Result<Vec<_>, _> = ibkr_flex::FlexReader::new(data).rows().collect();
+    if typed.is_ok() {
+        assert!(generic.is_ok(), "typed parse accepted what the generic view rejected");
+        assert!(streamed.is_ok(), "typed parse accepted what the stream rejected");
+    }
+    if strict.is_ok() {
+        assert!(typed.is_ok());
+    }
+    if let Ok(generic) = generic {
+        let _ = serde_json::to_string(&generic);
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = ibkr_flex::parse::dates::parse_date_time(text, ibkr_flex::DateFormat::Auto);
+        let _ = ibkr_flex::parse::decimal::parse_decimal(text);
+    }
+});
