@@ -56,7 +56,9 @@ impl IdMint {
 
     /// A ten-digit Flex reference code (web_service/sendrequest_success.xml).
     pub(crate) fn reference_code(&mut self) -> String {
-        self.rng.random_range(1_000_000_000u64..10_000_000_000).to_string()
+        self.rng
+            .random_range(1_000_000_000u64..10_000_000_000)
+            .to_string()
     }
 
     /// A trade id / transaction id for Flex rows.

@@ -84,7 +84,11 @@ impl Default for Limits {
                 ),
                 EndpointLimit::new("POST", "/iserver/scanner/run", Rate::per_second(1)),
                 EndpointLimit::new("POST", "/tickle", Rate::per_second(1)),
-                EndpointLimit::new("GET", "/sso/validate", Rate::new(1, Duration::from_secs(60))),
+                EndpointLimit::new(
+                    "GET",
+                    "/sso/validate",
+                    Rate::new(1, Duration::from_secs(60)),
+                ),
             ],
             history_concurrency: Some(5),
             penalty_box: None,

@@ -88,10 +88,10 @@ impl Pacer {
     /// Decide on one request to `/v1/api` + `path`.
     pub(crate) fn admit(&mut self, method: &str, path: &str, now: Instant) -> Admission {
         let verdict = self.decide(method, path, now);
-        if matches!(verdict, Admission::Throttled) {
-            if let Some(penalty) = self.limits.penalty_box {
-                self.penalty_until = Some(now + penalty);
-            }
+        if matches!(verdict, Admission::Throttled)
+            && let Some(penalty) = self.limits.penalty_box
+        {
+            self.penalty_until = Some(now + penalty);
         }
         verdict
     }
@@ -100,10 +100,10 @@ impl Pacer {
         if self.penalty_until.is_some_and(|until| now < until) {
             return Admission::Throttled;
         }
-        if let Some(rate) = self.limits.global {
-            if !self.global.has_room(rate, now) {
-                return Admission::Throttled;
-            }
+        if let Some(rate) = self.limits.global
+            && !self.global.has_room(rate, now)
+        {
+            return Admission::Throttled;
         }
         let mut matched = Vec::new();
         for (i, limit) in self.limits.endpoints.iter().enumerate() {
@@ -117,7 +117,11 @@ impl Pacer {
         }
         let slot = if is_history(path) {
             let in_flight = self.history_in_flight.load(Ordering::SeqCst);
-            if self.limits.history_concurrency.is_some_and(|cap| in_flight >= cap) {
+            if self
+                .limits
+                .history_concurrency
+                .is_some_and(|cap| in_flight >= cap)
+            {
                 return Admission::Throttled;
             }
             let now_in_flight = self.history_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
@@ -147,11 +151,20 @@ mod tests {
         limits.global = Some(Rate::new(2, Duration::from_millis(100)));
         let mut pacer = Pacer::new(limits);
         let t0 = Instant::now();
-        assert!(matches!(pacer.admit("GET", "/a", t0), Admission::Admitted(_)));
-        assert!(matches!(pacer.admit("GET", "/a", t0), Admission::Admitted(_)));
+        assert!(matches!(
+            pacer.admit("GET", "/a", t0),
+            Admission::Admitted(_)
+        ));
+        assert!(matches!(
+            pacer.admit("GET", "/a", t0),
+            Admission::Admitted(_)
+        ));
         assert!(matches!(pacer.admit("GET", "/a", t0), Admission::Throttled));
         let later = t0 + Duration::from_millis(100);
-        assert!(matches!(pacer.admit("GET", "/a", later), Admission::Admitted(_)));
+        assert!(matches!(
+            pacer.admit("GET", "/a", later),
+            Admission::Admitted(_)
+        ));
     }
 
     #[test]
@@ -161,9 +174,15 @@ mod tests {
         let mut pacer = Pacer::new(limits);
         let now = Instant::now();
         let first = pacer.admit("GET", "/hmds/history", now);
-        assert!(matches!(pacer.admit("GET", "/hmds/history", now), Admission::Throttled));
+        assert!(matches!(
+            pacer.admit("GET", "/hmds/history", now),
+            Admission::Throttled
+        ));
         drop(first);
-        assert!(matches!(pacer.admit("GET", "/hmds/history", now), Admission::Admitted(_)));
+        assert!(matches!(
+            pacer.admit("GET", "/hmds/history", now),
+            Admission::Admitted(_)
+        ));
         assert_eq!(pacer.history_peak(), 1);
     }
 }

@@ -29,8 +29,14 @@ mod tests {
     fn exact_and_wildcard_patterns() {
         assert!(path_matches("/tickle", "/tickle"));
         assert!(!path_matches("/tickle", "/tickle2"));
-        assert!(path_matches("/iserver/account/*/orders", "/iserver/account/DU1/orders"));
-        assert!(!path_matches("/iserver/account/*/orders", "/iserver/account/DU1/order/5"));
+        assert!(path_matches(
+            "/iserver/account/*/orders",
+            "/iserver/account/DU1/orders"
+        ));
+        assert!(!path_matches(
+            "/iserver/account/*/orders",
+            "/iserver/account/DU1/order/5"
+        ));
         assert!(path_matches("*", "/anything"));
         assert!(path_matches("/iserver/*", "/iserver/accounts"));
         assert!(path_matches("*/history", "/iserver/marketdata/history"));

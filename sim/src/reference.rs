@@ -1,3 +1,147 @@
 //! Reference: every simulated endpoint and every modelled quirk, with its source.
 //!
-//! (Filled in below.)
+//! Sources are named as in the project's notes: fixture files (`fixtures/cp/<METHOD>_<path>.json`,
+//! copied into `sim/tests/fixtures/`), `client-portal-api.md` (§ numbers), `ibind-anchor.md`,
+//! `flex-web-service.md`, the IBKR OpenAPI spec ("spec") and IBKR's cpapi-v1 page.
+//!
+//! # Endpoints
+//!
+//! Gateway, under `base_url()` (`/v1/api`):
+//!
+//! | Method | Path | Shape from |
+//! |---|---|---|
+//! | POST, GET | `/tickle` | POST_tickle.json |
+//! | POST, GET | `/iserver/auth/status` | POST_iserver_auth_status.json |
+//! | POST | `/iserver/auth/ssodh/init` | POST_iserver_auth_ssodh_init.json |
+//! | POST, GET | `/iserver/reauthenticate` | legacy swagger (auth status) |
+//! | POST | `/logout` | POST_logout.json |
+//! | GET | `/sso/validate` | GET_sso_validate.json |
+//! | GET | `/trsrv/stocks?symbols=A,B` | GET_trsrv_stocks.json |
+//! | GET | `/trsrv/secdef?conids=1,2` | GET_trsrv_secdef.json |
+//! | GET | `/trsrv/futures?symbols=ES` | GET_trsrv_futures.json |
+//! | GET, POST | `/iserver/secdef/search` | GET_iserver_secdef_search.json, `__name_true.json` |
+//! | GET | `/iserver/contract/{conid}/info` | GET_iserver_contract_{conid}_info.json |
+//! | GET | `/iserver/secdef/strikes` | GET_iserver_secdef_strikes.json |
+//! | GET | `/iserver/secdef/info` | GET_iserver_secdef_info.json |
+//! | GET | `/iserver/marketdata/snapshot` | GET_iserver_marketdata_snapshot__preflight_first_call.json, `__after_preflight.json` |
+//! | GET | `/iserver/marketdata/history` | GET_iserver_marketdata_history.json |
+//! | GET | `/hmds/history` | GET_hmds_history__UNVERIFIED_provenance.json |
+//! | POST | `/iserver/marketdata/unsubscribe` | POST_iserver_marketdata_unsubscribe.json |
+//! | GET | `/iserver/marketdata/unsubscribeall` | GET_iserver_marketdata_unsubscribeall.json |
+//! | GET | `/iserver/accounts` | GET_iserver_accounts.json |
+//! | POST | `/iserver/account/{acct}/orders` | POST_iserver_account_{accountId}_orders*.json |
+//! | POST | `/iserver/account/{acct}/orders/whatif` | POST_iserver_account_{accountId}_orders_whatif.json |
+//! | POST | `/iserver/reply/{replyId}` | POST_iserver_reply_{replyId}.json |
+//! | POST | `/iserver/account/{acct}/order/{orderId}` (modify) | POST_iserver_account_{accountId}_order_{orderId}.json |
+//! | DELETE | `/iserver/account/{acct}/order/{orderId}` | DELETE_iserver_account_{accountId}_order_{orderId}.json |
+//! | GET | `/iserver/account/orders` | GET_iserver_account_orders.json |
+//! | GET | `/iserver/account/order/status/{orderId}` | GET_iserver_account_order_status_{orderId}.json |
+//! | GET | `/iserver/account/trades` | GET_iserver_account_trades.json |
+//! | GET | `/iserver/account/pnl/partitioned` | GET_iserver_account_pnl_partitioned.json |
+//! | GET | `/iserver/account/{acct}/summary` | spec `accountSummaryResponse` example |
+//! | POST | `/iserver/questions/suppress`, `/iserver/questions/suppress/reset` | POST_iserver_questions_suppress*.json |
+//! | POST | `/iserver/notification` | POST_iserver_notification__doc_plaintext.txt |
+//! | GET | `/portfolio/accounts`, `/portfolio/subaccounts` | GET_portfolio_accounts.json, GET_portfolio_subaccounts.json |
+//! | GET | `/portfolio/{acct}/positions/{pageId}` | GET_portfolio_{accountId}_positions_{pageId}.json (+ spec fields) |
+//! | GET | `/portfolio2/{acct}/positions` | GET_portfolio2_{accountId}_positions.json |
+//! | GET | `/portfolio/{acct}/ledger` | GET_portfolio_{accountId}_ledger.json |
+//! | GET | `/portfolio/{acct}/summary` | GET_portfolio_{accountId}_summary.json (all 114 keys) |
+//!
+//! Flex Web Service, under `flex_base_url()` (`/AccountManagement/FlexWebService`):
+//! `GET /SendRequest?t=&q=&v=3` and `GET /GetStatement?t=&q=&v=3` (envelopes as in
+//! `fixtures/flex/web_service/*.xml`), plus the legacy
+//! `/Universal/servlet/FlexStatementService.{SendRequest,GetStatement}` paths.
+//!
+//! Any other path answers 404 `{"error":"Not Found","statusCode":404}`. One trailing slash is
+//! ignored (ibind calls `iserver/account/trades/`, ibind-anchor §1 #46).
+//!
+//! # Modelled quirks
+//!
+//! Session (`client-portal-api.md` §2):
+//! - `/iserver/*` answers 400 `{"error":"Bad Request: no bridge","statusCode":400}` until
+//!   `POST /iserver/auth/ssodh/init` (ERROR_400_no_bridge__ibind_issue44.json); auth status,
+//!   ssodh/init and reauthenticate work without it. Builder `.brokerage_session(true)` skips it.
+//! - `ssodh/init` with `publish:false` answers 500; `compete:false` leaves a competing session
+//!   in place; JSON or form bodies are accepted (damian-ib).
+//! - A dropped session (`control().drop_session()`) or `POST /logout` makes every request
+//!   answer 401 with an empty body (the spec lists 401 without a body).
+//! - `competing:true` (`control().set_competing`) takes the bridge: auth status shows
+//!   `authenticated:false, competing:true`, `/iserver/*` answers no bridge.
+//! - `/tickle` reports the 32-hex `session`, `ssoExpires`, `collission`, `hmds:{"error":"no bridge"}`
+//!   and `iserver.authStatus` (POST_tickle.json).
+//! - A new brokerage session resets market-data subscriptions, the hmds warm-up, the pnl
+//!   warm-up and suppressed questions.
+//!
+//! Instruments:
+//! - AAPL exactly as the real `/trsrv/stocks` sample (ibind-anchor §2): NASDAQ 265598 (isUS),
+//!   MEXI 38708077, EBS 273982664, "LS 1X AAPL" LSEETF 493546048, "APPLE INC-CDR" AEQLIT
+//!   532640894; other symbols from GET_trsrv_stocks__ibind_fixture.json and the spec's IBM
+//!   sample; `ACME` is a deliberate two-instrument US ambiguity (synthetic conids).
+//! - Futures ES/MES with the real conids of GET_trsrv_futures.json, later months synthetic;
+//!   `/trsrv/futures` lists only unexpired months.
+//! - Options are generated on demand by `/iserver/secdef/info` (synthetic conids) and can then
+//!   be quoted and traded.
+//!
+//! Market data:
+//! - Snapshot pre-flight: the first request for a conid answers only `{"conid","conidEx"}`;
+//!   later ones every field requested so far, even without `fields` (cpapi-v1, webapi-doc;
+//!   `__preflight_first_call.json`, `__after_preflight.json`). Unsubscribe restores the pre-flight.
+//! - Field formats: `31` a string, `C` prefix (previous close) for listings without a
+//!   subscription (our rule: the user subscribes to US listings only), `H` prefix when halted
+//!   (`control().set_halted`); `84`/`86` bid/ask; `85`/`88` sizes with thousands separators;
+//!   `87` volume with K/M; `6509` `RpB` (or `N`); `_updated`, `6119`, `server_id`.
+//! - Strikes are empty until `/iserver/secdef/search` ran for the underlying
+//!   (`client-portal-api.md` §2, "Strikes").
+//! - History: seeded random walk on trading-session timestamps (daily bars at 13:30 UTC as in
+//!   GET_iserver_marketdata_history__spec_last.json); honours `period`, `bar`, `outsideRth`,
+//!   `startTime`, `source` (Midpoint/Bid_Ask have volume 0); at most 1000 points
+//!   (`client-portal-api.md` §1); `points` = bars − 1 (spec sample); unknown conid → 500
+//!   `{"error":"No data."}` (ibind-anchor §4).
+//! - `/hmds/history` answers 404 on its first call per brokerage session (ibind
+//!   `marketdata_mixin.py`, `client-portal-api.md` §2), then data.
+//! - `/iserver/account/pnl/partitioned` answers `{"upnl":{}}` on its first call
+//!   (GET_iserver_account_pnl_partitioned__spec_initial_empty.json).
+//!
+//! Pacing (`client-portal-api.md` §1; [`crate::Limits`]): 429 with an empty body for more than
+//! 10 req/s globally, snapshot 10/s, orders/trades/pnl/portfolio accounts 1 per 5 s, tickle
+//! 1/s, sso/validate 1/min, scanner params 1/15 min, more than 5 concurrent history requests;
+//! optional penalty box (every request 429 for a while after a violation).
+//!
+//! Orders (`client-portal-api.md` §3, ibind-anchor §3):
+//! - Questions `[{"id","message":[..],"isSuppressed":false,"messageIds":[..]}]`, one at a time,
+//!   in this order: o354 (no snapshot was requested for the conid in this session), o163
+//!   (limit or stop price more than 3 % from last), o383 (quantity above 5,000), o451 (value
+//!   above 100,000 USD), o10331 (stop orders; o0 on modify). Texts from the fixtures and the
+//!   spec's suppress description; thresholds in [`crate::Precautions`].
+//! - Reply ids are single-use; any other gateway request in between cancels the order
+//!   (cpapi-v1); a stale id answers 400 `{"error":"reply id not found: '<id>'"}` (ibind #103).
+//! - `confirmed:false` discards the order and answers `{"error":"Order not confirmed "}`
+//!   (POST_iserver_reply_{replyId}__spec_error.json).
+//! - Rejects are HTTP 200 `{"error":...}` (unknown conid, zero quantity, bad side/type,
+//!   missing price; a limit more than 50 % through the market gets IBKR's text from
+//!   POST_iserver_account_{accountId}_orders__reject_200.json).
+//! - Suppression lasts for the brokerage session; reset clears it.
+//! - Market orders fill at the last price; marketable limits fill; resting orders fill when a
+//!   snapshot or `control().set_last_price` moves the price through them. Fills update
+//!   positions, cash (commission USD 0.005/share, min 1), ledger, summary, P&L and trades.
+//! - Cancel answers `{"msg":"Request was submitted",...}`; unknown orders
+//!   `{"error":"OrderID N doesn't exist"}`; `-1` cancels all. Unknown order status → 503
+//!   (`client-portal-api.md` §2).
+//!
+//! Flex (`flex-web-service.md` §1): 1019 for the first `pending_polls` polls; 1018 when one
+//! token polls faster than `min_interval` (IBKR: 1/s); 1012 for the expired token, 1015 for an
+//! unknown token, 1014 for an unknown query, 1017 for an unknown reference code, 1020 without
+//! a token; the legacy servlet paths answer 1001 (ibflex PR #108). The statement is built from
+//! the simulator's trades (five seeded historical ones plus the session's), open positions,
+//! cash transactions (a seeded deposit and dividend) and conversion rates, with IB default
+//! formats and attribute names of the real statements in `fixtures/flex/activity/`.
+//!
+//! Faults ([`crate::Fault`]): added latency, any status with an empty body (e.g. 503),
+//! truncated JSON, an HTML error page with status 200, dropped connections; per path pattern
+//! and method, for the next N requests or until cleared, at build time or through `control()`.
+//!
+//! # Not modelled
+//!
+//! WebSocket, OAuth, the live-orders pre-flight, server prompts (p12), scanner, watchlists,
+//! alerts, FYI, bracket/OCA semantics (orders in one submission are independent), partial
+//! fills, market hours for order execution, and time zones beyond a fixed US session.

@@ -80,7 +80,10 @@ pub async fn serve_forever(options: ServeOptions) -> Result<(), SimError> {
     let _ = writeln!(out, "  base URL: {}", gateway.base_url());
     let _ = writeln!(out, "  Flex:     {}", gateway.flex_base_url());
     if gateway.cert_pem().is_some() {
-        let _ = writeln!(out, "  TLS:      self-signed certificate (use --http for plain HTTP)");
+        let _ = writeln!(
+            out,
+            "  TLS:      self-signed certificate (use --http for plain HTTP)"
+        );
     }
     if !options.brokerage_session {
         let _ = writeln!(

@@ -63,7 +63,7 @@ fn drop_requested(shared: &Shared, method: &str, full_path: &str, query: Option<
     let mut faults = lock(&shared.faults);
     // Only consume counted rules when a Drop is among them; other faults are left for the router.
     let peek: Vec<Fault> = faults.peek(method, path);
-    if !peek.iter().any(|f| *f == Fault::Drop) {
+    if !peek.contains(&Fault::Drop) {
         return false;
     }
     faults.take(method, path);

@@ -60,10 +60,7 @@ pub(crate) enum PendingWork {
         tickets: Vec<Ticket>,
     },
     /// A modification of a live order.
-    Modify {
-        order_id: u64,
-        ticket: Ticket,
-    },
+    Modify { order_id: u64, ticket: Ticket },
 }
 
 /// An order waiting for the client's answer to a question.

@@ -66,7 +66,11 @@ async fn secdef_search_by_symbol_and_by_name() {
     let got = s.get("/iserver/secdef/search?symbol=IBM").await;
     assert_eq!(got.body[0]["conid"], "8314");
     assert_eq!(got.body[0]["sections"][1]["secType"], "OPT");
-    assert_shape(&got.body, &fixture("cp/GET_iserver_secdef_search.json"), &[]);
+    assert_shape(
+        &got.body,
+        &fixture("cp/GET_iserver_secdef_search.json"),
+        &[],
+    );
     let post = s
         .post("/iserver/secdef/search", json!({"symbol": "AAPL"}))
         .await;
@@ -75,7 +79,11 @@ async fn secdef_search_by_symbol_and_by_name() {
         .get("/iserver/secdef/search?symbol=INTERACTIVE&name=true")
         .await;
     assert_eq!(by_name.body[0]["symbol"], "IBKR");
-    assert_shape(&by_name.body, &fixture("cp/GET_iserver_secdef_search__name_true.json"), &[]);
+    assert_shape(
+        &by_name.body,
+        &fixture("cp/GET_iserver_secdef_search__name_true.json"),
+        &[],
+    );
     let es = s.get("/iserver/secdef/search?symbol=ES&secType=IND").await;
     assert_eq!(es.body[0]["conid"], "11004968");
 }
@@ -86,7 +94,11 @@ async fn contract_info_by_conid() {
     let got = s.get("/iserver/contract/265598/info").await;
     assert_eq!(got.body["con_id"], 265598);
     assert_eq!(got.body["company_name"], "APPLE INC");
-    assert_shape(&got.body, &fixture("cp/GET_iserver_contract_{conid}_info.json"), &[]);
+    assert_shape(
+        &got.body,
+        &fixture("cp/GET_iserver_contract_{conid}_info.json"),
+        &[],
+    );
     assert_eq!(s.get("/iserver/contract/1/info").await.status, 400);
 }
 
@@ -113,14 +125,22 @@ async fn strikes_are_empty_until_secdef_search_ran() {
         .to_string();
     let fresh = common::sim().await;
     let before = fresh
-        .get(&format!("/iserver/secdef/strikes?conid=265598&sectype=OPT&month={month}"))
+        .get(&format!(
+            "/iserver/secdef/strikes?conid=265598&sectype=OPT&month={month}"
+        ))
         .await;
     assert_eq!(before.body, json!({"call": [], "put": []}));
     let after = s
-        .get(&format!("/iserver/secdef/strikes?conid=265598&sectype=OPT&month={month}"))
+        .get(&format!(
+            "/iserver/secdef/strikes?conid=265598&sectype=OPT&month={month}"
+        ))
         .await;
     assert!(after.body["call"].as_array().unwrap().len() > 5);
-    assert_shape(&after.body, &fixture("cp/GET_iserver_secdef_strikes.json"), &[]);
+    assert_shape(
+        &after.body,
+        &fixture("cp/GET_iserver_secdef_strikes.json"),
+        &[],
+    );
 
     let strike = after.body["put"][3].as_f64().unwrap();
     let info = s

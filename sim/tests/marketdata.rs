@@ -27,7 +27,13 @@ async fn the_first_snapshot_is_a_preflight_without_fields() {
     assert_eq!(row["6509"], "RpB");
     let last: f64 = row["31"].as_str().unwrap().parse().unwrap();
     assert!(last > 100.0 && last < 300.0, "{last}");
-    assert!(row["88"].as_str().unwrap().chars().all(|c| c.is_ascii_digit() || c == ','));
+    assert!(
+        row["88"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',')
+    );
     assert!(row["_updated"].is_i64());
     assert!(row["server_id"].is_string());
 }
@@ -35,8 +41,10 @@ async fn the_first_snapshot_is_a_preflight_without_fields() {
 #[tokio::test]
 async fn later_snapshots_return_every_field_requested_so_far() {
     let s = sim().await;
-    s.get("/iserver/marketdata/snapshot?conids=272093&fields=31").await;
-    s.get("/iserver/marketdata/snapshot?conids=272093&fields=87").await;
+    s.get("/iserver/marketdata/snapshot?conids=272093&fields=31")
+        .await;
+    s.get("/iserver/marketdata/snapshot?conids=272093&fields=87")
+        .await;
     let third = s.get("/iserver/marketdata/snapshot?conids=272093").await;
     assert!(third.body[0]["31"].is_string());
     let volume = third.body[0]["87"].as_str().unwrap();
@@ -81,7 +89,11 @@ async fn history_honours_period_and_bar() {
         .get("/iserver/marketdata/history?conid=265598&period=1y&bar=1d")
         .await;
     assert_eq!(year.status, 200);
-    assert_shape(&year.body, &fixture("cp/GET_iserver_marketdata_history.json"), &[]);
+    assert_shape(
+        &year.body,
+        &fixture("cp/GET_iserver_marketdata_history.json"),
+        &[],
+    );
     let bars = year.body["data"].as_array().unwrap();
     assert!((245..=265).contains(&bars.len()), "{}", bars.len());
     assert_eq!(year.body["points"], bars.len() - 1);
@@ -92,7 +104,10 @@ async fn history_honours_period_and_bar() {
     let t0 = bars[0]["t"].as_i64().unwrap();
     let tn = bars[bars.len() - 1]["t"].as_i64().unwrap();
     assert!(tn - t0 > 340 * 86_400_000, "covers about a year");
-    assert!(bars.windows(2).all(|w| w[0]["t"].as_i64() < w[1]["t"].as_i64()));
+    assert!(
+        bars.windows(2)
+            .all(|w| w[0]["t"].as_i64() < w[1]["t"].as_i64())
+    );
 
     let two = s
         .get("/iserver/marketdata/history?conid=265598&period=2y&bar=1w")
@@ -122,7 +137,9 @@ async fn history_is_capped_at_1000_points() {
 async fn history_rejects_bad_parameters_and_unknown_conids() {
     let s = sim().await;
     assert_eq!(
-        s.get("/iserver/marketdata/history?conid=8314&period=1x&bar=1d").await.status,
+        s.get("/iserver/marketdata/history?conid=8314&period=1x&bar=1d")
+            .await
+            .status,
         400
     );
     let unknown = s
@@ -139,6 +156,10 @@ async fn hmds_history_answers_404_on_its_first_call() {
     assert_eq!(s.get(path).await.status, 404);
     let second = s.get(path).await;
     assert_eq!(second.status, 200);
-    assert_shape(&second.body, &fixture("cp/GET_hmds_history__UNVERIFIED_provenance.json"), &[]);
+    assert_shape(
+        &second.body,
+        &fixture("cp/GET_hmds_history__UNVERIFIED_provenance.json"),
+        &[],
+    );
     assert!(!second.body["data"].as_array().unwrap().is_empty());
 }

@@ -19,7 +19,11 @@ fn market(conid: u64, side: &str, qty: f64) -> Value {
 fn message_ids(answer: &Value) -> Vec<String> {
     answer[0]["messageIds"]
         .as_array()
-        .map(|a| a.iter().map(|m| m.as_str().unwrap_or("").to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|m| m.as_str().unwrap_or("").to_string())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -30,7 +34,8 @@ async fn last(s: &Sim, conid: u64) -> f64 {
 
 async fn answer_yes(s: &Sim, question: &Value) -> common::Answer {
     let id = question[0]["id"].as_str().expect("a question");
-    s.post(&format!("/iserver/reply/{id}"), json!({"confirmed": true})).await
+    s.post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
+        .await
 }
 
 #[tokio::test]
@@ -40,8 +45,17 @@ async fn o354_is_asked_when_no_snapshot_was_requested_for_the_conid() {
     assert_eq!(q.status, 200);
     assert_eq!(message_ids(&q.body), ["o354"]);
     assert_eq!(q.body[0]["isSuppressed"], false);
-    assert!(q.body[0]["message"][0].as_str().unwrap().starts_with("You are submitting an order without market data."));
-    assert_shape(&q.body, &fixture("cp/POST_iserver_account_{accountId}_orders__question.json"), &[]);
+    assert!(
+        q.body[0]["message"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("You are submitting an order without market data.")
+    );
+    assert_shape(
+        &q.body,
+        &fixture("cp/POST_iserver_account_{accountId}_orders__question.json"),
+        &[],
+    );
     let id = q.body[0]["id"].as_str().unwrap();
     assert_eq!(id.len(), 36, "a uuid: {id}");
     // After a snapshot, no question.
@@ -49,20 +63,33 @@ async fn o354_is_asked_when_no_snapshot_was_requested_for_the_conid() {
     s2.warm(AAPL).await;
     let ack = s2.place(market(AAPL, "BUY", 1.0)).await;
     assert!(ack.body[0]["order_id"].is_string(), "{}", ack.body);
-    assert_shape(&ack.body, &fixture("cp/POST_iserver_account_{accountId}_orders.json"), &[]);
+    assert_shape(
+        &ack.body,
+        &fixture("cp/POST_iserver_account_{accountId}_orders.json"),
+        &[],
+    );
 }
 
 #[tokio::test]
 async fn o163_is_asked_when_the_limit_is_more_than_3_percent_from_last() {
     let s = sim().await;
     let px = last(&s, AAPL).await;
-    let near = s.place(limit(AAPL, "BUY", 1.0, (px * 0.99 * 100.0).round() / 100.0)).await;
-    assert!(near.body[0]["order_id"].is_string(), "1 % away: no question: {}", near.body);
+    let near = s
+        .place(limit(AAPL, "BUY", 1.0, (px * 0.99 * 100.0).round() / 100.0))
+        .await;
+    assert!(
+        near.body[0]["order_id"].is_string(),
+        "1 % away: no question: {}",
+        near.body
+    );
     let far_price = (px * 0.90 * 100.0).round() / 100.0;
     let far = s.place(limit(AAPL, "BUY", 5.0, far_price)).await;
     assert_eq!(message_ids(&far.body), ["o163"]);
     let text = far.body[0]["message"][0].as_str().unwrap();
-    assert!(text.contains(&format!("\"BUY 5 AAPL NASDAQ.NMS @ {far_price:?}\"")), "{text}");
+    assert!(
+        text.contains(&format!("\"BUY 5 AAPL NASDAQ.NMS @ {far_price:?}\"")),
+        "{text}"
+    );
     assert!(text.contains("price exceeds \nthe Percentage constraint of 3%."));
 }
 
@@ -72,10 +99,24 @@ async fn o383_and_o451_are_asked_for_size_and_value() {
     s.warm(4391).await;
     let big = s.place(market(4391, "BUY", 6000.0)).await;
     assert_eq!(message_ids(&big.body), ["o383"]);
-    assert!(big.body[0]["message"][0].as_str().unwrap().contains("size exceeds the Size Limit of 5000."));
+    assert!(
+        big.body[0]["message"][0]
+            .as_str()
+            .unwrap()
+            .contains("size exceeds the Size Limit of 5000.")
+    );
     let next = answer_yes(&s, &big.body).await;
-    assert_eq!(message_ids(&next.body), ["o451"], "questions come one after another");
-    assert!(next.body[0]["message"][0].as_str().unwrap().contains("exceeds \nthe Total Value Limit of 100,000 USD."));
+    assert_eq!(
+        message_ids(&next.body),
+        ["o451"],
+        "questions come one after another"
+    );
+    assert!(
+        next.body[0]["message"][0]
+            .as_str()
+            .unwrap()
+            .contains("exceeds \nthe Total Value Limit of 100,000 USD.")
+    );
     let done = answer_yes(&s, &next.body).await;
     assert!(done.body[0]["order_id"].is_string(), "{}", done.body);
     let record = s.gw.inspect().orders().pop().unwrap();
@@ -101,7 +142,10 @@ async fn stop_orders_ask_o10331_and_several_questions_chain() {
 async fn suppressed_questions_are_not_asked_until_reset() {
     let s = sim().await;
     let sup = s
-        .post("/iserver/questions/suppress", json!({"messageIds": ["o354"]}))
+        .post(
+            "/iserver/questions/suppress",
+            json!({"messageIds": ["o354"]}),
+        )
         .await;
     assert_eq!(sup.body, json!({"status": "submitted"}));
     let ack = s.place(market(AAPL, "BUY", 1.0)).await;
@@ -117,13 +161,28 @@ async fn reply_ids_are_single_use() {
     let s = sim().await;
     let q = s.place(market(AAPL, "BUY", 1.0)).await;
     let id = q.body[0]["id"].as_str().unwrap().to_string();
-    let ok = s.post(&format!("/iserver/reply/{id}"), json!({"confirmed": true})).await;
+    let ok = s
+        .post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
+        .await;
     assert!(ok.body[0]["order_id"].is_string());
-    assert_shape(&ok.body, &fixture("cp/POST_iserver_reply_{replyId}.json"), &[]);
-    let again = s.post(&format!("/iserver/reply/{id}"), json!({"confirmed": true})).await;
+    assert_shape(
+        &ok.body,
+        &fixture("cp/POST_iserver_reply_{replyId}.json"),
+        &[],
+    );
+    let again = s
+        .post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
+        .await;
     assert_eq!(again.status, 400);
-    assert_eq!(again.body, json!({"error": format!("reply id not found: '{id}'")}));
-    assert_shape(&again.body, &fixture("cp/ERROR_400_reply_id_not_found__ibind_issue103.json"), &[]);
+    assert_eq!(
+        again.body,
+        json!({"error": format!("reply id not found: '{id}'")})
+    );
+    assert_shape(
+        &again.body,
+        &fixture("cp/ERROR_400_reply_id_not_found__ibind_issue103.json"),
+        &[],
+    );
     let replies = s.gw.inspect().replies();
     assert_eq!(replies.len(), 2);
     assert!(replies[0].accepted && !replies[1].accepted);
@@ -135,11 +194,17 @@ async fn any_other_request_in_between_invalidates_the_reply_id() {
     let q = s.place(market(AAPL, "BUY", 1.0)).await;
     let id = q.body[0]["id"].as_str().unwrap().to_string();
     s.get("/iserver/accounts").await;
-    let late = s.post(&format!("/iserver/reply/{id}"), json!({"confirmed": true})).await;
+    let late = s
+        .post(&format!("/iserver/reply/{id}"), json!({"confirmed": true}))
+        .await;
     assert_eq!(late.status, 400);
     let record = s.gw.inspect().orders().pop().unwrap();
     assert_eq!(record.outcome, OrderOutcome::Invalidated);
-    assert_eq!(s.gw.inspect().position("DU1234567", AAPL), 30.0, "nothing was bought");
+    assert_eq!(
+        s.gw.inspect().position("DU1234567", AAPL),
+        30.0,
+        "nothing was bought"
+    );
 }
 
 #[tokio::test]
@@ -147,9 +212,14 @@ async fn confirmed_false_discards_the_order() {
     let s = sim().await;
     let q = s.place(market(AAPL, "BUY", 1.0)).await;
     let id = q.body[0]["id"].as_str().unwrap().to_string();
-    let no = s.post(&format!("/iserver/reply/{id}"), json!({"confirmed": false})).await;
+    let no = s
+        .post(&format!("/iserver/reply/{id}"), json!({"confirmed": false}))
+        .await;
     assert_eq!(no.status, 200);
-    assert_eq!(no.body, fixture("cp/POST_iserver_reply_{replyId}__spec_error.json"));
+    assert_eq!(
+        no.body,
+        fixture("cp/POST_iserver_reply_{replyId}__spec_error.json")
+    );
     assert_eq!(s.gw.inspect().orders()[0].outcome, OrderOutcome::Discarded);
     let live = s.get("/iserver/account/orders").await;
     assert_eq!(live.body["orders"], json!([]));
@@ -161,14 +231,27 @@ async fn invalid_orders_are_rejected_with_http_200() {
     let unknown = s.place(market(1, "BUY", 1.0)).await;
     assert_eq!(unknown.status, 200);
     assert!(unknown.body["error"].is_string());
-    assert_shape(&unknown.body, &fixture("cp/POST_iserver_account_{accountId}_orders__reject_200.json"), &[]);
+    assert_shape(
+        &unknown.body,
+        &fixture("cp/POST_iserver_account_{accountId}_orders__reject_200.json"),
+        &[],
+    );
     let zero = s.place(market(AAPL, "BUY", 0.0)).await;
     assert!(zero.body["error"].is_string());
     let px = last(&s, AAPL).await;
     let through = s.place(limit(AAPL, "BUY", 1.0, (px * 2.0).round())).await;
-    assert!(through.body["error"].as_str().unwrap().starts_with("We cannot accept an order at the limit price you selected."));
+    assert!(
+        through.body["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("We cannot accept an order at the limit price you selected.")
+    );
     let rejected = s.gw.inspect().orders();
-    assert!(rejected.iter().all(|o| matches!(o.outcome, OrderOutcome::Rejected(_))));
+    assert!(
+        rejected
+            .iter()
+            .all(|o| matches!(o.outcome, OrderOutcome::Rejected(_)))
+    );
 }
 
 #[tokio::test]
@@ -182,20 +265,48 @@ async fn a_market_order_fills_at_last_and_updates_positions_ledger_and_trades() 
     let order_id = ack.body[0]["order_id"].as_str().unwrap().to_string();
     assert_eq!(s.gw.inspect().position(account, AAPL), before_pos + 10.0);
     let spent = before_cash - s.gw.inspect().cash(account);
-    assert!((spent - (10.0 * px + 1.0)).abs() < 0.01, "spent {spent} at {px}");
+    assert!(
+        (spent - (10.0 * px + 1.0)).abs() < 0.01,
+        "spent {spent} at {px}"
+    );
 
     let positions = s.get(&format!("/portfolio/{account}/positions/0")).await;
-    let row = positions.body.as_array().unwrap().iter().find(|p| p["conid"] == AAPL).unwrap().clone();
+    let row = positions
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["conid"] == AAPL)
+        .unwrap()
+        .clone();
     assert_eq!(row["position"].as_f64(), Some(before_pos + 10.0));
-    assert_shape(&positions.body, &fixture("cp/GET_portfolio_{accountId}_positions_{pageId}.json"), &[]);
+    assert_shape(
+        &positions.body,
+        &fixture("cp/GET_portfolio_{accountId}_positions_{pageId}.json"),
+        &[],
+    );
     let p2 = s.get(&format!("/portfolio2/{account}/positions")).await;
-    assert!(p2.body.as_array().unwrap().iter().any(|p| p["conid"] == "265598"));
-    assert_shape(&p2.body, &fixture("cp/GET_portfolio2_{accountId}_positions.json"), &[]);
+    assert!(
+        p2.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["conid"] == "265598")
+    );
+    assert_shape(
+        &p2.body,
+        &fixture("cp/GET_portfolio2_{accountId}_positions.json"),
+        &[],
+    );
 
     let ledger = s.get(&format!("/portfolio/{account}/ledger")).await;
     let cash = ledger.body["USD"]["cashbalance"].as_f64().unwrap();
     assert!((cash - s.gw.inspect().cash(account)).abs() < 0.01);
-    assert_shape(&ledger.body, &fixture("cp/GET_portfolio_{accountId}_ledger.json"), &[]);
+    assert_shape(
+        &ledger.body,
+        &fixture("cp/GET_portfolio_{accountId}_ledger.json"),
+        &[],
+    );
 
     let trades = s.get("/iserver/account/trades").await;
     let t = &trades.body[0];
@@ -203,16 +314,30 @@ async fn a_market_order_fills_at_last_and_updates_positions_ledger_and_trades() 
     assert_eq!(t["side"], "B");
     assert_eq!(t["size"].as_f64(), Some(10.0));
     assert_eq!(t["price"], format!("{px:.2}"));
-    assert_shape(&trades.body, &fixture("cp/GET_iserver_account_trades.json"), &[]);
+    assert_shape(
+        &trades.body,
+        &fixture("cp/GET_iserver_account_trades.json"),
+        &[],
+    );
 
     let live = s.get("/iserver/account/orders").await;
     let o = &live.body["orders"][0];
     assert_eq!(o["status"], "Filled");
     assert_eq!(o["orderId"].to_string(), order_id);
-    assert_shape(&live.body, &fixture("cp/GET_iserver_account_orders.json"), &[]);
-    let status = s.get(&format!("/iserver/account/order/status/{order_id}")).await;
+    assert_shape(
+        &live.body,
+        &fixture("cp/GET_iserver_account_orders.json"),
+        &[],
+    );
+    let status = s
+        .get(&format!("/iserver/account/order/status/{order_id}"))
+        .await;
     assert_eq!(status.body["order_status"], "Filled");
-    assert_shape(&status.body, &fixture("cp/GET_iserver_account_order_status_{orderId}.json"), &[]);
+    assert_shape(
+        &status.body,
+        &fixture("cp/GET_iserver_account_order_status_{orderId}.json"),
+        &[],
+    );
     assert_eq!(s.get("/iserver/account/order/status/1").await.status, 503);
 }
 
@@ -221,15 +346,29 @@ async fn summary_and_pnl_reflect_the_book() {
     let s = sim().await;
     let account = "DU1234567";
     let summary = s.get(&format!("/portfolio/{account}/summary")).await;
-    assert_shape(&summary.body, &fixture("cp/GET_portfolio_{accountId}_summary.json"), &[]);
-    let real_keys = fixture("cp/GET_portfolio_{accountId}_summary.json").as_object().unwrap().len();
+    assert_shape(
+        &summary.body,
+        &fixture("cp/GET_portfolio_{accountId}_summary.json"),
+        &[],
+    );
+    let real_keys = fixture("cp/GET_portfolio_{accountId}_summary.json")
+        .as_object()
+        .unwrap()
+        .len();
     assert_eq!(summary.body.as_object().unwrap().len(), real_keys);
     let cash = summary.body["totalcashvalue"]["amount"].as_f64().unwrap();
     assert!((cash - s.gw.inspect().cash(account)).abs() < 0.01);
     let first = s.get("/iserver/account/pnl/partitioned").await;
-    assert_eq!(first.body, fixture("cp/GET_iserver_account_pnl_partitioned__spec_initial_empty.json"));
+    assert_eq!(
+        first.body,
+        fixture("cp/GET_iserver_account_pnl_partitioned__spec_initial_empty.json")
+    );
     let pnl = s.get("/iserver/account/pnl/partitioned").await;
-    assert_shape(&pnl.body, &fixture("cp/GET_iserver_account_pnl_partitioned.json"), &["upnl"]);
+    assert_shape(
+        &pnl.body,
+        &fixture("cp/GET_iserver_account_pnl_partitioned.json"),
+        &["upnl"],
+    );
     assert!(pnl.body["upnl"]["DU1234567.Core"]["nl"].as_f64().unwrap() > 900_000.0);
     let iserver = s.get(&format!("/iserver/account/{account}/summary")).await;
     assert!(iserver.body["netLiquidationValue"].as_f64().unwrap() > 900_000.0);
@@ -256,7 +395,14 @@ async fn a_limit_order_rests_until_marketable_then_fills() {
 async fn modify_and_cancel_a_resting_order() {
     let s = sim().await;
     let px = last(&s, AAPL).await;
-    let ack = s.place(limit(AAPL, "BUY", 2.0, ((px * 0.98) * 100.0).round() / 100.0)).await;
+    let ack = s
+        .place(limit(
+            AAPL,
+            "BUY",
+            2.0,
+            ((px * 0.98) * 100.0).round() / 100.0,
+        ))
+        .await;
     let id = ack.body[0]["order_id"].as_str().unwrap().to_string();
     let new_price = ((px * 0.975) * 100.0).round() / 100.0;
     let modified = s
@@ -266,22 +412,45 @@ async fn modify_and_cancel_a_resting_order() {
         )
         .await;
     assert_eq!(modified.body[0]["order_id"], id.as_str());
-    assert_shape(&modified.body, &fixture("cp/POST_iserver_account_{accountId}_order_{orderId}.json"), &[]);
+    assert_shape(
+        &modified.body,
+        &fixture("cp/POST_iserver_account_{accountId}_order_{orderId}.json"),
+        &[],
+    );
     let status = s.get(&format!("/iserver/account/order/status/{id}")).await;
     assert_eq!(status.body["total_size"], "4.0");
     assert_eq!(status.body["limit_price"], format!("{new_price:.2}"));
 
-    let cancel = s.delete(&format!("/iserver/account/DU1234567/order/{id}")).await;
+    let cancel = s
+        .delete(&format!("/iserver/account/DU1234567/order/{id}"))
+        .await;
     assert_eq!(cancel.body["msg"], "Request was submitted");
-    assert_shape(&cancel.body, &fixture("cp/DELETE_iserver_account_{accountId}_order_{orderId}.json"), &[]);
+    assert_shape(
+        &cancel.body,
+        &fixture("cp/DELETE_iserver_account_{accountId}_order_{orderId}.json"),
+        &[],
+    );
     let status = s.get(&format!("/iserver/account/order/status/{id}")).await;
     assert_eq!(status.body["order_status"], "Cancelled");
-    let again = s.delete(&format!("/iserver/account/DU1234567/order/{id}")).await;
-    assert_eq!(again.body, json!({"error": format!("OrderID {id} doesn't exist")}));
-    let gone = s
-        .post(&format!("/iserver/account/DU1234567/order/{id}"), json!({"quantity": 1}))
+    let again = s
+        .delete(&format!("/iserver/account/DU1234567/order/{id}"))
         .await;
-    assert!(gone.body["error"].as_str().unwrap().contains("doesn't exist"));
+    assert_eq!(
+        again.body,
+        json!({"error": format!("OrderID {id} doesn't exist")})
+    );
+    let gone = s
+        .post(
+            &format!("/iserver/account/DU1234567/order/{id}"),
+            json!({"quantity": 1}),
+        )
+        .await;
+    assert!(
+        gone.body["error"]
+            .as_str()
+            .unwrap()
+            .contains("doesn't exist")
+    );
 }
 
 #[tokio::test]
@@ -318,11 +487,27 @@ async fn whatif_previews_without_placing() {
             json!({"orders": [market(AAPL, "BUY", 10.0)]}),
         )
         .await;
-    assert_shape(&w.body, &fixture("cp/POST_iserver_account_{accountId}_orders_whatif.json"), &[]);
+    assert_shape(
+        &w.body,
+        &fixture("cp/POST_iserver_account_{accountId}_orders_whatif.json"),
+        &[],
+    );
     assert_eq!(w.body["position"]["change"], "10");
-    assert!(w.body["warn"].as_str().unwrap().starts_with("21/"), "no market data yet");
-    assert!(w.body["amount"]["amount"].as_str().unwrap().ends_with("USD (10 Shares)"));
-    assert_eq!(s.gw.inspect().position("DU1234567", AAPL), 30.0, "nothing placed");
+    assert!(
+        w.body["warn"].as_str().unwrap().starts_with("21/"),
+        "no market data yet"
+    );
+    assert!(
+        w.body["amount"]["amount"]
+            .as_str()
+            .unwrap()
+            .ends_with("USD (10 Shares)")
+    );
+    assert_eq!(
+        s.gw.inspect().position("DU1234567", AAPL),
+        30.0,
+        "nothing placed"
+    );
     s.warm(AAPL).await;
     let w2 = s
         .post(
@@ -348,10 +533,18 @@ async fn accounts_list_the_configured_accounts() {
     assert_eq!(a.body["accounts"], json!(["DU7654321", "DU1111111"]));
     assert_eq!(a.body["selectedAccount"], "DU7654321");
     assert_eq!(a.body["isPaper"], true);
-    assert_shape(&a.body, &fixture("cp/GET_iserver_accounts.json"), &["acctProps", "aliases", "chartPeriods"]);
+    assert_shape(
+        &a.body,
+        &fixture("cp/GET_iserver_accounts.json"),
+        &["acctProps", "aliases", "chartPeriods"],
+    );
     let p = s.get("/portfolio/accounts").await;
     assert_eq!(p.body.as_array().unwrap().len(), 2);
     assert_shape(&p.body, &fixture("cp/GET_portfolio_accounts.json"), &[]);
     let sub = s.get("/portfolio/subaccounts").await;
-    assert_shape(&sub.body, &fixture("cp/GET_portfolio_subaccounts.json"), &[]);
+    assert_shape(
+        &sub.body,
+        &fixture("cp/GET_portfolio_subaccounts.json"),
+        &[],
+    );
 }

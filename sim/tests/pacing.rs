@@ -49,7 +49,10 @@ async fn a_sixth_concurrent_history_request_gets_an_empty_429() {
     let inspect = s.gw.inspect();
     assert_eq!(inspect.max_concurrent_history(), 5);
     assert_eq!(inspect.throttled(), 1);
-    assert_eq!(inspect.throttled_by_path()["/iserver/marketdata/history"], 1);
+    assert_eq!(
+        inspect.throttled_by_path()["/iserver/marketdata/history"],
+        1
+    );
 }
 
 #[tokio::test]
@@ -108,8 +111,12 @@ async fn ibkr_default_limits_pace_orders_trades_pnl_and_snapshot() {
         assert_eq!(s.get(path).await.status, 429, "{path}: 1 per 5 s");
     }
     let defaults = Limits::default();
-    assert!(defaults.endpoints.iter().any(|l| l.path == "/iserver/marketdata/snapshot"
-        && l.rate == Rate::per_second(10)));
+    assert!(
+        defaults
+            .endpoints
+            .iter()
+            .any(|l| l.path == "/iserver/marketdata/snapshot" && l.rate == Rate::per_second(10))
+    );
     assert_eq!(defaults.history_concurrency, Some(5));
     assert_eq!(defaults.global, Some(Rate::per_second(10)));
 }
@@ -125,7 +132,11 @@ async fn snapshot_is_limited_to_ten_per_second() {
     let s = sim_with(builder().limits(limits)).await;
     let mut statuses = Vec::new();
     for _ in 0..11 {
-        statuses.push(s.get("/iserver/marketdata/snapshot?conids=265598").await.status);
+        statuses.push(
+            s.get("/iserver/marketdata/snapshot?conids=265598")
+                .await
+                .status,
+        );
     }
     assert_eq!(statuses.iter().filter(|&&c| c == 429).count(), 1);
     assert_eq!(s.get("/iserver/accounts").await.status, 200);

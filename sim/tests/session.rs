@@ -15,14 +15,20 @@ async fn iserver_answers_no_bridge_until_ssodh_init() {
     let s = sim_with(fresh()).await;
     let before = s.get("/iserver/accounts").await;
     assert_eq!(before.status, 400);
-    assert_eq!(before.body, fixture("cp/ERROR_400_no_bridge__ibind_issue44.json"));
+    assert_eq!(
+        before.body,
+        fixture("cp/ERROR_400_no_bridge__ibind_issue44.json")
+    );
     // Non-/iserver endpoints work on the read-only session.
     assert_eq!(s.get("/portfolio/accounts").await.status, 200);
     let status = s.post("/iserver/auth/status", json!({})).await;
     assert_eq!(status.body["authenticated"], false);
 
     let init = s
-        .post("/iserver/auth/ssodh/init", json!({"publish": true, "compete": true}))
+        .post(
+            "/iserver/auth/ssodh/init",
+            json!({"publish": true, "compete": true}),
+        )
         .await;
     assert_eq!(init.status, 200);
     assert_eq!(init.body["authenticated"], true);
@@ -33,7 +39,10 @@ async fn iserver_answers_no_bridge_until_ssodh_init() {
 async fn ssodh_init_with_publish_false_is_a_500() {
     let s = sim_with(fresh()).await;
     let init = s
-        .post("/iserver/auth/ssodh/init", json!({"publish": false, "compete": true}))
+        .post(
+            "/iserver/auth/ssodh/init",
+            json!({"publish": false, "compete": true}),
+        )
         .await;
     assert_eq!(init.status, 500);
 }
@@ -63,7 +72,11 @@ async fn a_dropped_session_answers_401_everywhere() {
     assert_eq!(s.get("/sso/validate").await.status, 401);
     s.gw.control().restore_session();
     assert_eq!(s.get("/portfolio/accounts").await.status, 200);
-    assert_eq!(s.get("/iserver/accounts").await.status, 400, "brokerage session must be reopened");
+    assert_eq!(
+        s.get("/iserver/accounts").await.status,
+        400,
+        "brokerage session must be reopened"
+    );
 }
 
 #[tokio::test]
@@ -83,11 +96,17 @@ async fn a_competing_session_takes_the_bridge_until_compete_true() {
     assert_eq!(st.body["authenticated"], false);
     assert_eq!(s.get("/iserver/accounts").await.status, 400);
     let keep = s
-        .post("/iserver/auth/ssodh/init", json!({"publish": true, "compete": false}))
+        .post(
+            "/iserver/auth/ssodh/init",
+            json!({"publish": true, "compete": false}),
+        )
         .await;
     assert_eq!(keep.body["competing"], true);
     let take = s
-        .post("/iserver/auth/ssodh/init", json!({"publish": true, "compete": true}))
+        .post(
+            "/iserver/auth/ssodh/init",
+            json!({"publish": true, "compete": true}),
+        )
         .await;
     assert_eq!(take.body["competing"], false);
     assert_eq!(s.get("/iserver/accounts").await.status, 200);

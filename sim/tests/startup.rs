@@ -21,7 +21,11 @@ async fn starts_in_under_200_ms_with_https() {
 
 #[tokio::test]
 async fn https_works_with_the_pinned_certificate_and_fails_without() {
-    let gw = Gateway::builder().brokerage_session(true).start().await.unwrap();
+    let gw = Gateway::builder()
+        .brokerage_session(true)
+        .start()
+        .await
+        .unwrap();
     let pem = gw.cert_pem().expect("HTTPS has a certificate");
     assert!(pem.contains("BEGIN CERTIFICATE"));
     let pinned = client(Some(&pem));
@@ -33,10 +37,20 @@ async fn https_works_with_the_pinned_certificate_and_fails_without() {
         .unwrap();
     assert_eq!(ok.status(), 200);
     let localhost = gw.base_url().replace("127.0.0.1", "localhost");
-    let ok = pinned.get(format!("{localhost}/sso/validate")).send().await.unwrap();
+    let ok = pinned
+        .get(format!("{localhost}/sso/validate"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), 200);
     let untrusting = client(None);
-    assert!(untrusting.get(format!("{}/sso/validate", gw.base_url())).send().await.is_err());
+    assert!(
+        untrusting
+            .get(format!("{}/sso/validate", gw.base_url()))
+            .send()
+            .await
+            .is_err()
+    );
 }
 
 #[tokio::test]
@@ -44,7 +58,10 @@ async fn plain_http_has_no_certificate() {
     let gw = Gateway::builder().plain_http().start().await.unwrap();
     assert!(gw.cert_pem().is_none());
     assert!(gw.base_url().starts_with("http://127.0.0.1:"));
-    assert!(gw.flex_base_url().ends_with("/AccountManagement/FlexWebService"));
+    assert!(
+        gw.flex_base_url()
+            .ends_with("/AccountManagement/FlexWebService")
+    );
 }
 
 async fn session_script(seed: u64) -> Vec<serde_json::Value> {
@@ -103,7 +120,11 @@ async fn dropping_the_last_handle_stops_the_server() {
     assert_eq!(http.get(&url).send().await.unwrap().status(), 200);
     let clone = gw.clone();
     drop(gw);
-    assert_eq!(http.get(&url).send().await.unwrap().status(), 200, "a clone keeps it alive");
+    assert_eq!(
+        http.get(&url).send().await.unwrap().status(),
+        200,
+        "a clone keeps it alive"
+    );
     drop(clone);
     tokio::time::sleep(Duration::from_millis(50)).await;
     let fresh = client(None);

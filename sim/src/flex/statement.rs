@@ -89,19 +89,42 @@ fn security(c: &Contract) -> Vec<(&'static str, String)> {
         ("description", c.company_name.clone()),
         ("conid", c.conid.to_string()),
         ("securityID", isin.to_string()),
-        ("securityIDType", if isin.is_empty() { "" } else { "ISIN" }.to_string()),
-        ("cusip", if isin.is_empty() { String::new() } else { isin[2..11].to_string() }),
+        (
+            "securityIDType",
+            if isin.is_empty() { "" } else { "ISIN" }.to_string(),
+        ),
+        (
+            "cusip",
+            if isin.is_empty() {
+                String::new()
+            } else {
+                isin[2..11].to_string()
+            },
+        ),
         ("isin", isin.to_string()),
         ("listingExchange", c.exchange.clone()),
-        ("underlyingConid", c.underlying.map(|u| u.to_string()).unwrap_or_default()),
-        ("underlyingSymbol", if c.underlying.is_some() { c.symbol.clone() } else { String::new() }),
+        (
+            "underlyingConid",
+            c.underlying.map(|u| u.to_string()).unwrap_or_default(),
+        ),
+        (
+            "underlyingSymbol",
+            if c.underlying.is_some() {
+                c.symbol.clone()
+            } else {
+                String::new()
+            },
+        ),
         ("underlyingSecurityID", String::new()),
         ("underlyingListingExchange", String::new()),
         ("issuer", String::new()),
         ("multiplier", c.multiplier.unwrap_or("1").to_string()),
         ("strike", c.strike.map(num).unwrap_or_default()),
         ("expiry", expiry),
-        ("putCall", c.right.map(|r| r.to_string()).unwrap_or_default()),
+        (
+            "putCall",
+            c.right.map(|r| r.to_string()).unwrap_or_default(),
+        ),
         ("principalAdjustFactor", String::new()),
     ]
 }
@@ -134,7 +157,10 @@ fn trade_row(out: &mut String, world: &World, e: &Execution, tx: u64) {
         ("reportDate", date(e.time_ms)),
         ("dateTime", date_time(e.time_ms)),
         ("tradeDate", trade_date.format("%Y%m%d").to_string()),
-        ("settleDateTarget", next_weekday(trade_date).format("%Y%m%d").to_string()),
+        (
+            "settleDateTarget",
+            next_weekday(trade_date).format("%Y%m%d").to_string(),
+        ),
         ("transactionType", "ExchTrade".to_string()),
         ("exchange", e.venue.clone()),
         ("quantity", num(quantity)),
@@ -146,7 +172,15 @@ fn trade_row(out: &mut String, world: &World, e: &Execution, tx: u64) {
         ("ibCommissionCurrency", c.currency.to_string()),
         ("netCash", num(net_cash)),
         ("closePrice", num(e.price)),
-        ("openCloseIndicator", if e.realized != 0.0 || e.side == Side::Sell { "C" } else { "O" }.to_string()),
+        (
+            "openCloseIndicator",
+            if e.realized != 0.0 || e.side == Side::Sell {
+                "C"
+            } else {
+                "O"
+            }
+            .to_string(),
+        ),
         ("notes", String::new()),
         ("cost", num(cost)),
         ("fifoPnlRealized", num(e.realized)),
@@ -250,9 +284,19 @@ pub(crate) fn build(world: &mut World, account: &str, query_name: &str) -> Strin
             ("openPrice", num(h.avg_cost)),
             ("costBasisPrice", num(h.avg_cost)),
             ("costBasisMoney", num(h.avg_cost * h.quantity)),
-            ("percentOfNAV", if nav > 0.0 { format!("{:.2}", h.market_value / nav * 100.0) } else { String::new() }),
+            (
+                "percentOfNAV",
+                if nav > 0.0 {
+                    format!("{:.2}", h.market_value / nav * 100.0)
+                } else {
+                    String::new()
+                },
+            ),
             ("fifoPnlUnrealized", num(h.unrealized)),
-            ("side", if h.quantity >= 0.0 { "Long" } else { "Short" }.to_string()),
+            (
+                "side",
+                if h.quantity >= 0.0 { "Long" } else { "Short" }.to_string(),
+            ),
             ("levelOfDetail", "SUMMARY".to_string()),
             ("openDateTime", date_time(h.opened_ms)),
             ("holdingPeriodDateTime", date_time(h.opened_ms)),
@@ -294,7 +338,10 @@ pub(crate) fn build(world: &mut World, account: &str, query_name: &str) -> Strin
             ("type", m.kind.to_string()),
             ("tradeID", String::new()),
             ("code", String::new()),
-            ("transactionID", (base_tx + 1_000_000 + n as u64).to_string()),
+            (
+                "transactionID",
+                (base_tx + 1_000_000 + n as u64).to_string(),
+            ),
             ("reportDate", date(m.time_ms)),
             ("clientReference", String::new()),
         ]);

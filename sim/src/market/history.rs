@@ -192,8 +192,7 @@ fn bar_times(
             }
         }
         Unit::Week => {
-            let mut monday =
-                day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+            let mut monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
             while monday + Duration::days(4) >= first_day && times.len() < MAX_POINTS {
                 times.push(at_minute(monday, 13 * 60 + 30));
                 monday -= Duration::days(7 * i64::from(bar.count));
@@ -242,7 +241,10 @@ pub(crate) fn bars(
     let start = period_start(end, ask.period);
     let times = bar_times(start, end, ask.bar, outside_rth);
     let mut rng = stream(seed, conid, 100 + ask.bar.seconds() as u64);
-    let sigma = 0.015 * (ask.bar.seconds() as f64 / 86_400.0).sqrt().clamp(0.05, 6.0);
+    let sigma = 0.015
+        * (ask.bar.seconds() as f64 / 86_400.0)
+            .sqrt()
+            .clamp(0.05, 6.0);
     let mut close = anchor;
     let mut out = Vec::with_capacity(times.len());
     for t in times {
@@ -304,7 +306,10 @@ mod tests {
     #[test]
     fn minute_bars_are_capped_at_1000() {
         let now = Utc.with_ymd_and_hms(2026, 3, 11, 18, 0, 0).unwrap();
-        assert_eq!(bars(1, 8314, 185.0, ask("1m", "1min"), now).len(), MAX_POINTS);
+        assert_eq!(
+            bars(1, 8314, 185.0, ask("1m", "1min"), now).len(),
+            MAX_POINTS
+        );
         assert_eq!(bars(1, 8314, 185.0, ask("1d", "1h"), now).len(), 5);
     }
 }

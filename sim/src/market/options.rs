@@ -21,10 +21,10 @@ pub(crate) fn expiries(today: NaiveDate, count: usize) -> Vec<NaiveDate> {
     let mut out = Vec::with_capacity(count);
     let mut first = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).unwrap_or(today);
     while out.len() < count {
-        if let Some(friday) = third_friday(first.year(), first.month()) {
-            if friday >= today {
-                out.push(friday);
-            }
+        if let Some(friday) = third_friday(first.year(), first.month())
+            && friday >= today
+        {
+            out.push(friday);
         }
         first = match first.checked_add_months(Months::new(1)) {
             Some(d) => d,
@@ -116,7 +116,10 @@ fn option_price(underlying_price: f64, strike: f64, right: char, years: f64) -> 
     } else {
         (strike - underlying_price).max(0.0)
     };
-    let time_value = 0.4 * underlying_price * 0.25 * years.max(1.0 / 365.0).sqrt()
+    let time_value = 0.4
+        * underlying_price
+        * 0.25
+        * years.max(1.0 / 365.0).sqrt()
         * (-((underlying_price - strike).abs() / underlying_price) * 5.0).exp();
     ((intrinsic + time_value) * 100.0).round() / 100.0
 }
@@ -146,9 +149,7 @@ pub(crate) fn option_contract(
         kind: "",
         has_options: false,
         underlying: Some(underlying.conid),
-        expiry: Some(
-            (expiry.year() as u32) * 10_000 + expiry.month() * 100 + expiry.day(),
-        ),
+        expiry: Some((expiry.year() as u32) * 10_000 + expiry.month() * 100 + expiry.day()),
         strike: Some(strike),
         right: Some(right),
         multiplier: Some("100"),

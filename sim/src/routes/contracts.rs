@@ -215,36 +215,36 @@ fn search_results(world: &mut World, ask: &SearchAsk) -> Vec<Value> {
             }
         }
     }
-    if let Some(f) = Catalog::future_chain(&wanted) {
-        if wants("IND") || wants("FUT") || sec_type.as_deref() == Some("STK") {
-            let today = yyyymmdd(today());
-            let months: Vec<String> = f
-                .months
-                .iter()
-                .filter(|m| m.1 >= today)
-                .filter_map(|m| {
-                    NaiveDate::parse_from_str(&m.1.to_string(), "%Y%m%d")
-                        .ok()
-                        .map(options::month_code)
-                })
-                .collect();
-            if sec_type.as_deref() != Some("STK") {
-                out.push(json!({
-                    "conid": f.underlying_conid.to_string(),
-                    "companyHeader": format!("{} - {}", f.name, f.exchange),
-                    "companyName": f.name,
-                    "symbol": f.symbol,
-                    "description": f.exchange,
-                    "restricted": null,
-                    "fop": null,
-                    "opt": null,
-                    "war": null,
-                    "sections": [
-                        {"secType": "IND", "exchange": f.exchange},
-                        {"secType": "FUT", "months": months.join(";"), "exchange": f.exchange},
-                    ],
-                }));
-            }
+    if let Some(f) = Catalog::future_chain(&wanted)
+        && (wants("IND") || wants("FUT") || sec_type.as_deref() == Some("STK"))
+    {
+        let today = yyyymmdd(today());
+        let months: Vec<String> = f
+            .months
+            .iter()
+            .filter(|m| m.1 >= today)
+            .filter_map(|m| {
+                NaiveDate::parse_from_str(&m.1.to_string(), "%Y%m%d")
+                    .ok()
+                    .map(options::month_code)
+            })
+            .collect();
+        if sec_type.as_deref() != Some("STK") {
+            out.push(json!({
+                "conid": f.underlying_conid.to_string(),
+                "companyHeader": format!("{} - {}", f.name, f.exchange),
+                "companyName": f.name,
+                "symbol": f.symbol,
+                "description": f.exchange,
+                "restricted": null,
+                "fop": null,
+                "opt": null,
+                "war": null,
+                "sections": [
+                    {"secType": "IND", "exchange": f.exchange},
+                    {"secType": "FUT", "months": months.join(";"), "exchange": f.exchange},
+                ],
+            }));
         }
     }
     out
@@ -289,7 +289,11 @@ pub(crate) async fn contract_info(
     Path(conid): Path<String>,
 ) -> Response {
     let world = lock(&shared.world);
-    let Some(c) = conid.parse::<u64>().ok().and_then(|id| world.catalog.get(id)) else {
+    let Some(c) = conid
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| world.catalog.get(id))
+    else {
         return reply::bad_request(400, &format!("Bad Request: unknown conid {conid}"));
     };
     let expiry = c.expiry.map(|e| e.to_string());
@@ -322,7 +326,10 @@ pub(crate) async fn contract_info(
         "category": c.group,
     });
     if let (Some(right), Some(strike), Some(map)) = (c.right, c.strike, body.as_object_mut()) {
-        map.insert("right".into(), json!(if right == 'C' { "CALL" } else { "PUT" }));
+        map.insert(
+            "right".into(),
+            json!(if right == 'C' { "CALL" } else { "PUT" }),
+        );
         map.insert("strike".into(), json!(format!("{strike}")));
     }
     reply::ok(&body)
@@ -422,7 +429,14 @@ pub(crate) async fn secdef_info(
             let mut rows = Vec::new();
             for strike in strikes {
                 for &right in &rights {
-                    let c = options::option_contract(&underlying, price, expiry, strike, right, today());
+                    let c = options::option_contract(
+                        &underlying,
+                        price,
+                        expiry,
+                        strike,
+                        right,
+                        today(),
+                    );
                     rows.push(option_info(&c));
                     world.catalog.insert(c);
                 }

@@ -32,10 +32,10 @@ fn admit_token(world: &mut World, token: Option<&String>) -> Result<(), FlexCode
     }
     let now = Instant::now();
     let min = config.min_interval;
-    if let Some(last) = world.flex.last_request.get(token) {
-        if now.duration_since(*last) < min {
-            return Err(FlexCode::TooManyRequests);
-        }
+    if let Some(last) = world.flex.last_request.get(token)
+        && now.duration_since(*last) < min
+    {
+        return Err(FlexCode::TooManyRequests);
     }
     world.flex.last_request.insert(token.to_string(), now);
     Ok(())

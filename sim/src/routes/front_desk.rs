@@ -131,6 +131,10 @@ pub(crate) async fn front_desk(
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     drop(slot);
-    let resp = if truncate { truncated(resp).await } else { resp };
+    let resp = if truncate {
+        truncated(resp).await
+    } else {
+        resp
+    };
     finish(&shared, index, resp)
 }

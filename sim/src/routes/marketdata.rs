@@ -133,23 +133,21 @@ pub(crate) async fn unsubscribe_all(State(shared): State<Arc<Shared>>) -> Respon
 }
 
 /// The parsed parameters of a history request, or the 400 to send.
-fn history_ask(q: &params::Query) -> Result<(u64, HistoryAsk, String, Option<i64>), Response> {
+fn history_ask(q: &params::Query) -> Result<(u64, HistoryAsk, String, Option<i64>), &'static str> {
     let conid = q
         .get("conid")
         .and_then(|c| c.trim().parse::<u64>().ok())
-        .ok_or_else(|| reply::bad_request(400, "Bad Request: conid is required"))?;
+        .ok_or("Bad Request: conid is required")?;
     // Defaults from the spec: period 1d, bar 1min.
     let period_text = q.get("period").cloned().unwrap_or_else(|| "1d".to_string());
     let bar_text = q.get("bar").cloned().unwrap_or_else(|| "1min".to_string());
-    let period = Span::parse(&period_text)
-        .ok_or_else(|| reply::bad_request(400, "Bad Request: invalid period"))?;
-    let bar = Span::parse(&bar_text)
-        .ok_or_else(|| reply::bad_request(400, "Bad Request: invalid bar"))?;
+    let period = Span::parse(&period_text).ok_or("Bad Request: invalid period")?;
+    let bar = Span::parse(&bar_text).ok_or("Bad Request: invalid bar")?;
     let start_time = match q.get("startTime") {
         Some(s) => Some(
             NaiveDateTime::parse_from_str(s.trim(), "%Y%m%d-%H:%M:%S")
                 .map(|t| Utc.from_utc_datetime(&t).timestamp_millis())
-                .map_err(|_| reply::bad_request(400, "Bad Request: invalid startTime"))?,
+                .map_err(|_| "Bad Request: invalid startTime")?,
         ),
         None => None,
     };
@@ -185,7 +183,7 @@ pub(crate) async fn history(
 ) -> Response {
     let (conid, ask, period_text, start) = match history_ask(&q) {
         Ok(v) => v,
-        Err(resp) => return resp,
+        Err(text) => return reply::bad_request(400, text),
     };
     let mut world = lock(&shared.world);
     let Some(contract) = world.contract(conid) else {
@@ -253,7 +251,7 @@ pub(crate) async fn hmds_history(
 ) -> Response {
     let (conid, ask, _period, start) = match history_ask(&q) {
         Ok(v) => v,
-        Err(resp) => return resp,
+        Err(text) => return reply::bad_request(400, text),
     };
     let mut world = lock(&shared.world);
     if !world.md.hmds_warm {

@@ -48,7 +48,10 @@ fn gateway() -> Router<Arc<Shared>> {
             "/iserver/secdef/search",
             get(contracts::search_get).post(contracts::search_post),
         )
-        .route("/iserver/contract/{conid}/info", get(contracts::contract_info))
+        .route(
+            "/iserver/contract/{conid}/info",
+            get(contracts::contract_info),
+        )
         .route("/iserver/secdef/strikes", get(contracts::strikes))
         .route("/iserver/secdef/info", get(contracts::secdef_info))
         // Market data
@@ -99,7 +102,10 @@ fn gateway() -> Router<Arc<Shared>> {
             "/portfolio/{account}/positions/{page}",
             get(portfolio::positions),
         )
-        .route("/portfolio2/{account}/positions", get(portfolio::positions2))
+        .route(
+            "/portfolio2/{account}/positions",
+            get(portfolio::positions2),
+        )
         .route("/portfolio/{account}/ledger", get(portfolio::ledger))
         .route("/portfolio/{account}/summary", get(portfolio::summary))
 }

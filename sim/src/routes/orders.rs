@@ -122,7 +122,12 @@ pub(crate) async fn modify(
     body: Bytes,
 ) -> Response {
     let v = json_body(&body);
-    answer(desk::modify(&mut lock(&shared.world), &account, &order_id, &v))
+    answer(desk::modify(
+        &mut lock(&shared.world),
+        &account,
+        &order_id,
+        &v,
+    ))
 }
 
 /// `DELETE /iserver/account/{accountId}/order/{orderId}`.
@@ -324,10 +329,10 @@ pub(crate) async fn order_status(
         if o.filled > 0.0 {
             map.insert("average_price".into(), json!(format!("{:.2}", o.avg_price)));
         }
-        if o.order_type == OrderType::Limit || o.order_type == OrderType::StopLimit {
-            if let Some(p) = o.limit {
-                map.insert("limit_price".into(), json!(format!("{p:.2}")));
-            }
+        if (o.order_type == OrderType::Limit || o.order_type == OrderType::StopLimit)
+            && let Some(p) = o.limit
+        {
+            map.insert("limit_price".into(), json!(format!("{p:.2}")));
         }
         if let Some(s) = o.stop {
             map.insert("stop_price".into(), json!(format!("{s:.2}")));

@@ -189,7 +189,12 @@ pub(crate) async fn positions2(
     reply::ok(&Value::Array(rows))
 }
 
-fn ledger_row(account: &str, currency: &str, v: &valuation::Valuation, end_of_bundle: bool) -> Value {
+fn ledger_row(
+    account: &str,
+    currency: &str,
+    v: &valuation::Valuation,
+    end_of_bundle: bool,
+) -> Value {
     let futures: f64 = v
         .holdings
         .iter()
@@ -235,10 +240,8 @@ fn ledger_row(account: &str, currency: &str, v: &valuation::Valuation, end_of_bu
         "dividends": 0.0,
         "cryptocurrencyvalue": 0.0,
     });
-    if end_of_bundle {
-        if let Some(map) = row.as_object_mut() {
-            map.insert("endofbundle".into(), json!(1));
-        }
+    if end_of_bundle && let Some(map) = row.as_object_mut() {
+        map.insert("endofbundle".into(), json!(1));
     }
     row
 }
@@ -329,7 +332,10 @@ fn amount_of(key: &str, v: &valuation::Valuation) -> f64 {
         "availablefunds" | "fullavailablefunds" | "lookaheadavailablefunds" => nl - init,
         "availabletotrade" | "availabletowithdraw" => v.cash.max(0.0),
         "buyingpower" => (nl - init) * 4.0,
-        "equitywithloanvalue" | "netliquidation" | "regtequity" | "previousdayequitywithloanvalue" => nl,
+        "equitywithloanvalue"
+        | "netliquidation"
+        | "regtequity"
+        | "previousdayequitywithloanvalue" => nl,
         "excessliquidity" | "fullexcessliquidity" | "lookaheadexcessliquidity" => nl - maint,
         "fullinitmarginreq" | "initmarginreq" | "lookaheadinitmarginreq" => init,
         "fullmaintmarginreq" | "maintmarginreq" | "lookaheadmaintmarginreq" => maint,
@@ -370,11 +376,26 @@ pub(crate) async fn summary(
     }
     out.insert(
         "cushion".into(),
-        entry(0.0, None, Some(&format!("{:.6}", if v.net_liquidation > 0.0 { 1.0 - v.market_value.abs() * 0.22 / v.net_liquidation } else { 0.0 }))),
+        entry(
+            0.0,
+            None,
+            Some(&format!(
+                "{:.6}",
+                if v.net_liquidation > 0.0 {
+                    1.0 - v.market_value.abs() * 0.22 / v.net_liquidation
+                } else {
+                    0.0
+                }
+            )),
+        ),
     );
     out.insert(
         "daytradingstatus-s".into(),
-        entry(0.0, None, Some(&format!(": : false: {:.2}: :false", v.net_liquidation))),
+        entry(
+            0.0,
+            None,
+            Some(&format!(": : false: {:.2}: :false", v.net_liquidation)),
+        ),
     );
     out.insert(
         "lookaheadnextchange".into(),

@@ -176,7 +176,10 @@ impl Order {
             _ => String::new(),
         };
         let symbol = symbol.map(|s| format!("{s} ")).unwrap_or_default();
-        format!("{verb} {qty} {symbol}{}{price}, {tif}", self.order_type.title())
+        format!(
+            "{verb} {qty} {symbol}{}{price}, {tif}",
+            self.order_type.title()
+        )
     }
 }
 

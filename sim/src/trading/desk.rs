@@ -195,7 +195,10 @@ fn run(world: &mut World, work: PendingWork, records: &[usize]) -> Answer {
                     Err(e) => return reject(&e),
                 };
                 let (id, status) = place(world, &account, ticket, &checked);
-                if let Some(r) = records.get(n).and_then(|&i| world.journal.orders.get_mut(i)) {
+                if let Some(r) = records
+                    .get(n)
+                    .and_then(|&i| world.journal.orders.get_mut(i))
+                {
                     r.order_id = Some(id.to_string());
                     r.outcome = OrderOutcome::Confirmed;
                 }
@@ -366,7 +369,10 @@ pub(crate) fn reply(world: &mut World, reply_id: &str, confirmed: bool) -> Answe
         );
     }
     let Some(pending) = world.pending.take() else {
-        return (400, json!({ "error": format!("reply id not found: '{reply_id}'") }));
+        return (
+            400,
+            json!({ "error": format!("reply id not found: '{reply_id}'") }),
+        );
     };
     if !confirmed {
         for &i in &pending.records {
@@ -391,7 +397,10 @@ pub(crate) fn modify(world: &mut World, account: &str, order_id: &str, body: &Va
         reject(&text)
     };
     if !body.is_object() {
-        return fail(world, "The modify body must be a single order object".into());
+        return fail(
+            world,
+            "The modify body must be a single order object".into(),
+        );
     }
     let existing = order_id.parse::<u64>().ok().and_then(|id| {
         world
@@ -476,9 +485,7 @@ pub(crate) fn whatif(world: &mut World, account: &str, body: &Value) -> Answer {
         .cloned()
         .unwrap_or(Value::Null);
     let ticket = Ticket::read(&first);
-    let empty = || {
-        json!({"current": "0", "change": "0", "after": "0"})
-    };
+    let empty = || json!({"current": "0", "change": "0", "after": "0"});
     let checked = if account_known(world, account) {
         check(world, &ticket)
     } else {
@@ -514,7 +521,9 @@ pub(crate) fn whatif(world: &mut World, account: &str, body: &Value) -> Answer {
     let warn = if world.md.ever_requested.contains(&c.contract.conid) {
         Value::Null
     } else {
-        json!("21/You are trying to submit an order without having market data for this instrument. \nIB strongly recommends against this kind of blind trading which may result in \nerroneous or unexpected trades.")
+        json!(
+            "21/You are trying to submit an order without having market data for this instrument. \nIB strongly recommends against this kind of blind trading which may result in \nerroneous or unexpected trades."
+        )
     };
     (
         200,

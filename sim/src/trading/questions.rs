@@ -60,16 +60,17 @@ pub(crate) fn questions(s: &Situation<'_>, p: &Precautions) -> Vec<Question> {
             text: O354.to_string(),
         });
     }
-    if let Some(limit) = s.limit {
-        if s.last > 0.0 && ((limit - s.last) / s.last).abs() > p.price_percentage {
-            out.push(Question {
+    if let Some(limit) = s.limit
+        && s.last > 0.0
+        && ((limit - s.last) / s.last).abs() > p.price_percentage
+    {
+        out.push(Question {
                 message_id: "o163",
                 text: format!(
                     "The following order \"{order_words} @ {limit:?}\" price exceeds \nthe Percentage constraint of {}%.\nAre you sure you want to submit this order?",
                     format::quantity(p.price_percentage * 100.0)
                 ),
             });
-        }
     }
     if s.quantity > p.size_limit {
         out.push(Question {

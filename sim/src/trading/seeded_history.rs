@@ -11,11 +11,11 @@ use crate::world::World;
 
 /// `(days ago, conid, side, quantity)` for the primary account.
 const TRADES: &[(i64, u64, Side, f64)] = &[
-    (120, 756733, Side::Buy, 20.0),   // SPY
-    (90, 265598, Side::Buy, 50.0),    // AAPL
-    (75, 272093, Side::Buy, 15.0),    // MSFT
-    (40, 265598, Side::Sell, 20.0),   // AAPL
-    (21, 8314, Side::Buy, 10.0),      // IBM
+    (120, 756733, Side::Buy, 20.0), // SPY
+    (90, 265598, Side::Buy, 50.0),  // AAPL
+    (75, 272093, Side::Buy, 15.0),  // MSFT
+    (40, 265598, Side::Sell, 20.0), // AAPL
+    (21, 8314, Side::Buy, 10.0),    // IBM
 ];
 
 /// The initial deposit of every account, in USD.

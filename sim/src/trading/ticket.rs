@@ -38,12 +38,10 @@ impl Ticket {
     /// Read an order object. `conid` may be a number or a string; `conidex` (`265598@SMART`)
     /// is accepted too (cpapi-v1 "Place Order" body fields).
     pub(crate) fn read(body: &Value) -> Ticket {
-        let conid = number(body.get("conid"))
-            .map(|c| c as u64)
-            .or_else(|| {
-                text(body.get("conidex"))
-                    .and_then(|c| c.split('@').next().and_then(|id| id.trim().parse().ok()))
-            });
+        let conid = number(body.get("conid")).map(|c| c as u64).or_else(|| {
+            text(body.get("conidex"))
+                .and_then(|c| c.split('@').next().and_then(|id| id.trim().parse().ok()))
+        });
         Ticket {
             conid,
             side_text: text(body.get("side")).unwrap_or_default(),

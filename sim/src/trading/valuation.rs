@@ -34,7 +34,10 @@ pub(crate) fn value(world: &mut World, account: &str) -> Valuation {
     let (cash, positions, realized_today) = match world.book(account) {
         Some(b) => (
             b.cash,
-            b.positions.iter().map(|(&c, &p)| (c, p)).collect::<Vec<_>>(),
+            b.positions
+                .iter()
+                .map(|(&c, &p)| (c, p))
+                .collect::<Vec<_>>(),
             b.realized_today,
         ),
         None => (0.0, Vec::new(), 0.0),

@@ -104,7 +104,12 @@ impl Sim {
     }
 
     pub async fn delete(&self, path: &str) -> Answer {
-        let resp = self.http.delete(self.url(path)).send().await.expect("DELETE");
+        let resp = self
+            .http
+            .delete(self.url(path))
+            .send()
+            .await
+            .expect("DELETE");
         Self::read(resp).await
     }
 
@@ -247,6 +252,10 @@ fn walk(
             }
         }
         (a, s) if kind(a) == kind(s) => {}
-        (a, s) => problems.push(format!("{at}: {} where the sample has {}", kind(a), kind(s))),
+        (a, s) => problems.push(format!(
+            "{at}: {} where the sample has {}",
+            kind(a),
+            kind(s)
+        )),
     }
 }
