@@ -24,9 +24,17 @@ fn main() {
             op.method_name,
             op.method,
             op.path,
-            if op.idempotent { "" } else { "[never retried] " },
+            if op.idempotent {
+                ""
+            } else {
+                "[never retried] "
+            },
             pacing.join(", ")
         );
     }
-    println!("{} of {} operations", ops.len(), ibkr_gen::operations::all().len());
+    println!(
+        "{} of {} operations",
+        ops.len(),
+        ibkr_gen::operations::all().len()
+    );
 }

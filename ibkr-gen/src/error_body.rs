@@ -53,13 +53,17 @@ mod tests {
     #[test]
     fn bodies_that_are_not_error_json_give_none() {
         assert_eq!(ErrorBody::parse(b""), None);
-        assert_eq!(ErrorBody::parse(b"<html><body>Service Unavailable</body></html>"), None);
+        assert_eq!(
+            ErrorBody::parse(b"<html><body>Service Unavailable</body></html>"),
+            None
+        );
         assert_eq!(ErrorBody::parse(b"{\"orders\": []}"), None);
     }
 
     #[test]
     fn no_bridge_is_recognised() {
-        let b = ErrorBody::parse(br#"{"error":"Bad Request: no bridge","statusCode":400}"#).unwrap();
+        let b =
+            ErrorBody::parse(br#"{"error":"Bad Request: no bridge","statusCode":400}"#).unwrap();
         assert!(b.is_no_bridge());
         assert_eq!(b.status_code, Some(400));
     }

@@ -34,14 +34,19 @@
 //! # Ok(()) }
 //! ```
 
-
 pub mod error_body;
 pub mod operations;
 pub mod wire;
 
 /// The trading API (`/v1/api`), generated from `openapi/ibkr-trading.json`.
 pub mod trading {
-    #![allow(missing_docs, unused_imports, unused_comparisons, clippy::all, rustdoc::all)]
+    #![allow(
+        missing_docs,
+        unused_imports,
+        unused_comparisons,
+        clippy::all,
+        rustdoc::all
+    )]
     include!(concat!(env!("OUT_DIR"), "/trading.rs"));
     crate::wire_hooks!();
 }
@@ -49,7 +54,13 @@ pub mod trading {
 /// The account-management API (`/gw/api`), generated from
 /// `openapi/ibkr-account-management.json`.
 pub mod account_management {
-    #![allow(missing_docs, unused_imports, unused_comparisons, clippy::all, rustdoc::all)]
+    #![allow(
+        missing_docs,
+        unused_imports,
+        unused_comparisons,
+        clippy::all,
+        rustdoc::all
+    )]
     include!(concat!(env!("OUT_DIR"), "/account_management.rs"));
     crate::wire_hooks!();
 }

@@ -78,7 +78,13 @@ mod tests {
         let history = find("get_market_data_history").unwrap();
         assert_eq!(history.concurrency, Some(5));
         let orders = find("getLiveOrders").unwrap();
-        assert_eq!(orders.rates, &[Rate { count: 1, per: Duration::from_secs(5) }]);
+        assert_eq!(
+            orders.rates,
+            &[Rate {
+                count: 1,
+                per: Duration::from_secs(5)
+            }]
+        );
         assert!(find("noSuchOperation").is_none());
     }
 }

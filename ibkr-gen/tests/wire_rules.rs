@@ -37,7 +37,8 @@ async fn body_less_post_sends_content_length_zero_and_no_api_version() {
                         .and_then(|v| v.to_str().ok())
                         .is_some_and(|v| v.starts_with("ibkr-gen/"))
                 });
-            then.status(200).json_body(json!({"session": "0123456789abcdef0123456789abcdef"}));
+            then.status(200)
+                .json_body(json!({"session": "0123456789abcdef0123456789abcdef"}));
         })
         .await;
     let c = client(&server, Wire::default());
@@ -104,7 +105,8 @@ async fn global_pacing_holds_under_fifty_concurrent_callers() {
     server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/api/iserver/accounts");
-            then.status(200).json_body(json!({"accounts": ["DU1234567"]}));
+            then.status(200)
+                .json_body(json!({"accounts": ["DU1234567"]}));
         })
         .await;
     let sends = Arc::new(Sends::default());
@@ -124,7 +126,10 @@ async fn global_pacing_holds_under_fifty_concurrent_callers() {
     assert!(max_in_any_window(&times, Duration::from_secs(1)) <= 10);
     // Evenly spread, not starved: 50 requests at 10/s take about 4.9 s of (paused) time.
     let span = *times.iter().max().unwrap() - *times.iter().min().unwrap();
-    assert!(span >= Duration::from_millis(4800) && span < Duration::from_millis(6000), "{span:?}");
+    assert!(
+        span >= Duration::from_millis(4800) && span < Duration::from_millis(6000),
+        "{span:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -133,7 +138,8 @@ async fn per_operation_pacing_spaces_live_orders_five_seconds_apart() {
     server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/api/iserver/account/orders");
-            then.status(200).json_body(json!({"orders": [], "snapshot": true}));
+            then.status(200)
+                .json_body(json!({"orders": [], "snapshot": true}));
         })
         .await;
     let sends = Arc::new(Sends::default());
@@ -177,7 +183,13 @@ async fn history_is_capped_at_five_concurrent_requests() {
         .map(|_| {
             let c = c.clone();
             tokio::spawn(async move {
-                c.get_market_data_history().conid(265598).period("1y").bar("1d").send().await.map(|_| ())
+                c.get_market_data_history()
+                    .conid(265598)
+                    .period("1y")
+                    .bar("1d")
+                    .send()
+                    .await
+                    .map(|_| ())
             })
         })
         .collect();
@@ -198,11 +210,15 @@ async fn a_429_is_retried_for_a_get_and_never_for_place_order() {
         .await;
     let orders = server
         .mock_async(|when, then| {
-            when.method(POST).path("/v1/api/iserver/account/DU1234567/orders");
+            when.method(POST)
+                .path("/v1/api/iserver/account/DU1234567/orders");
             then.status(429);
         })
         .await;
-    let wire = Wire::builder().global_rate(None).retry(fast_retries()).build();
+    let wire = Wire::builder()
+        .global_rate(None)
+        .retry(fast_retries())
+        .build();
     let c = client(&server, wire.clone());
     let err = c.get_accounts().send().await.unwrap_err();
     assert_eq!(err.status(), Some(reqwest::StatusCode::TOO_MANY_REQUESTS));
@@ -214,9 +230,19 @@ async fn a_429_is_retried_for_a_get_and_never_for_place_order() {
         "orders": [{"conid": 265598, "orderType": "MKT", "side": "BUY", "quantity": 1, "tif": "DAY"}]
     }))
     .unwrap();
-    let err = c.place_order().account_id("DU1234567").body(order).send().await.unwrap_err();
+    let err = c
+        .place_order()
+        .account_id("DU1234567")
+        .body(order)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(reqwest::StatusCode::TOO_MANY_REQUESTS));
-    assert_eq!(orders.calls_async().await, 1, "an order is never sent twice");
+    assert_eq!(
+        orders.calls_async().await,
+        1,
+        "an order is never sent twice"
+    );
 }
 
 #[tokio::test]
@@ -228,8 +254,19 @@ async fn a_503_is_retried_until_the_budget_runs_out() {
             then.status(503).body("<html>Service Unavailable</html>");
         })
         .await;
-    let c = client(&server, Wire::builder().global_rate(None).retry(fast_retries()).build());
-    let err = c.get_account_ledger().account_id("DU1234567").send().await.unwrap_err();
+    let c = client(
+        &server,
+        Wire::builder()
+            .global_rate(None)
+            .retry(fast_retries())
+            .build(),
+    );
+    let err = c
+        .get_account_ledger()
+        .account_id("DU1234567")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(reqwest::StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(m.calls_async().await, 4);
 }
@@ -237,7 +274,11 @@ async fn a_503_is_retried_until_the_budget_runs_out() {
 #[tokio::test]
 async fn connection_errors_are_retried_only_for_idempotent_calls() {
     // A port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let sends = Arc::new(Sends::default());
     let wire = Wire::builder()
         .global_rate(None)
@@ -249,7 +290,11 @@ async fn connection_errors_are_retried_only_for_idempotent_calls() {
     assert!(c.get_accounts().send().await.is_err());
     assert_eq!(sends.attempts.swap(0, Ordering::SeqCst), 4);
     assert!(c.logout().send().await.is_err());
-    assert_eq!(sends.attempts.load(Ordering::SeqCst), 1, "logout is not idempotent");
+    assert_eq!(
+        sends.attempts.load(Ordering::SeqCst),
+        1,
+        "logout is not idempotent"
+    );
 }
 
 struct CountingRecovery(AtomicUsize);
@@ -266,16 +311,24 @@ async fn no_bridge_triggers_one_recovery_and_one_repeat_of_an_idempotent_call() 
     let accounts = server
         .mock_async(|when, then| {
             when.method(GET).path("/v1/api/iserver/accounts");
-            then.status(400).json_body(json!({"error": "Bad Request: no bridge", "statusCode": 400}));
+            then.status(400)
+                .json_body(json!({"error": "Bad Request: no bridge", "statusCode": 400}));
         })
         .await;
     let recovery = Arc::new(CountingRecovery(AtomicUsize::new(0)));
-    let wire = Wire::builder().global_rate(None).session_recovery(recovery.clone()).build();
+    let wire = Wire::builder()
+        .global_rate(None)
+        .session_recovery(recovery.clone())
+        .build();
     let c = client(&server, wire);
     let err = c.get_accounts().send().await.unwrap_err();
     assert_eq!(err.status(), Some(reqwest::StatusCode::BAD_REQUEST));
     assert_eq!(recovery.0.load(Ordering::SeqCst), 1);
-    assert_eq!(accounts.calls_async().await, 2, "repeated once, not in a loop");
+    assert_eq!(
+        accounts.calls_async().await,
+        2,
+        "repeated once, not in a loop"
+    );
 }
 
 #[tokio::test]
@@ -288,7 +341,10 @@ async fn exclusive_holds_other_requests_until_it_finishes() {
         })
         .await;
     let sends = Arc::new(Sends::default());
-    let wire = Wire::builder().global_rate(None).observer(sends.clone()).build();
+    let wire = Wire::builder()
+        .global_rate(None)
+        .observer(sends.clone())
+        .build();
     let c = client(&server, wire.clone());
     let (entered_tx, entered_rx) = tokio::sync::oneshot::channel();
     let (release_tx, release_rx) = tokio::sync::oneshot::channel::<()>();
@@ -310,7 +366,11 @@ async fn exclusive_holds_other_requests_until_it_finishes() {
         tokio::spawn(async move { c.tickle().send().await.unwrap() })
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(sends.attempts.load(Ordering::SeqCst), 1, "the outside call waits");
+    assert_eq!(
+        sends.attempts.load(Ordering::SeqCst),
+        1,
+        "the outside call waits"
+    );
     release_tx.send(()).unwrap();
     inside.await.unwrap();
     outside.await.unwrap();

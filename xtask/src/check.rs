@@ -21,9 +21,17 @@ pub const SEED_OPERATIONS: &[(&str, &str, &str)] = &[
     ("getAccounts", "GET", "/iserver/accounts"),
     ("placeOrder", "POST", "/iserver/account/{accountId}/orders"),
     ("getLiveOrders", "GET", "/iserver/account/orders"),
-    ("getPositions", "GET", "/portfolio/{accountId}/positions/{pageId}"),
+    (
+        "getPositions",
+        "GET",
+        "/portfolio/{accountId}/positions/{pageId}",
+    ),
     ("getAccountSummary", "GET", "/portfolio/{accountId}/summary"),
-    ("getMarketDataSnapshot", "GET", "/iserver/marketdata/snapshot"),
+    (
+        "getMarketDataSnapshot",
+        "GET",
+        "/iserver/marketdata/snapshot",
+    ),
     ("getMarketDataHistory", "GET", "/iserver/marketdata/history"),
     ("searchContracts", "GET", "/iserver/secdef/search"),
 ];
@@ -37,7 +45,10 @@ pub fn run(root: &Path) -> Result<()> {
     for api in Api::ALL {
         let doc = spec::load(root, api)?;
         if let Err(e) = serde_json::from_value::<openapiv3::OpenAPI>(doc.clone()) {
-            problems.push(format!("{} does not parse as OpenAPI 3.0: {e}", api.file_name()));
+            problems.push(format!(
+                "{} does not parse as OpenAPI 3.0: {e}",
+                api.file_name()
+            ));
         }
         check_operations(&doc, api, &mut problems);
         all.extend(spec::operations(&doc));
@@ -52,14 +63,18 @@ pub fn run(root: &Path) -> Result<()> {
         .collect();
     if armed {
         for id in &missing {
-            problems.push(format!("{id}: no contract test (call contract(\"{id}\") in tests/)"));
+            problems.push(format!(
+                "{id}: no contract test (call contract(\"{id}\") in tests/)"
+            ));
         }
     }
     let (fixtures, ops_with_fixtures) = fixture_counts(root, &all);
 
     let mut per_tag: BTreeMap<String, usize> = BTreeMap::new();
     for op in &all {
-        *per_tag.entry(op.tag.clone().unwrap_or_default()).or_default() += 1;
+        *per_tag
+            .entry(op.tag.clone().unwrap_or_default())
+            .or_default() += 1;
     }
     println!("operations: {}", all.len());
     for (tag, n) in &per_tag {
@@ -69,7 +84,11 @@ pub fn run(root: &Path) -> Result<()> {
         "contract tests: {}/{} operations{}",
         all.len() - missing.len(),
         all.len(),
-        if armed { "" } else { " (gate not armed: no harness in tests/src/lib.rs yet)" }
+        if armed {
+            ""
+        } else {
+            " (gate not armed: no harness in tests/src/lib.rs yet)"
+        }
     );
     println!(
         "recorded fixtures: {fixtures} files for {ops_with_fixtures}/{} operations",
@@ -100,8 +119,9 @@ fn load_all(root: &Path) -> Result<Vec<(Api, Value)>> {
 }
 
 fn check_operations(doc: &Value, api: Api, problems: &mut Vec<String>) {
+    let file = api.file_name();
     for op in spec::operations(doc) {
-        let at = format!("{} {}", op.method, op.path);
+        let at = format!("{file}: {} {}", op.method, op.path);
         let Some(id) = &op.id else {
             problems.push(format!("{at}: no operationId"));
             continue;
@@ -144,9 +164,7 @@ fn check_ids(all: &[Operation], problems: &mut Vec<String>) {
         }
     }
     for (id, method, path) in SEED_OPERATIONS {
-        let found = all
-            .iter()
-            .find(|o| o.id.as_deref() == Some(*id));
+        let found = all.iter().find(|o| o.id.as_deref() == Some(*id));
         match found {
             None => problems.push(format!("seed operationId {id} is missing")),
             Some(o) if o.method != *method || o.path != *path => problems.push(format!(
@@ -170,7 +188,11 @@ pub fn parse_pacing(s: &str) -> Result<()> {
         };
         count.trim().parse::<u32>()?;
         let period = period.trim();
-        let (num, unit) = period.split_at(period.find(|c: char| !c.is_ascii_digit()).unwrap_or(period.len()));
+        let (num, unit) = period.split_at(
+            period
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(period.len()),
+        );
         if !num.is_empty() {
             num.parse::<u32>()?;
         }
@@ -197,7 +219,10 @@ fn is_typed(doc: &Value, schema: &Value, depth: usize) -> bool {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let name = r.trim_start_matches("#/components/schemas/");
         return doc
-            .pointer(&format!("/components/schemas/{}", crate::regen::normalize::escape_pointer(name)))
+            .pointer(&format!(
+                "/components/schemas/{}",
+                crate::regen::normalize::escape_pointer(name)
+            ))
             .is_some_and(|s| is_typed(doc, s, depth + 1));
     }
     for key in ["oneOf", "anyOf", "allOf"] {
@@ -207,7 +232,9 @@ fn is_typed(doc: &Value, schema: &Value, depth: usize) -> bool {
     }
     match schema.get("type").and_then(Value::as_str) {
         Some("string" | "number" | "integer" | "boolean") => true,
-        Some("array") => schema.get("items").is_some_and(|i| is_typed(doc, i, depth + 1)),
+        Some("array") => schema
+            .get("items")
+            .is_some_and(|i| is_typed(doc, i, depth + 1)),
         _ => {
             let has_props = schema
                 .get("properties")
@@ -228,7 +255,9 @@ fn contract_tests(root: &Path) -> (BTreeSet<String>, bool) {
     let mut ids = BTreeSet::new();
     let mut stack = vec![root.join("tests")];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.filter_map(Result::ok) {
             let p = e.path();
             if p.is_dir() {
@@ -265,7 +294,14 @@ mod tests {
 
     #[test]
     fn pacing_grammar() {
-        for ok in ["10/s", "1/5s", "1/min", "1/15min", "concurrency: 5", "10/s, concurrency: 5"] {
+        for ok in [
+            "10/s",
+            "1/5s",
+            "1/min",
+            "1/15min",
+            "concurrency: 5",
+            "10/s, concurrency: 5",
+        ] {
             assert!(parse_pacing(ok).is_ok(), "{ok}");
         }
         for bad in ["10", "ten/s", "1/5h", "concurrency: many"] {
@@ -281,7 +317,9 @@ mod tests {
         }}});
         let t = |s: Value| is_typed(&doc, &s, 0);
         assert!(t(serde_json::json!({"$ref": "#/components/schemas/Typed"})));
-        assert!(t(serde_json::json!({"type": "array", "items": {"$ref": "#/components/schemas/Typed"}})));
+        assert!(t(
+            serde_json::json!({"type": "array", "items": {"$ref": "#/components/schemas/Typed"}})
+        ));
         assert!(!t(serde_json::json!({"$ref": "#/components/schemas/Bare"})));
         assert!(!t(serde_json::json!({})));
         assert!(!t(serde_json::json!({"type": "array", "items": {}})));

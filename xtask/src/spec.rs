@@ -6,7 +6,9 @@ use anyhow::{Context, Result};
 use serde_json::{Map, Value};
 
 /// The HTTP methods an OpenAPI path item can hold, in the order reports list them.
-pub const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const HTTP_METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// The two generated APIs: they have different base URLs, so they are separate documents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,7 +74,9 @@ pub fn for_each_operation_mut(
         return Ok(());
     };
     for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         for (method, op) in item.iter_mut() {
             if !HTTP_METHODS.contains(&method.as_str()) {
                 continue;
@@ -93,7 +97,9 @@ pub fn operations(doc: &Value) -> Vec<Operation> {
     };
     for (path, item) in paths {
         for method in HTTP_METHODS {
-            let Some(op) = item.get(*method) else { continue };
+            let Some(op) = item.get(*method) else {
+                continue;
+            };
             let s = |k: &str| op.get(k).and_then(Value::as_str).map(String::from);
             out.push(Operation {
                 method: method.to_uppercase(),

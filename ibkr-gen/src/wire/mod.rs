@@ -257,7 +257,10 @@ impl Wire {
 
     /// The wire rules applied to a request before it is sent.
     pub fn prepare(&self, request: &mut Request) {
-        let needs_length = matches!(*request.method(), Method::POST | Method::PUT | Method::PATCH);
+        let needs_length = matches!(
+            *request.method(),
+            Method::POST | Method::PUT | Method::PATCH
+        );
         if needs_length && request.body().is_none() {
             *request.body_mut() = Some(Vec::<u8>::new().into());
             request
@@ -315,7 +318,11 @@ impl Wire {
             let original = pending.take().expect("a request for every attempt");
             // Keep a copy for a possible next attempt; streaming bodies cannot be copied,
             // and then there is no next attempt.
-            let spare = if idempotent { original.try_clone() } else { None };
+            let spare = if idempotent {
+                original.try_clone()
+            } else {
+                None
+            };
             let mut attempt = original;
             if let Some(signer) = &shared.signer
                 && let Err(e) = signer.sign(&mut attempt)
@@ -340,7 +347,11 @@ impl Wire {
             span.record("attempt", retries + 1);
             span.record("latency_ms", latency.as_millis() as u64);
             if let Some(obs) = &shared.observer {
-                obs.on_response(operation_id, result.as_ref().ok().map(|r| r.status()), latency);
+                obs.on_response(
+                    operation_id,
+                    result.as_ref().ok().map(|r| r.status()),
+                    latency,
+                );
             }
             match result {
                 Ok(response) => {
@@ -352,8 +363,10 @@ impl Wire {
                     } else if status.is_success() {
                         shared.pacer.succeeded(operation_id);
                     }
-                    let retryable =
-                        matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE);
+                    let retryable = matches!(
+                        status,
+                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+                    );
                     if retryable && retries < shared.retry.max_retries && spare.is_some() {
                         let delay = shared.retry.delay(retries, retry_after(&response));
                         tracing::debug!(%status, ?delay, "retrying idempotent call");
@@ -371,7 +384,9 @@ impl Wire {
                         let (response, no_bridge) = read_no_bridge(response).await?;
                         if no_bridge && idempotent && spare.is_some() {
                             recovered = true;
-                            tracing::info!("no brokerage session: opening one and repeating the call");
+                            tracing::info!(
+                                "no brokerage session: opening one and repeating the call"
+                            );
                             if recovery.recover().await {
                                 pending = spare;
                                 continue;
@@ -438,7 +453,10 @@ pub fn mask_accounts(text: &str) -> String {
     while i < bytes.len() {
         let at_word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
         if at_word_start && bytes[i].is_ascii_uppercase() {
-            let letters = bytes[i..].iter().take_while(|b| b.is_ascii_uppercase()).count();
+            let letters = bytes[i..]
+                .iter()
+                .take_while(|b| b.is_ascii_uppercase())
+                .count();
             let digits = bytes[i + letters..]
                 .iter()
                 .take_while(|b| b.is_ascii_digit())
@@ -481,7 +499,9 @@ macro_rules! wire_hooks {
                 request: reqwest::Request,
                 info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                self.inner.execute(&self.client, request, info.operation_id).await
+                self.inner
+                    .execute(&self.client, request, info.operation_id)
+                    .await
             }
         }
 
@@ -504,10 +524,19 @@ mod tests {
             mask_accounts("/iserver/account/U1234567/orders"),
             "/iserver/account/U***4567/orders"
         );
-        assert_eq!(mask_accounts("/portfolio/DU7654321/ledger"), "/portfolio/DU***4321/ledger");
+        assert_eq!(
+            mask_accounts("/portfolio/DU7654321/ledger"),
+            "/portfolio/DU***4321/ledger"
+        );
         // Conids and other numbers are left alone.
-        assert_eq!(mask_accounts("/iserver/contract/265598/info"), "/iserver/contract/265598/info");
-        assert_eq!(mask_accounts("/iserver/marketdata/history"), "/iserver/marketdata/history");
+        assert_eq!(
+            mask_accounts("/iserver/contract/265598/info"),
+            "/iserver/contract/265598/info"
+        );
+        assert_eq!(
+            mask_accounts("/iserver/marketdata/history"),
+            "/iserver/marketdata/history"
+        );
     }
 
     #[test]
@@ -516,7 +545,10 @@ mod tests {
         for retry in 0..6 {
             let d = p.delay(retry, None);
             let exp = p.base_delay * (1 << retry);
-            assert!(d >= (exp / 2).min(p.max_delay) && d <= exp.min(p.max_delay), "{retry}: {d:?}");
+            assert!(
+                d >= (exp / 2).min(p.max_delay) && d <= exp.min(p.max_delay),
+                "{retry}: {d:?}"
+            );
         }
         assert_eq!(p.delay(0, Some(Duration::from_secs(60))), p.max_delay);
     }

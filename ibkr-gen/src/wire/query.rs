@@ -37,14 +37,18 @@ mod tests {
 
     #[test]
     fn repeated_keys_become_one_comma_joined_value() {
-        let mut url: reqwest::Url = "https://h/v1/api/x?conids=1&fields=31&conids=2&fields=84".parse().unwrap();
+        let mut url: reqwest::Url = "https://h/v1/api/x?conids=1&fields=31&conids=2&fields=84"
+            .parse()
+            .unwrap();
         comma_join_repeated_keys(&mut url);
         assert_eq!(url.query(), Some("conids=1,2&fields=31,84"));
     }
 
     #[test]
     fn a_query_without_repeats_is_left_alone() {
-        let mut url: reqwest::Url = "https://h/x?period=1y&bar=1d&outsideRth=false".parse().unwrap();
+        let mut url: reqwest::Url = "https://h/x?period=1y&bar=1d&outsideRth=false"
+            .parse()
+            .unwrap();
         comma_join_repeated_keys(&mut url);
         assert_eq!(url.query(), Some("period=1y&bar=1d&outsideRth=false"));
     }

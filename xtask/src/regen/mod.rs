@@ -238,7 +238,10 @@ actions:
     }
 
     fn bytes(out: &Output) -> Vec<String> {
-        out.documents.iter().map(|(_, d)| to_canonical_json(d)).collect()
+        out.documents
+            .iter()
+            .map(|(_, d)| to_canonical_json(d))
+            .collect()
     }
 
     #[test]
@@ -260,7 +263,11 @@ actions:
         // Only the success response survives, as plain application/json.
         let responses = snapshot["responses"].as_object().unwrap();
         assert_eq!(responses.keys().collect::<Vec<_>>(), ["200"]);
-        assert!(responses["200"]["content"].get("application/json").is_some());
+        assert!(
+            responses["200"]["content"]
+                .get("application/json")
+                .is_some()
+        );
         // Path parameter renamed to its placeholder.
         let put = &trading["paths"]["/fyi/notifications/{notificationID}"]["put"];
         assert_eq!(put["parameters"][0]["name"], "notificationID");

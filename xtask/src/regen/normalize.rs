@@ -50,7 +50,9 @@ pub fn normalize_added(doc: &mut Value) -> Result<()> {
 }
 
 fn top_level(doc: &mut Value) -> Result<()> {
-    let obj = doc.as_object_mut().context("the document is not a JSON object")?;
+    let obj = doc
+        .as_object_mut()
+        .context("the document is not a JSON object")?;
     let version = obj
         .get("openapi")
         .and_then(Value::as_str)
@@ -66,7 +68,9 @@ fn top_level(doc: &mut Value) -> Result<()> {
     // Path-item level parameters are merged into each operation.
     if let Some(paths) = obj.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
-            let Some(item) = item.as_object_mut() else { continue };
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             let shared = item.remove("parameters");
             for key in ["summary", "description", "servers"] {
                 item.remove(key);
@@ -82,7 +86,10 @@ fn top_level(doc: &mut Value) -> Result<()> {
                     if let Some(Value::Array(params)) = params {
                         for p in &shared {
                             let name = p.get("name");
-                            if !params.iter().any(|q| q.get("name") == name && name.is_some()) {
+                            if !params
+                                .iter()
+                                .any(|q| q.get("name") == name && name.is_some())
+                            {
                                 params.push(p.clone());
                             }
                         }
@@ -97,10 +104,7 @@ fn top_level(doc: &mut Value) -> Result<()> {
 /// Replace `$ref`s to `components.parameters|requestBodies|responses` with their targets,
 /// then drop those component maps: progenitor resolves schema refs only reliably.
 fn inline_component_refs(doc: &mut Value) -> Result<()> {
-    let components = doc
-        .get("components")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
+    let components = doc.get("components").cloned().unwrap_or_else(|| json!({}));
     let lookup = |r: &str| -> Option<Value> {
         let rest = r.strip_prefix("#/components/")?;
         let (kind, name) = rest.split_once('/')?;
@@ -163,7 +167,10 @@ fn rename_case_colliding_schemas(doc: &mut Value) {
     };
     let mut by_lower: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for name in schemas.keys() {
-        by_lower.entry(name.to_lowercase()).or_default().push(name.clone());
+        by_lower
+            .entry(name.to_lowercase())
+            .or_default()
+            .push(name.clone());
     }
     let mut renames = BTreeMap::new();
     for names in by_lower.values().filter(|n| n.len() > 1) {
@@ -247,7 +254,9 @@ fn parameters(path: &str, op: &mut Map<String, Value>) -> Result<()> {
 
     let mut out: Vec<Value> = Vec::new();
     for mut p in params.drain(..) {
-        let Some(obj) = p.as_object_mut() else { continue };
+        let Some(obj) = p.as_object_mut() else {
+            continue;
+        };
         for key in ["description", "example", "examples", "deprecated"] {
             obj.remove(key);
         }
@@ -258,11 +267,11 @@ fn parameters(path: &str, op: &mut Map<String, Value>) -> Result<()> {
         }
         // Object-typed query parameters become one query parameter per property
         // (progenitor's builder style cannot take an object in the query).
-        if obj.get("in") == Some(&json!("query")) {
-            if let Some(flat) = flatten_object_query(obj) {
-                out.extend(flat);
-                continue;
-            }
+        if obj.get("in") == Some(&json!("query"))
+            && let Some(flat) = flatten_object_query(obj)
+        {
+            out.extend(flat);
+            continue;
         }
         out.push(p);
     }
@@ -310,12 +319,19 @@ fn parameters(path: &str, op: &mut Map<String, Value>) -> Result<()> {
         .collect();
     for ph in &placeholders {
         if !now_declared.contains(ph) {
-            out.push(json!({"name": ph, "in": "path", "required": true, "schema": {"type": "string"}}));
+            out.push(
+                json!({"name": ph, "in": "path", "required": true, "schema": {"type": "string"}}),
+            );
         }
     }
     // A path parameter with no type (upstream's `notificationId`) is a string.
-    for p in out.iter_mut().filter(|p| p.get("in") == Some(&json!("path"))) {
-        let untyped = p.get("schema").is_none_or(|s| s.as_object().is_some_and(|m| m.is_empty()));
+    for p in out
+        .iter_mut()
+        .filter(|p| p.get("in") == Some(&json!("path")))
+    {
+        let untyped = p
+            .get("schema")
+            .is_none_or(|s| s.as_object().is_some_and(|m| m.is_empty()));
         if untyped {
             p["schema"] = json!({"type": "string"});
         }
@@ -391,18 +407,28 @@ fn request_body(op: &mut Map<String, Value>) {
 /// body, which `ibkr-ext` classifies into typed errors.
 fn responses(op: &mut Map<String, Value>) {
     let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
-        op.insert("responses".into(), json!({"200": {"description": "Success"}}));
+        op.insert(
+            "responses".into(),
+            json!({"200": {"description": "Success"}}),
+        );
         return;
     };
     responses.retain(|code, _| code.starts_with('2'));
     // A 204 beside a JSON 200 cannot share its type; the 204 is left undeclared.
-    let has_json = responses.values().any(|r| r.get("content").is_some_and(has_json_content));
+    let has_json = responses
+        .values()
+        .any(|r| r.get("content").is_some_and(has_json_content));
     if has_json {
-        responses.retain(|_, r| r.get("content").is_some_and(|c| c.as_object().is_some_and(|m| !m.is_empty())));
+        responses.retain(|_, r| {
+            r.get("content")
+                .is_some_and(|c| c.as_object().is_some_and(|m| !m.is_empty()))
+        });
     }
     let mut schemas: Vec<Value> = Vec::new();
     for r in responses.values_mut() {
-        let Some(obj) = r.as_object_mut() else { continue };
+        let Some(obj) = r.as_object_mut() else {
+            continue;
+        };
         obj.remove("headers");
         obj.remove("links");
         obj.insert("description".into(), json!("Success"));
@@ -505,7 +531,9 @@ fn fix_schemas(doc: &mut Value) {
 
 fn coerce_enum(map: &mut Map<String, Value>) {
     let ty = map.get("type").and_then(Value::as_str).map(String::from);
-    let Some(Value::Array(values)) = map.get_mut("enum") else { return };
+    let Some(Value::Array(values)) = map.get_mut("enum") else {
+        return;
+    };
     let Some(ty) = ty else { return };
     for v in values.iter_mut() {
         let coerced = match (ty.as_str(), &*v) {
@@ -537,7 +565,9 @@ fn fix_required(map: &mut Map<String, Value>) {
             return;
         }
     };
-    let Some(Value::Array(required)) = map.get_mut("required") else { return };
+    let Some(Value::Array(required)) = map.get_mut("required") else {
+        return;
+    };
     let mut fixed = Vec::new();
     for r in required.iter().filter_map(Value::as_str) {
         if props.iter().any(|p| p == r) {
@@ -560,7 +590,9 @@ fn flatten_object_query_refs(doc: &mut Value) {
         .cloned()
         .unwrap_or_else(|| json!({}));
     let _ = for_each_operation_mut(doc, |_, _, op| {
-        let Some(Value::Array(params)) = op.get_mut("parameters") else { return Ok(()) };
+        let Some(Value::Array(params)) = op.get_mut("parameters") else {
+            return Ok(());
+        };
         let mut out = Vec::new();
         for p in params.drain(..) {
             let target = p
@@ -577,7 +609,10 @@ fn flatten_object_query_refs(doc: &mut Value) {
                         None => out.push(p),
                     }
                 }
-                (Some("query"), Some(t)) if t.get("type").is_some_and(|ty| ty != "array" && ty != "object") => {
+                (Some("query"), Some(t))
+                    if t.get("type")
+                        .is_some_and(|ty| ty != "array" && ty != "object") =>
+                {
                     // A scalar behind a $ref (utcDateTime): inline it, so the parameter is a
                     // plain string rather than a newtype.
                     let mut p = p;
@@ -666,7 +701,10 @@ fn loosen(v: &mut Value) {
                 map.remove("minLength");
                 map.remove("maxLength");
             }
-            if matches!(map.get("type").and_then(Value::as_str), Some("integer" | "number" | "boolean")) {
+            if matches!(
+                map.get("type").and_then(Value::as_str),
+                Some("integer" | "number" | "boolean")
+            ) {
                 map.remove("enum");
                 map.remove("minimum");
                 map.remove("maximum");

@@ -42,7 +42,12 @@ pub fn apply_dir(doc: &mut Value, dir: &Path) -> Result<Vec<String>> {
     for file in files {
         let text = std::fs::read_to_string(&file)?;
         apply(doc, &text).with_context(|| format!("applying overlay {}", file.display()))?;
-        applied.push(file.file_name().unwrap_or_default().to_string_lossy().into_owned());
+        applied.push(
+            file.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned(),
+        );
     }
     Ok(applied)
 }

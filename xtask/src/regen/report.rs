@@ -56,7 +56,7 @@ pub fn operations_md(root: &Path, documents: &[(Api, Value)]) -> String {
     let mut schema_only = 0;
     for (api, doc) in documents {
         let mut ops = spec::operations(doc);
-        ops.sort_by(|a, b| (a.tag.clone(), a.id.clone()).cmp(&(b.tag.clone(), b.id.clone())));
+        ops.sort_by_key(|o| (o.tag.clone(), o.id.clone()));
         let _ = writeln!(rows, "\n## {} API\n", capitalize(api.label()));
         rows.push_str("| operationId | method | path | tag | pacing | idempotent | evidence |\n");
         rows.push_str("|---|---|---|---|---|---|---|\n");
@@ -89,7 +89,9 @@ pub fn operations_md(root: &Path, documents: &[(Api, Value)]) -> String {
         "{total} operations; {} backed by recorded responses, {schema_only} schema-only.\n",
         total - schema_only
     );
-    s.push_str("Pacing is `x-ibkr-pacing` (enforced client-side by `ibkr-gen`); idempotent **no** means\n");
+    s.push_str(
+        "Pacing is `x-ibkr-pacing` (enforced client-side by `ibkr-gen`); idempotent **no** means\n",
+    );
     s.push_str("`x-ibkr-idempotent: false`: the runtime never retries the call.\n\n");
     s.push_str("| API | tag | operations |\n|---|---|---|\n");
     for ((api, tag), n) in &per_tag {

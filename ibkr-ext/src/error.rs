@@ -1,0 +1,387 @@
+//! The one error type of this crate: what went wrong, on which operation, and what to do.
+//!
+//! Errors never carry a token, cookie or session id: body excerpts pass through
+//! [`redact`] (session ids, tokens and account numbers are masked) and transport errors
+//! drop their URL.
+
+use std::time::Duration;
+
+use ibkr_gen::ErrorBody;
+
+/// Results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong talking to IBKR, each variant saying what to do next.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The gateway has no logged-in session (HTTP 401).
+    #[error("{operation}: not logged in: open {login_url} in a browser and log in")]
+    NotAuthenticated {
+        /// The operationId.
+        operation: &'static str,
+        /// Where the user logs in (the gateway's root URL).
+        login_url: String,
+    },
+    /// `/iserver` needs a brokerage session and there is none (`400 no bridge`).
+    #[error(
+        "{operation}: no brokerage session (IBKR said \"no bridge\"): call ensure_brokerage_session(), \
+         or log in again if another session (TWS, mobile) took over"
+    )]
+    NoBrokerageSession {
+        /// The operationId.
+        operation: &'static str,
+    },
+    /// IBKR throttled the call (HTTP 429); the client already slowed this operation down.
+    #[error(
+        "{operation}: rate limited by IBKR (HTTP 429): slow down; repeated violations lead to a 10-minute penalty box"
+    )]
+    RateLimited {
+        /// The operationId.
+        operation: &'static str,
+        /// `Retry-After`, when IBKR sent one.
+        retry_after: Option<Duration>,
+    },
+    /// IBKR answered with an error status or an error body.
+    #[error("{operation}: IBKR answered HTTP {status}: {}", message.as_deref().unwrap_or(excerpt))]
+    Api {
+        /// The operationId.
+        operation: &'static str,
+        /// The HTTP status (200 for an order reject sent as `{"error": ...}`).
+        status: u16,
+        /// IBKR's error text, when the body had one.
+        message: Option<String>,
+        /// The start of the body, redacted.
+        excerpt: String,
+    },
+    /// The response did not have the shape the API documents (malformed or truncated JSON,
+    /// an HTML page where JSON was expected).
+    #[error(
+        "{operation}: could not read IBKR's response (HTTP {status}): {reason}; the body starts with: {excerpt:?}"
+    )]
+    Decode {
+        /// The operationId.
+        operation: &'static str,
+        /// The HTTP status.
+        status: u16,
+        /// What the decoder said.
+        reason: String,
+        /// The start of the body, redacted.
+        excerpt: String,
+    },
+    /// The connection failed or broke (gateway not running, TLS refused, reset).
+    #[error("{operation}: could not reach the gateway: {source}")]
+    Transport {
+        /// The operationId.
+        operation: &'static str,
+        /// The underlying error, without its URL.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The request took longer than the configured timeout.
+    #[error("{operation}: timed out waiting for IBKR")]
+    Timeout {
+        /// The operationId.
+        operation: &'static str,
+    },
+    /// The request could not be built (a missing or invalid argument).
+    #[error("{operation}: invalid request: {reason}")]
+    InvalidRequest {
+        /// The operationId (or the workflow).
+        operation: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The client could not be configured (bad URL, bad certificate).
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// The operationId the error is about, when there is one.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::NotAuthenticated { operation, .. }
+            | Error::NoBrokerageSession { operation }
+            | Error::RateLimited { operation, .. }
+            | Error::Api { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::Transport { operation, .. }
+            | Error::Timeout { operation }
+            | Error::InvalidRequest { operation, .. } => Some(operation),
+            Error::Config(_) => None,
+        }
+    }
+
+    /// The HTTP status, when a response arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::NotAuthenticated { .. } => Some(401),
+            Error::NoBrokerageSession { .. } => Some(400),
+            Error::RateLimited { .. } => Some(429),
+            Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Worth trying again later (after a pause): throttling, a busy or restarting gateway,
+    /// a broken connection or a timeout. Order calls are never retried automatically.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
+    /// IBKR throttled the call (HTTP 429).
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Error::RateLimited { .. })
+    }
+
+    /// The session is the problem: not logged in, or no brokerage session.
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            Error::NotAuthenticated { .. } | Error::NoBrokerageSession { .. }
+        )
+    }
+
+    /// Build the error for a response with an error status.
+    pub(crate) fn from_status(
+        operation: &'static str,
+        status: u16,
+        retry_after: Option<Duration>,
+        body: &[u8],
+        login_url: &str,
+    ) -> Error {
+        let parsed = ErrorBody::parse(body);
+        if status == 401 {
+            return Error::NotAuthenticated {
+                operation,
+                login_url: login_url.to_string(),
+            };
+        }
+        if status == 429 {
+            return Error::RateLimited {
+                operation,
+                retry_after,
+            };
+        }
+        if parsed.as_ref().is_some_and(ErrorBody::is_no_bridge) {
+            return Error::NoBrokerageSession { operation };
+        }
+        Error::Api {
+            operation,
+            status,
+            message: parsed.and_then(|b| b.text().map(redact)),
+            excerpt: excerpt(body),
+        }
+    }
+
+    /// Convert what a generated method returned into this crate's error.
+    pub(crate) async fn from_raw(
+        operation: &'static str,
+        err: ibkr_gen::Error<()>,
+        login_url: &str,
+    ) -> Error {
+        use ibkr_gen::Error as Raw;
+        match err {
+            Raw::UnexpectedResponse(response) => {
+                let status = response.status().as_u16();
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse().ok())
+                    .map(Duration::from_secs);
+                match response.bytes().await {
+                    Ok(body) => {
+                        Error::from_status(operation, status, retry_after, &body, login_url)
+                    }
+                    Err(e) => Error::from_reqwest(operation, e),
+                }
+            }
+            Raw::ErrorResponse(response) => {
+                let status = response.status().as_u16();
+                Error::from_status(operation, status, None, b"", login_url)
+            }
+            Raw::InvalidResponsePayload(body, e) => Error::Decode {
+                operation,
+                status: 200,
+                reason: e.to_string(),
+                excerpt: excerpt(&body),
+            },
+            Raw::CommunicationError(e) | Raw::ResponseBodyError(e) => {
+                Error::from_reqwest(operation, e)
+            }
+            Raw::InvalidRequest(reason) => Error::InvalidRequest { operation, reason },
+            Raw::InvalidUpgrade(e) => Error::from_reqwest(operation, e),
+            Raw::Custom(reason) => Error::InvalidRequest { operation, reason },
+        }
+    }
+
+    pub(crate) fn from_reqwest(operation: &'static str, e: reqwest::Error) -> Error {
+        if e.is_timeout() {
+            return Error::Timeout { operation };
+        }
+        if e.is_decode() {
+            return Error::Decode {
+                operation,
+                status: e.status().map_or(200, |s| s.as_u16()),
+                reason: e.without_url().to_string(),
+                excerpt: String::new(),
+            };
+        }
+        Error::Transport {
+            operation,
+            source: e.without_url(),
+        }
+    }
+}
+
+/// The first 200 characters of a body, redacted.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text: String = text.chars().take(200).collect();
+    redact(&text)
+}
+
+/// Mask what must never be shown: session ids and tokens (any run of 20+ hex or
+/// base64-ish characters following a secret-looking key, and any 32+ hex run), cookies,
+/// and account numbers (`U1234567` → `U***4567`).
+pub fn redact(text: &str) -> String {
+    const SECRET_KEYS: &[&str] = &[
+        "session",
+        "token",
+        "cookie",
+        "secret",
+        "signature",
+        "authorization",
+        "password",
+        "diffie_hellman",
+    ];
+    let masked = ibkr_gen::wire::mask_accounts(text);
+    let mut out = String::with_capacity(masked.len());
+    let mut rest = masked.as_str();
+    // Blank the value after `"<secret key...>":"` (JSON) or `<secret key>=` (forms, cookies).
+    'outer: while !rest.is_empty() {
+        let lower = rest.to_ascii_lowercase();
+        let mut best: Option<(usize, usize)> = None;
+        for key in SECRET_KEYS {
+            if let Some(pos) = lower.find(key)
+                && best.is_none_or(|(b, _)| pos < b)
+            {
+                best = Some((pos, key.len()));
+            }
+        }
+        let Some((pos, len)) = best else {
+            out.push_str(rest);
+            break;
+        };
+        // Copy up to the end of the key name (and the rest of the word).
+        let after_key = pos + len;
+        let word_end = after_key
+            + rest[after_key..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len() - after_key);
+        out.push_str(&rest[..word_end]);
+        rest = &rest[word_end..];
+        // Skip `":"`, `" : "`, `=` and spaces up to the value.
+        let sep_len = rest
+            .find(|c: char| !(c == '"' || c == ':' || c == '=' || c == ' ' || c == '\''))
+            .unwrap_or(rest.len());
+        if sep_len == 0 || !rest[..sep_len].contains([':', '=']) {
+            continue 'outer;
+        }
+        out.push_str(&rest[..sep_len]);
+        rest = &rest[sep_len..];
+        let value_len = rest
+            .find(|c: char| {
+                c == '"'
+                    || c == '\''
+                    || c == ','
+                    || c == ';'
+                    || c == '}'
+                    || c == '&'
+                    || c.is_whitespace()
+            })
+            .unwrap_or(rest.len());
+        if value_len > 0 {
+            out.push_str("***");
+        }
+        rest = &rest[value_len..];
+    }
+    mask_long_hex(&out)
+}
+
+fn mask_long_hex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars() {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+            continue;
+        }
+        flush_run(&mut out, &mut run);
+        out.push(c);
+    }
+    flush_run(&mut out, &mut run);
+    out
+}
+
+fn flush_run(out: &mut String, run: &mut String) {
+    if run.len() >= 32 {
+        out.push_str("***");
+    } else {
+        out.push_str(run);
+    }
+    run.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_masks_session_ids_tokens_and_accounts() {
+        let tickle = r#"{"session":"ce109cbeb462a76dc3f6f4182c830cc1","ssoExpires":585695,"userId":99996016,"acct":"U1234567"}"#;
+        let r = redact(tickle);
+        assert!(!r.contains("ce109cbeb462a76dc3f6f4182c830cc1"), "{r}");
+        assert!(r.contains("\"session\":\"***\""), "{r}");
+        assert!(r.contains("U***4567") && !r.contains("U1234567"), "{r}");
+        assert!(r.contains("585695"), "non-secret values stay: {r}");
+        let oauth =
+            "oauth_token=abcdef12; api=c8fh17fnjr01hfnrh39rhfh8shd1hd93 Authorization: OAuth xyz";
+        let r = redact(oauth);
+        assert!(!r.contains("abcdef12"), "{r}");
+    }
+
+    #[test]
+    fn status_mapping_names_the_operation_and_says_what_to_do() {
+        let e = Error::from_status("getAccounts", 401, None, b"", "https://localhost:5000");
+        assert!(e.is_auth());
+        assert_eq!(
+            e.to_string(),
+            "getAccounts: not logged in: open https://localhost:5000 in a browser and log in"
+        );
+        let e = Error::from_status(
+            "getAccounts",
+            400,
+            None,
+            br#"{"error":"Bad Request: no bridge","statusCode":400}"#,
+            "",
+        );
+        assert!(matches!(
+            e,
+            Error::NoBrokerageSession {
+                operation: "getAccounts"
+            }
+        ));
+        let e = Error::from_status("getMarketDataHistory", 429, None, b"", "");
+        assert!(e.is_rate_limited() && e.is_retryable());
+        let e = Error::from_status("getLedger", 503, None, b"<html>down</html>", "");
+        assert!(e.is_retryable());
+        assert_eq!(e.status(), Some(503));
+    }
+}

@@ -1,0 +1,39 @@
+//! The Interactive Brokers Web API client that Rust traders hold.
+//!
+//! [`Ibkr`] wraps the generated client of every operation ([`Ibkr::raw`]) with what the raw
+//! API leaves to you: configuration, TLS trust for the local gateway, a session keeper,
+//! client-side pacing that keeps you out of IBKR's penalty box, brokerage-session recovery,
+//! and one typed [`Error`] that says what to do next.
+//!
+//! ```no_run
+//! use ibkr_ext::prelude::*;
+//!
+//! # async fn demo() -> ibkr_ext::Result<()> {
+//! let ibkr = Ibkr::gateway()?;                      // https://localhost:5000/v1/api or $IBKR_GATEWAY_URL
+//! ibkr.ensure_brokerage_session().await?;           // ssodh/init when /iserver says "no bridge"
+//! let mut session = ibkr.session();                 // the keeper tickles every 60 s
+//! let accounts = ibkr.call("getAccounts", ibkr.raw().get_accounts().send()).await?;
+//! println!("{:?} (healthy: {})", accounts.accounts, session.borrow_and_update().is_healthy());
+//! # Ok(()) }
+//! ```
+//!
+//! Secrets never leave: errors, `Debug` output and logs mask session ids, tokens, cookies
+//! and account numbers (`U***1234`).
+
+#![warn(missing_docs)]
+
+mod client;
+pub mod error;
+pub mod session;
+pub mod tls;
+
+pub use client::{DEFAULT_GATEWAY_URL, GATEWAY_URL_ENV, Ibkr, IbkrBuilder};
+pub use error::{Error, Result};
+pub use ibkr_gen::wire::{Rate, RetryPolicy};
+pub use ibkr_gen::{self as raw_api, trading::types};
+pub use session::{KeeperConfig, SessionState};
+
+/// Everything a typical program needs: `use ibkr_ext::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Error, Ibkr, IbkrBuilder, Result, SessionState};
+}
