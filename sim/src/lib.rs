@@ -3,7 +3,7 @@
 //! It behaves like the real gateway, quirks included (no bridge before `ssodh/init`, the
 //! snapshot pre-flight, order questions and single-use reply ids, pacing 429s, the hmds
 //! first-call 404, Flex 1019/1018), so SDK tests, examples and trading bots can run without
-//! a real account. The [`reference`] module lists every endpoint and every modelled quirk with
+//! a real account. The [`reference`](mod@reference) module lists every endpoint and every modelled quirk with
 //! its source.
 //!
 //! ```no_run

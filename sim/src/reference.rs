@@ -57,6 +57,9 @@
 //!
 //! # Modelled quirks
 //!
+//! Requests (DESIGN.md, "Wire facts"): a POST without `Content-Length` (or chunked encoding)
+//! answers 411; one trailing slash in a path is ignored.
+//!
 //! Session (`client-portal-api.md` §2):
 //! - `/iserver/*` answers 400 `{"error":"Bad Request: no bridge","statusCode":400}` until
 //!   `POST /iserver/auth/ssodh/init` (ERROR_400_no_bridge__ibind_issue44.json); auth status,

@@ -58,3 +58,18 @@ async fn trailing_slashes_are_accepted() {
     let s = sim().await;
     assert_eq!(s.get("/iserver/account/trades/").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_post_without_content_length_is_411() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = sim().await;
+    let mut stream = tokio::net::TcpStream::connect(s.gw.addr()).await.unwrap();
+    stream
+        .write_all(b"POST /v1/api/tickle HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 411"), "{answer}");
+    assert_eq!(s.post_empty("/tickle").await.status, 200);
+}

@@ -14,6 +14,7 @@ async fn starts_in_under_200_ms_with_https() {
     let started = Instant::now();
     let gw = Gateway::builder().seed(7).start().await.unwrap();
     let took = started.elapsed();
+    eprintln!("start() with HTTPS took {took:?}");
     assert!(took < Duration::from_millis(200), "start took {took:?}");
     assert!(gw.base_url().starts_with("https://127.0.0.1:"));
     assert!(gw.base_url().ends_with("/v1/api"));

@@ -74,6 +74,12 @@ pub(crate) async fn front_desk(
             status: None,
         })
     };
+    // DESIGN.md wire facts: a body-less POST must carry `Content-Length: 0`, else 411.
+    let has_length = parts.headers.contains_key(http::header::CONTENT_LENGTH)
+        || parts.headers.contains_key(http::header::TRANSFER_ENCODING);
+    if gateway && method == "POST" && !has_length {
+        return finish(&shared, index, reply::empty(411));
+    }
     let faults = lock(&shared.faults).take(&method, &path);
 
     let slot = if gateway {
