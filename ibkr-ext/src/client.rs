@@ -45,6 +45,7 @@ pub(crate) struct Inner {
     pub(crate) account_id: Option<String>,
     pub(crate) compete: bool,
     pub(crate) session: Arc<watch::Sender<SessionState>>,
+    pub(crate) conids: crate::conid::ConidCache,
     /// Dropping `Inner` drops this sender, which stops the keeper.
     stop: watch::Sender<bool>,
     recovery_lock: tokio::sync::Mutex<()>,
@@ -212,6 +213,7 @@ pub struct IbkrBuilder {
     compete: bool,
     user_agent: String,
     observer: Option<Arc<dyn WireObserver>>,
+    conid_ttl: Duration,
 }
 
 impl Default for IbkrBuilder {
@@ -231,6 +233,7 @@ impl Default for IbkrBuilder {
             compete: true,
             user_agent: concat!("ibkr-ext/", env!("CARGO_PKG_VERSION")).into(),
             observer: None,
+            conid_ttl: Duration::from_secs(3600),
         }
     }
 }
@@ -351,6 +354,12 @@ impl IbkrBuilder {
         self
     }
 
+    /// How long resolved conids are remembered (default one hour).
+    pub fn conid_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.conid_ttl = ttl;
+        self
+    }
+
     /// Build the client. Starts the session keeper when called inside a tokio runtime.
     pub fn build(self) -> Result<Ibkr> {
         let base_url = self
@@ -413,6 +422,7 @@ impl IbkrBuilder {
             account_id: self.account_id,
             compete: self.compete,
             session: session.clone(),
+            conids: crate::conid::ConidCache::new(self.conid_ttl),
             stop,
             recovery_lock: tokio::sync::Mutex::new(()),
         });

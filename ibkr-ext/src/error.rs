@@ -92,9 +92,78 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A [`StockQuery`](crate::StockQuery) did not resolve to exactly one contract.
+    #[error("{}", resolve_message(symbol, query, failure, candidates))]
+    Resolve {
+        /// The symbol.
+        symbol: String,
+        /// The query, as text.
+        query: String,
+        /// What went wrong.
+        failure: crate::conid::ResolveFailure,
+        /// Every listing the query could have meant (all of the symbol's listings when none
+        /// matched), so the user can pick one.
+        candidates: Vec<crate::conid::Candidate>,
+    },
+    /// IBKR rejected the order (`{"error": ...}`, often with HTTP 200).
+    #[error("{operation}: IBKR rejected the order: {message}")]
+    OrderRejected {
+        /// `placeOrder` or `modifyOrder`.
+        operation: &'static str,
+        /// IBKR's reason.
+        message: String,
+    },
+    /// IBKR asked a question the [`AnswerPolicy`](crate::orders::AnswerPolicy) does not
+    /// cover; the order was declined (`confirmed:false`), never confirmed silently.
+    #[error("order question not answered by the policy, so the order was declined: [{}] {text}", message_ids.join(","))]
+    UnansweredQuestion {
+        /// The question's messageIds (`o163`, ...): add them to the policy to answer them.
+        message_ids: Vec<String>,
+        /// The question's text.
+        text: String,
+    },
+    /// IBKR kept asking questions; the pending ones were declined.
+    #[error("IBKR asked questions for {rounds} rounds; the order was declined")]
+    TooManyQuestions {
+        /// Rounds answered.
+        rounds: usize,
+    },
     /// The client could not be configured (bad URL, bad certificate).
     #[error("configuration: {0}")]
     Config(String),
+}
+
+fn resolve_message(
+    symbol: &str,
+    query: &str,
+    failure: &crate::conid::ResolveFailure,
+    candidates: &[crate::conid::Candidate],
+) -> String {
+    use crate::conid::ResolveFailure;
+    let what = match failure {
+        ResolveFailure::UnknownSymbol => "IBKR knows no stock with this symbol".to_string(),
+        ResolveFailure::NoMatch => "no listing matches the query".to_string(),
+        ResolveFailure::Ambiguous {
+            instruments,
+            contracts,
+        } => format!(
+            "the query matches {instruments} instrument(s) and {contracts} contract(s); narrow it (name_match, exchange, is_us, any_market)"
+        ),
+    };
+    let mut s = format!("{symbol}: {what}; query: {query}");
+    if !candidates.is_empty() {
+        s.push_str("; candidates:");
+        for c in candidates {
+            s.push_str(&format!(
+                "\n  {} on {} (conid {}{})",
+                c.name,
+                c.exchange,
+                c.conid,
+                if c.is_us { ", US" } else { "" }
+            ));
+        }
+    }
+    s
 }
 
 impl Error {
@@ -108,7 +177,12 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::Transport { operation, .. }
             | Error::Timeout { operation }
-            | Error::InvalidRequest { operation, .. } => Some(operation),
+            | Error::InvalidRequest { operation, .. }
+            | Error::OrderRejected { operation, .. } => Some(operation),
+            Error::Resolve { .. } => Some("listStocksBySymbol"),
+            Error::UnansweredQuestion { .. } | Error::TooManyQuestions { .. } => {
+                Some("replyToOrderQuestion")
+            }
             Error::Config(_) => None,
         }
     }

@@ -23,17 +23,30 @@
 #![warn(missing_docs)]
 
 mod client;
+pub mod conid;
 pub mod error;
+pub mod history;
+mod json_call;
+pub mod orders;
 pub mod session;
+pub mod snapshot;
 pub mod tls;
 
 pub use client::{DEFAULT_GATEWAY_URL, GATEWAY_URL_ENV, Ibkr, IbkrBuilder};
+pub use conid::{Conid, ContractCondition, InstrumentCondition, StockQuery};
 pub use error::{Error, Result};
+pub use history::{Bar, Bars, HistoryItem};
 pub use ibkr_gen::wire::{Rate, RetryPolicy};
 pub use ibkr_gen::{self as raw_api, trading::types};
+pub use orders::{AnswerPolicy, OrderGroup, OrderOutcome, OrderTicket, Side, TimeInForce};
 pub use session::{KeeperConfig, SessionState};
+pub use snapshot::{Field, Quote};
 
 /// Everything a typical program needs: `use ibkr_ext::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Error, Ibkr, IbkrBuilder, Result, SessionState};
+    pub use crate::orders::{OrderType, questions};
+    pub use crate::{
+        AnswerPolicy, Bar, Bars, Conid, Error, Field, HistoryItem, Ibkr, IbkrBuilder, OrderGroup,
+        OrderOutcome, OrderTicket, Quote, Result, SessionState, Side, StockQuery, TimeInForce,
+    };
 }
