@@ -14,7 +14,9 @@ fn peak_rss_kb() -> Option<u64> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let path = std::env::args().nth(1).ok_or("usage: flex_stream_rss <file.xml>")?;
+    let path = std::env::args()
+        .nth(1)
+        .ok_or("usage: flex_stream_rss <file.xml>")?;
     let file = std::fs::File::open(&path)?;
     let mut reader = FlexReader::new(BufReader::with_capacity(64 * 1024, file));
     let (mut rows, mut attributes, mut statements) = (0u64, 0u64, 0u64);

@@ -60,7 +60,7 @@ fn warn(code: u32, message: &str) -> String {
 
 async fn wait_for_hits(mock: &httpmock::Mock<'_>, hits: usize) {
     let started = Instant::now();
-    while mock.hits_async().await < hits {
+    while mock.calls_async().await < hits {
         assert!(
             started.elapsed() < Duration::from_secs(5),
             "never reached {hits} hits"
@@ -116,8 +116,8 @@ async fn fetch_polls_through_1019_then_returns_the_statement() {
         })
         .await;
     let download = task.await.unwrap().unwrap();
-    assert_eq!(send.hits_async().await, 1);
-    assert_eq!(ready.hits_async().await, 1);
+    assert_eq!(send.calls_async().await, 1);
+    assert_eq!(ready.calls_async().await, 1);
     let report = download.parse().unwrap();
     assert_eq!(
         report.statements[0].trades[0].symbol.as_deref(),
@@ -203,7 +203,7 @@ async fn the_deadline_stops_waiting_with_the_last_code() {
         matches!(&error, FlexError::DeadlineExceeded { last, .. } if last == "1018"),
         "{error}"
     );
-    assert_eq!(throttled.hits_async().await, 1);
+    assert_eq!(throttled.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -238,7 +238,7 @@ async fn an_expired_or_invalid_token_fails_at_once() {
                 .contains("create a new Flex Web Service token"),
             "{error}"
         );
-        assert_eq!(send.hits_async().await, 1, "no retry on a permanent error");
+        assert_eq!(send.calls_async().await, 1, "no retry on a permanent error");
     }
 }
 
@@ -267,8 +267,8 @@ async fn an_html_page_is_a_permanent_error_not_a_retry_loop() {
         matches!(&error, FlexError::NotXml { what, status: 404 } if what == "an HTML page"),
         "{error}"
     );
-    assert_eq!(send.hits_async().await, 1);
-    assert_eq!(page.hits_async().await, 1);
+    assert_eq!(send.calls_async().await, 1);
+    assert_eq!(page.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -288,7 +288,7 @@ async fn an_empty_body_is_a_permanent_error() {
         matches!(&error, FlexError::NotXml { what, .. } if what == "an empty body"),
         "{error}"
     );
-    assert_eq!(send.hits_async().await, 1);
+    assert_eq!(send.calls_async().await, 1);
 }
 
 #[tokio::test]
@@ -317,7 +317,7 @@ async fn a_statement_url_on_a_foreign_host_is_never_followed() {
         matches!(&error, FlexError::ForeignUrl { host } if host == "flex.attacker.example"),
         "{error}"
     );
-    assert_eq!(local.hits_async().await, 0);
+    assert_eq!(local.calls_async().await, 0);
 }
 
 #[tokio::test]
@@ -347,7 +347,7 @@ async fn a_date_override_sends_fd_and_td() {
         .fetch(request)
         .await
         .unwrap();
-    assert_eq!(send.hits_async().await, 1);
+    assert_eq!(send.calls_async().await, 1);
 }
 
 #[tokio::test]

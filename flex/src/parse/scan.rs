@@ -42,6 +42,7 @@ impl<'a> Iterator for AttributeScanner<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
+        // Plain byte loops: names and values are short, so they beat memchr's setup cost.
         let bytes = self.text.as_bytes();
         let mut i = self.position;
         while i < bytes.len() && bytes[i].is_ascii_whitespace() {
@@ -52,10 +53,13 @@ impl<'a> Iterator for AttributeScanner<'a> {
             return None;
         }
         let name_start = i;
-        let Some(eq) = memchr::memchr(b'=', &bytes[i..]) else {
+        while i < bytes.len() && bytes[i] != b'=' {
+            i += 1;
+        }
+        if i >= bytes.len() {
             return self.fail(name_start, "attribute without `=value`");
-        };
-        let eq = i + eq;
+        }
+        let eq = i;
         let name = self.text[name_start..eq].trim_end();
         if name.is_empty()
             || name
@@ -73,18 +77,21 @@ impl<'a> Iterator for AttributeScanner<'a> {
             _ => return self.fail(i, format!("value of attribute `{name}` is not quoted")),
         };
         let value_start = i + 1;
-        let Some(len) = memchr::memchr(quote, &bytes[value_start..]) else {
+        let mut end = value_start;
+        while end < bytes.len() && bytes[end] != quote {
+            end += 1;
+        }
+        if end >= bytes.len() {
             return self.fail(
                 i,
                 format!("value of attribute `{name}` has no closing quote"),
             );
-        };
-        let value_end = value_start + len;
-        self.position = value_end + 1;
+        }
+        self.position = end + 1;
         if self.position < bytes.len() && !bytes[self.position].is_ascii_whitespace() {
             return self.fail(self.position, "attributes must be separated by whitespace");
         }
-        Some(Ok((name, &self.text[value_start..value_end])))
+        Some(Ok((name, &self.text[value_start..end])))
     }
 }
 
@@ -92,7 +99,7 @@ impl<'a> Iterator for AttributeScanner<'a> {
 /// is nothing to unescape.
 #[inline]
 pub(crate) fn unescape_value(raw: &str) -> Result<Cow<'_, str>, String> {
-    if memchr::memchr(b'&', raw.as_bytes()).is_none() {
+    if !raw.as_bytes().contains(&b'&') {
         return Ok(Cow::Borrowed(raw));
     }
     quick_xml::escape::unescape(raw).map_err(|e| e.to_string())
