@@ -475,6 +475,18 @@ pub async fn describe(e: ibkr_gen::Error<()>) -> String {
     }
 }
 
+/// The status and body of an error the generated client returned for a non-2xx answer.
+pub async fn unexpected(e: ibkr_gen::Error<()>) -> (u16, Vec<u8>) {
+    match e {
+        ibkr_gen::Error::UnexpectedResponse(r) => {
+            let status = r.status().as_u16();
+            let body = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            (status, body)
+        }
+        other => panic!("expected an unexpected-status error, got {other}"),
+    }
+}
+
 /// `decoded` (a generated value, serialized back) keeps only values that are in `raw`, at
 /// the same place, and does not come out empty where `raw` had something.
 pub fn assert_carries(raw: &Value, decoded: &Value, at: &str) {

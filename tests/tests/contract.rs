@@ -8,6 +8,7 @@ mod contract {
     mod alerts;
     mod banking;
     mod contracts;
+    mod errors;
     mod event_contracts;
     mod fa_allocation;
     mod market_data;

@@ -1,27 +1,66 @@
-//! Accounts: the request each operation sends and the answers it decodes.
+//! Accounts: the brokerage accounts of the session, switching, summaries and P&L.
 
-use ibkr_contract_tests::{contract, from_json};
+use ibkr_contract_tests::{contract, from_json, strings};
 use serde_json::json;
 
-// ---- request and answer of the remaining operations, one test each ----
-
-/// GET /iserver/accounts
 #[tokio::test]
-async fn get_accounts_follows_its_contract() {
-    contract("getAccounts")
+async fn accounts_list_the_account_ids_the_selected_one_and_their_properties() {
+    let answers = contract("getAccounts")
         .request("/iserver/accounts")
         .answers(|c| async move { c.trading.get_accounts().send().await })
         .await;
+    for a in &answers {
+        assert_eq!(
+            a.value.accounts,
+            strings(&a.raw["accounts"]),
+            "{}",
+            a.fixture
+        );
+        assert_eq!(
+            a.value.selected_account.as_deref(),
+            a.raw["selectedAccount"].as_str()
+        );
+    }
+    let doc = &answers
+        .iter()
+        .find(|a| a.fixture == "cpapi_v1.json")
+        .unwrap()
+        .value;
+    assert_eq!(doc.accounts, ["U1234567"]);
+    let props = &doc.acct_props["U1234567"];
+    assert_eq!(
+        (props.supports_fractions, props.supports_cash_qty),
+        (Some(true), Some(true))
+    );
+    assert_eq!(doc.aliases["U1234567"], "U1234567");
+    assert_eq!((doc.is_paper, doc.is_ft), (Some(false), Some(false)));
 }
 
-/// GET /iserver/account/pnl/partitioned
 #[tokio::test]
-async fn get_partitioned_pnl_follows_its_contract() {
-    contract("getPartitionedPnl")
+async fn partitioned_pnl_is_keyed_by_account_and_model_with_decimal_amounts() {
+    let answers = contract("getPartitionedPnl")
         .request("/iserver/account/pnl/partitioned")
         .answers(|c| async move { c.trading.get_partitioned_pnl().send().await })
         .await;
+    let doc = &answers
+        .iter()
+        .find(|a| a.fixture == "cpapi_v1.json")
+        .unwrap()
+        .value;
+    let core = &doc.upnl["U1234567.Core"];
+    assert_eq!(
+        (core.dpl, core.upl, core.nl),
+        (Some(15.7), Some(607.0), Some(10000.0))
+    );
+    let first = &answers
+        .iter()
+        .find(|a| a.fixture == "spec_initial_empty.json")
+        .unwrap()
+        .value;
+    assert!(first.upnl.is_empty(), "the first call may have no rows yet");
 }
+
+// ---- request and answer of the remaining operations, one test each ----
 
 /// GET /acesws/{accountId}/signatures-and-owners
 #[tokio::test]

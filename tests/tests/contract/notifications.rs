@@ -92,9 +92,9 @@ async fn list_notifications_follows_its_contract() {
         .answers(|c| async move {
             c.trading
                 .list_notifications()
-                .exclude(serde_json::json!("val-exclude"))
-                .id(serde_json::json!("val-id"))
-                .include(serde_json::json!("val-include"))
+                .exclude("val-exclude")
+                .id("val-id")
+                .include("val-include")
                 .max(7)
                 .send()
                 .await
@@ -158,14 +158,8 @@ async fn set_device_delivery_follows_its_contract() {
 async fn set_email_delivery_follows_its_contract() {
     contract("setEmailDelivery")
         .request("/fyi/deliveryoptions/email")
-        .query(&[("enabled", "val-enabled")])
-        .answers(|c| async move {
-            c.trading
-                .set_email_delivery()
-                .enabled(serde_json::json!("val-enabled"))
-                .send()
-                .await
-        })
+        .query(&[("enabled", "true")])
+        .answers(|c| async move { c.trading.set_email_delivery().enabled(true).send().await })
         .await;
 }
 

@@ -1,7 +1,125 @@
-//! Portfolio: the request each operation sends and the answers it decodes.
+//! Portfolio: portfolio accounts, positions, ledger and summary.
 
 use ibkr_contract_tests::{contract, from_json};
+use ibkr_gen::trading::types::LooseScalar;
 use serde_json::json;
+
+#[tokio::test]
+async fn positions_page_carries_conid_size_price_and_cost_of_each_position() {
+    let answers = contract("getPositions")
+        .request("/portfolio/U1234567/positions/0")
+        .query(&[
+            ("model", "Core"),
+            ("sort", "position"),
+            ("direction", "d"),
+            ("waitForSecDef", "true"),
+        ])
+        .answers(|c| async move {
+            c.trading
+                .get_positions()
+                .account_id("U1234567")
+                .page_id(0)
+                .model("Core")
+                .sort("position")
+                .direction("d")
+                .wait_for_sec_def(true)
+                .send()
+                .await
+        })
+        .await;
+    let spy = &answers
+        .iter()
+        .find(|a| a.fixture == "cpapi_v1.json")
+        .unwrap()
+        .value[0];
+    assert_eq!(
+        (spy.acct_id.as_deref(), spy.conid),
+        (Some("U1234567"), Some(756733))
+    );
+    assert_eq!((spy.position, spy.avg_cost), (Some(5.0), Some(434.93)));
+    assert_eq!(spy.mkt_price, Some(471.16000365));
+    assert!(matches!(spy.strike, Some(LooseScalar::Number(s)) if s == 0.0));
+    let call = &answers
+        .iter()
+        .find(|a| a.fixture == "spec.json")
+        .unwrap()
+        .value[1];
+    assert_eq!(call.conid, Some(584891614));
+    assert!(matches!(&call.strike, Some(LooseScalar::String(s)) if s == "440"));
+    assert_eq!(call.put_or_call.as_deref(), Some("C"));
+}
+
+#[tokio::test]
+async fn summary_reads_net_liquidation_with_epoch_millisecond_timestamps() {
+    let answers = contract("getAccountSummary")
+        .request("/portfolio/U1234567/summary")
+        .answers(|c| async move {
+            c.trading
+                .get_account_summary()
+                .account_id("U1234567")
+                .send()
+                .await
+        })
+        .await;
+    let doc = &answers[0].value;
+    let nl = doc.netliquidation.as_ref().expect("net liquidation");
+    assert_eq!(
+        (nl.amount, nl.currency.as_deref()),
+        (Some(206415536.0), Some("USD"))
+    );
+    assert_eq!(nl.timestamp, Some(1712156105000));
+    let code = doc.accountcode.as_ref().and_then(|v| v.value.as_deref());
+    assert_eq!(code, Some("DU123456"));
+}
+
+#[tokio::test]
+async fn ledger_is_keyed_by_currency_with_cash_net_liquidation_and_fx_rate() {
+    let answers = contract("getAccountLedger")
+        .request("/portfolio/U1234567/ledger")
+        .answers(|c| async move {
+            c.trading
+                .get_account_ledger()
+                .account_id("U1234567")
+                .send()
+                .await
+        })
+        .await;
+    let doc = &answers
+        .iter()
+        .find(|a| a.fixture == "cpapi_v1.json")
+        .unwrap()
+        .value;
+    let base = &doc["BASE"];
+    assert_eq!(base.cashbalance, Some(215100080.0));
+    assert_eq!(
+        (base.netliquidationvalue, base.exchangerate),
+        (Some(215721776.0), Some(1.0))
+    );
+    let spec = &answers
+        .iter()
+        .find(|a| a.fixture == "spec.json")
+        .unwrap()
+        .value;
+    assert_eq!(spec["AUD"].exchangerate, Some(0.650378));
+}
+
+#[tokio::test]
+async fn portfolio_accounts_carry_id_currency_and_status_in_epoch_milliseconds() {
+    let answers = contract("listPortfolioAccounts")
+        .request("/portfolio/accounts")
+        .answers(|c| async move { c.trading.list_portfolio_accounts().send().await })
+        .await;
+    let demo = &answers
+        .iter()
+        .find(|a| a.fixture == "spec_accounts.json")
+        .unwrap()
+        .value[0];
+    assert_eq!(
+        (demo.id.as_deref(), demo.currency.as_deref()),
+        (Some("DU123456"), Some("USD"))
+    );
+    assert_eq!(demo.account_status, Some(1590724800000));
+}
 
 // ---- request and answer of the remaining operations, one test each ----
 
@@ -15,22 +133,7 @@ async fn get_account_allocation_follows_its_contract() {
             c.trading
                 .get_account_allocation()
                 .account_id("U1234567")
-                .model(serde_json::json!("val-model"))
-                .send()
-                .await
-        })
-        .await;
-}
-
-/// GET /portfolio/{accountId}/ledger
-#[tokio::test]
-async fn get_account_ledger_follows_its_contract() {
-    contract("getAccountLedger")
-        .request("/portfolio/U1234567/ledger")
-        .answers(|c| async move {
-            c.trading
-                .get_account_ledger()
-                .account_id("U1234567")
+                .model("val-model")
                 .send()
                 .await
         })
@@ -62,21 +165,6 @@ async fn get_account_position_follows_its_contract() {
                 .get_account_position()
                 .accountid("U1234567")
                 .conid(265598)
-                .send()
-                .await
-        })
-        .await;
-}
-
-/// GET /portfolio/{accountId}/summary
-#[tokio::test]
-async fn get_account_summary_follows_its_contract() {
-    contract("getAccountSummary")
-        .request("/portfolio/U1234567/summary")
-        .answers(|c| async move {
-            c.trading
-                .get_account_summary()
-                .account_id("U1234567")
                 .send()
                 .await
         })
@@ -120,32 +208,6 @@ async fn get_combo_positions_follows_its_contract() {
                 .get_combo_positions()
                 .account_id("U1234567")
                 .nocache(true)
-                .send()
-                .await
-        })
-        .await;
-}
-
-/// GET /portfolio/{accountId}/positions/{pageId}
-#[tokio::test]
-async fn get_positions_follows_its_contract() {
-    contract("getPositions")
-        .request("/portfolio/U1234567/positions/0")
-        .query(&[
-            ("direction", "val-direction"),
-            ("model", "val-model"),
-            ("sort", "val-sort"),
-            ("waitForSecDef", "true"),
-        ])
-        .answers(|c| async move {
-            c.trading
-                .get_positions()
-                .account_id("U1234567")
-                .page_id(0)
-                .direction(serde_json::json!("val-direction"))
-                .model(serde_json::json!("val-model"))
-                .sort(serde_json::json!("val-sort"))
-                .wait_for_sec_def(true)
                 .send()
                 .await
         })
@@ -202,15 +264,6 @@ async fn invalidate_positions_cache_follows_its_contract() {
                 .send()
                 .await
         })
-        .await;
-}
-
-/// GET /portfolio/accounts
-#[tokio::test]
-async fn list_portfolio_accounts_follows_its_contract() {
-    contract("listPortfolioAccounts")
-        .request("/portfolio/accounts")
-        .answers(|c| async move { c.trading.list_portfolio_accounts().send().await })
         .await;
 }
 
