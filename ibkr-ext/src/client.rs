@@ -45,10 +45,10 @@ pub(crate) struct Inner {
     pub(crate) account_id: Option<String>,
     pub(crate) compete: bool,
     pub(crate) session: Arc<watch::Sender<SessionState>>,
-    pub(crate) conids: crate::conid::ConidCache,
+    pub(crate) conids: Arc<crate::conid::ConidCache>,
     /// Dropping `Inner` drops this sender, which stops the keeper.
     stop: watch::Sender<bool>,
-    recovery_lock: tokio::sync::Mutex<()>,
+    recovery_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Ibkr {
@@ -95,6 +95,26 @@ impl Ibkr {
     /// The default account id, if one was configured.
     pub fn account_id(&self) -> Option<&str> {
         self.inner.account_id.as_deref()
+    }
+
+    /// A handle on the same session with another default account: it shares pacing, the
+    /// order gate, the session state and the conid cache with this one.
+    pub fn with_account(&self, account: impl Into<String>) -> Ibkr {
+        let i = &self.inner;
+        Ibkr {
+            inner: Arc::new(Inner {
+                raw: i.raw.clone(),
+                base_url: i.base_url.clone(),
+                login_url: i.login_url.clone(),
+                account_id: Some(account.into()),
+                compete: i.compete,
+                session: i.session.clone(),
+                conids: i.conids.clone(),
+                // The keeper belongs to the original handle.
+                stop: watch::channel(false).0,
+                recovery_lock: i.recovery_lock.clone(),
+            }),
+        }
     }
 
     /// The default account id, or an error naming `operation` that says how to set one.
@@ -422,9 +442,9 @@ impl IbkrBuilder {
             account_id: self.account_id,
             compete: self.compete,
             session: session.clone(),
-            conids: crate::conid::ConidCache::new(self.conid_ttl),
+            conids: Arc::new(crate::conid::ConidCache::new(self.conid_ttl)),
             stop,
-            recovery_lock: tokio::sync::Mutex::new(()),
+            recovery_lock: Arc::new(tokio::sync::Mutex::new(())),
         });
         let _ = recovery.client.set(Arc::downgrade(&inner));
         if let Some(config) = self.keeper {

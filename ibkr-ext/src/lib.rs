@@ -38,7 +38,9 @@ pub use error::{Error, Result};
 pub use history::{Bar, Bars, HistoryItem};
 pub use ibkr_gen::wire::{Rate, RetryPolicy};
 pub use ibkr_gen::{self as raw_api, trading::types};
-pub use orders::{AnswerPolicy, OrderGroup, OrderOutcome, OrderTicket, Side, TimeInForce};
+pub use orders::{
+    AnswerPolicy, LiveOrder, OrderGroup, OrderOutcome, OrderTicket, Side, TimeInForce,
+};
 pub use session::{KeeperConfig, SessionState};
 pub use snapshot::{Field, Quote};
 

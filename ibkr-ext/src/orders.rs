@@ -639,6 +639,61 @@ fn parse_reply(operation: &'static str, v: &Value) -> Result<Reply> {
     })
 }
 
+/// A working or recently finished order, from `GET /iserver/account/orders`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LiveOrder {
+    /// IBKR's order id.
+    pub order_id: String,
+    /// The account.
+    pub account: Option<String>,
+    /// The contract.
+    pub conid: Option<Conid>,
+    /// The symbol.
+    pub ticker: Option<String>,
+    /// `BUY` or `SELL`.
+    pub side: Option<String>,
+    /// Total size.
+    pub total_size: Option<f64>,
+    /// Filled so far.
+    pub filled: Option<f64>,
+    /// The order type as IBKR names it (`Limit`, `Market`, ...).
+    pub order_type: Option<String>,
+    /// The limit or stop price, as IBKR formats it.
+    pub price: Option<String>,
+    /// The status (`Submitted`, `PreSubmitted`, `Filled`, `Cancelled`, ...).
+    pub status: Option<String>,
+    /// Every field IBKR sent, as it sent it.
+    pub raw: Value,
+}
+
+fn number_of(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().replace(',', "").parse().ok(),
+        _ => None,
+    }
+}
+
+impl LiveOrder {
+    fn from_json(v: &Value) -> Option<LiveOrder> {
+        Some(LiveOrder {
+            order_id: string_of(v.get("orderId"))?,
+            account: string_of(v.get("acct")).or_else(|| string_of(v.get("account"))),
+            conid: v
+                .get("conid")
+                .and_then(|c| serde_json::from_value(c.clone()).ok()),
+            ticker: string_of(v.get("ticker")),
+            side: string_of(v.get("side")),
+            total_size: number_of(v.get("totalSize")),
+            filled: number_of(v.get("filledQuantity")),
+            order_type: string_of(v.get("orderType")),
+            price: string_of(v.get("price")),
+            status: string_of(v.get("status")),
+            raw: v.clone(),
+        })
+    }
+}
+
 /// What `DELETE .../order/{id}` answered: the request was received, not that the order is
 /// cancelled yet (watch its status).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -704,6 +759,7 @@ impl Ibkr {
     ) -> Result<OrderOutcome> {
         let body = order.into().body();
         let path = format!("/iserver/account/{account}/orders");
+        self.ready_for_orders().await?;
         self.exclusive(async {
             let first: Value = self
                 .json_call("placeOrder", Method::POST, &path, &[], Some(&body))
@@ -724,6 +780,7 @@ impl Ibkr {
         let account = self.order_account(None, "modifyOrder")?.to_string();
         let path = format!("/iserver/account/{account}/order/{order_id}");
         let body = ticket.to_json();
+        self.ready_for_orders().await?;
         self.exclusive(async {
             let first: Value = self
                 .json_call("modifyOrder", Method::POST, &path, &[], Some(&body))
@@ -731,6 +788,24 @@ impl Ibkr {
             self.answer_loop("modifyOrder", first, policy).await
         })
         .await
+    }
+
+    /// The session's live orders (IBKR keeps them for the day). IBKR paces this call at one
+    /// per 5 seconds; the client waits rather than be refused.
+    pub async fn live_orders(&self) -> Result<Vec<LiveOrder>> {
+        let v: Value = self
+            .json_call(
+                "getLiveOrders",
+                Method::GET,
+                "/iserver/account/orders",
+                &[],
+                None,
+            )
+            .await?;
+        Ok(v.get("orders")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(LiveOrder::from_json).collect())
+            .unwrap_or_default())
     }
 
     /// Ask IBKR to cancel a working order of the default account (`-1` cancels all).
@@ -784,6 +859,15 @@ impl Ibkr {
                 Some(&body),
             )
             .await?;
+        Ok(())
+    }
+
+    /// Orders are never repeated after `no bridge`, so open the brokerage session first
+    /// unless the session is known to be authenticated.
+    async fn ready_for_orders(&self) -> Result<()> {
+        if !self.inner.session.borrow().authenticated {
+            self.ensure_brokerage_session().await?;
+        }
         Ok(())
     }
 

@@ -106,7 +106,7 @@ impl Pacer {
             concurrency,
             adaptive: Mutex::new(HashMap::new()),
             adaptive_floor: Duration::from_millis(500),
-            adaptive_ceiling: Duration::from_secs(10),
+            adaptive_ceiling: Duration::from_secs(5),
         }
     }
 
@@ -163,11 +163,11 @@ impl Pacer {
         b.spacing
     }
 
-    /// A success on `op`: let its spacing decay back towards nothing.
+    /// A success on `op`: halve its spacing, back towards nothing.
     pub(crate) fn succeeded(&self, op: &'static str) {
         let mut adaptive = self.adaptive.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(b) = adaptive.get_mut(op) {
-            b.spacing = b.spacing * 9 / 10;
+            b.spacing /= 2;
             if b.spacing < Duration::from_millis(50) {
                 adaptive.remove(op);
             }

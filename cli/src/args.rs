@@ -1,0 +1,225 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Interactive Brokers from the terminal: session, conids, quotes, history, orders, Flex.
+#[derive(Debug, Parser)]
+#[command(name = "ibkr", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The gateway's API root [env: IBKR_GATEWAY_URL] [default: https://localhost:5000/v1/api]
+    #[arg(long, global = true, env = "IBKR_GATEWAY_URL", hide_env = true)]
+    pub gateway: Option<String>,
+    /// Start the embedded simulator and talk to it instead of a gateway.
+    #[arg(long, global = true)]
+    pub sim: bool,
+    /// Print machine-readable JSON (schemas in the README).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// The account to use (default: the gateway's selected account).
+    #[arg(long, global = true, env = "IBKR_ACCOUNT_ID", hide_env = true)]
+    pub account: Option<String>,
+    /// Trust this PEM certificate for the gateway (pin it).
+    #[arg(long, global = true, value_name = "PEM_FILE")]
+    pub ca_cert: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// A guided tour: session, conids, history, a snapshot, an order with a question, Flex.
+    Tour {
+        /// Against a real gateway, really place the tour's order (a 1-share limit far below the market).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// The session: logged in, brokerage session, competing.
+    Status,
+    /// The brokerage accounts of this login.
+    Accounts,
+    /// Resolve stock symbols to conids.
+    Conid {
+        /// Symbols (AAPL MSFT ...).
+        #[arg(required = true)]
+        symbols: Vec<String>,
+        /// Only listings on this exchange.
+        #[arg(long)]
+        exchange: Option<String>,
+        /// Only instruments whose name contains this (case-insensitive).
+        #[arg(long)]
+        name_match: Option<String>,
+        /// Consider non-US listings too (no default US filter).
+        #[arg(long)]
+        any_market: bool,
+    },
+    /// A market data snapshot.
+    Snapshot {
+        /// Symbols or conids.
+        #[arg(required = true)]
+        items: Vec<String>,
+        /// Fields by name or id (default: last, bid, ask, volume, change %).
+        #[arg(long, value_delimiter = ',')]
+        fields: Vec<String>,
+    },
+    /// Historical bars for many symbols in parallel.
+    History {
+        /// Symbols or conids.
+        #[arg(required = true)]
+        items: Vec<String>,
+        /// The period: 1d, 1w, 1m, 1y, ...
+        #[arg(long, default_value = "1y")]
+        period: String,
+        /// The bar size: 1min, 5min, 1h, 1d, ...
+        #[arg(long, default_value = "1d")]
+        bar: String,
+        /// Write one file per symbol into this directory instead of printing.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// File format with --out.
+        #[arg(long, value_enum, default_value_t = FileFormat::Csv)]
+        format: FileFormat,
+    },
+    /// Preview or place an order.
+    Order {
+        #[command(subcommand)]
+        action: OrderAction,
+    },
+    /// Live orders.
+    Orders,
+    /// Cancel an order.
+    Cancel {
+        /// The order id (-1 cancels all open orders).
+        #[arg(allow_hyphen_values = true)]
+        id: String,
+    },
+    /// Flex Web Service: fetch and parse statements.
+    Flex {
+        #[command(subcommand)]
+        action: FlexAction,
+    },
+    /// Serve the simulator standalone (for curl, ibind, other clients).
+    Sim {
+        /// Port (the real gateway uses 5000).
+        #[arg(long, default_value_t = 5000)]
+        port: u16,
+        /// Plain HTTP instead of HTTPS.
+        #[arg(long)]
+        http: bool,
+        /// Random seed.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrderAction {
+    /// What the order would do (whatif), without placing it.
+    Preview(OrderArgs),
+    /// Place the order; refuses without --yes.
+    Place(OrderArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrderArgs {
+    /// The contract id.
+    #[arg(long, conflicts_with = "symbol", required_unless_present = "symbol")]
+    pub conid: Option<i64>,
+    /// A US stock symbol (resolved to its conid).
+    #[arg(long)]
+    pub symbol: Option<String>,
+    /// BUY or SELL.
+    #[arg(long, value_enum, ignore_case = true)]
+    pub side: SideArg,
+    /// Quantity.
+    #[arg(long)]
+    pub quantity: rust_decimal::Decimal,
+    /// Order type.
+    #[arg(long = "type", value_enum, ignore_case = true, default_value = "MKT")]
+    pub order_type: OrderTypeArg,
+    /// Limit price (LMT, STP_LIMIT) or stop price (STP).
+    #[arg(long)]
+    pub price: Option<rust_decimal::Decimal>,
+    /// Stop price for STP_LIMIT.
+    #[arg(long)]
+    pub stop_price: Option<rust_decimal::Decimal>,
+    /// Time in force.
+    #[arg(long, value_enum, ignore_case = true, default_value = "DAY")]
+    pub tif: TifArg,
+    /// Answer an order question: MSGID=yes or MSGID=no (e.g. o163=yes). Repeatable.
+    #[arg(long = "answer", value_name = "MSGID=yes|no")]
+    pub answers: Vec<String>,
+    /// Really send the order.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum SideArg {
+    Buy,
+    Sell,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OrderTypeArg {
+    #[value(name = "MKT")]
+    Mkt,
+    #[value(name = "LMT")]
+    Lmt,
+    #[value(name = "STP")]
+    Stp,
+    #[value(name = "STP_LIMIT")]
+    StpLimit,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+#[value(rename_all = "UPPER")]
+pub enum TifArg {
+    Day,
+    Gtc,
+    Ioc,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FileFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FlexAction {
+    /// Fetch a statement (token from env IBKR_FLEX_TOKEN, never a flag).
+    Fetch {
+        /// The Flex query id.
+        #[arg(long)]
+        query: String,
+        /// Write the statement here instead of to stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// First day (yyyymmdd), overriding the query's period.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last day (yyyymmdd).
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Parse a statement file.
+    Parse {
+        /// The Flex XML file.
+        file: PathBuf,
+        /// Only this section (Trades, CashTransactions, ...).
+        #[arg(long)]
+        section: Option<String>,
+        /// Output format (csv needs --section).
+        #[arg(long, value_enum, default_value_t = FileFormat::Json)]
+        format: FileFormat,
+    },
+}
