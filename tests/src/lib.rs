@@ -225,7 +225,8 @@ impl Seen {
     }
 }
 
-/// Record every request `server` receives into `into`, and answer with `status` + `body`.
+/// Answer every request to `server` with `status` and `body` (empty when `None`), recording
+/// what each request carried.
 pub async fn serve<'a>(
     server: &'a MockServer,
     status: u16,
@@ -241,7 +242,7 @@ pub async fn serve<'a>(
                 rec.lock().expect("recorder").push(Seen {
                     method: req.method().as_str().to_string(),
                     path: uri.path().to_string(),
-                    query: parse_query(uri.query().unwrap_or_default()),
+                    query: url_pairs(uri.query().unwrap_or_default()),
                     headers: req
                         .headers()
                         .iter()
@@ -620,10 +621,6 @@ fn path_matches(template: &str, path: &str) -> bool {
                 t == p
             }
         })
-}
-
-fn parse_query(q: &str) -> Vec<(String, String)> {
-    url_pairs(q)
 }
 
 fn url_pairs(q: &str) -> Vec<(String, String)> {
