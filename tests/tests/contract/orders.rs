@@ -187,7 +187,7 @@ async fn modify_order_posts_the_whole_changed_order_and_reads_the_same_answer_sh
                 c.trading
                     .modify_order()
                     .account_id("U1234567")
-                    .order_id(1234567890)
+                    .order_id("1234567890")
                     .body(order)
                     .send()
                     .await
@@ -290,7 +290,7 @@ async fn order_status_reads_conid_fill_and_status_of_one_order() {
         .answers(|c| async move {
             c.trading
                 .get_order_status()
-                .order_id(1799796559)
+                .order_id("1799796559")
                 .send()
                 .await
         })
