@@ -52,3 +52,8 @@ pub mod prelude {
         OrderOutcome, OrderTicket, Quote, Result, SessionState, Side, StockQuery, TimeInForce,
     };
 }
+
+/// The README's Rust examples, compiled as doctests so they stay true to the code.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
