@@ -14,7 +14,12 @@ use std::time::{Duration, Instant};
 static TIMINGS: Mutex<BTreeMap<&'static str, Vec<Duration>>> = Mutex::new(BTreeMap::new());
 
 fn record(name: &'static str, elapsed: Duration) {
-    TIMINGS.lock().unwrap().entry(name).or_default().push(elapsed);
+    TIMINGS
+        .lock()
+        .unwrap()
+        .entry(name)
+        .or_default()
+        .push(elapsed);
 }
 
 fn timed<T>(name: &'static str, iters: u64, mut run: impl FnMut() -> T) -> Duration {
@@ -33,7 +38,11 @@ fn timed<T>(name: &'static str, iters: u64, mut run: impl FnMut() -> T) -> Durat
 fn mean(name: &str) -> Option<Duration> {
     let timings = TIMINGS.lock().unwrap();
     let runs = timings.get(name)?;
-    let warm = if runs.len() > 1 { &runs[1..] } else { &runs[..] };
+    let warm = if runs.len() > 1 {
+        &runs[1..]
+    } else {
+        &runs[..]
+    };
     Some(warm.iter().sum::<Duration>() / warm.len() as u32)
 }
 
@@ -46,7 +55,9 @@ fn raw_scan(xml: &str) -> usize {
             Ok(Event::Start(tag) | Event::Empty(tag)) => {
                 for attribute in tag.attributes().with_checks(false) {
                     let attribute = attribute.expect("attribute");
-                    let value = attribute.unescape_value().expect("unescape");
+                    let value = attribute
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .expect("unescape");
                     total += value.len();
                 }
             }
@@ -66,8 +77,13 @@ fn main() {
     let megabytes = bytes.len() as f64 / 1_000_000.0;
 
     // Sanity: both parsers must read the whole file.
-    let report = ibkr_flex::FlexReport::from_reader(bytes.as_slice()).expect("ibkr-flex parses the file");
-    let trades = report.statements.iter().map(|s| s.trades.len()).sum::<usize>();
+    let report =
+        ibkr_flex::FlexReport::from_reader(bytes.as_slice()).expect("ibkr-flex parses the file");
+    let trades = report
+        .statements
+        .iter()
+        .map(|s| s.trades.len())
+        .sum::<usize>();
     let theirs = ib_flex::parse_activity_flex_all(text).expect("ib-flex parses the file");
     let their_trades = theirs.iter().map(|s| s.trades.items.len()).sum::<usize>();
     assert_eq!(trades, their_trades, "both parsers see the same trades");
@@ -90,7 +106,9 @@ fn main() {
     });
     group.bench_function("ib_flex", |b| {
         b.iter_custom(|iters| {
-            timed("ib-flex", iters, || ib_flex::parse_activity_flex_all(text).expect("parse"))
+            timed("ib-flex", iters, || {
+                ib_flex::parse_activity_flex_all(text).expect("parse")
+            })
         })
     });
     group.bench_function("quick_xml_raw_scan", |b| {

@@ -44,7 +44,9 @@ fn main() {
         .without_keepalive()
         .build()
         .unwrap();
-    let known = [265598i64, 272093, 756733, 136155102, 8314, 76792991, 4815747, 320227571, 4391, 3691937];
+    let known = [
+        265598i64, 272093, 756733, 136155102, 8314, 76792991, 4815747, 320227571, 4391, 3691937,
+    ];
     let conids: Vec<i64> = (0..ITEMS).map(|i| known[i % known.len()]).collect();
 
     let run = || {
@@ -62,7 +64,9 @@ fn main() {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(if quick { 3 } else { 12 }))
         .configure_from_args();
-    c.bench_function("history_many 100 x 1y/1d @50ms", |b| b.to_async(&rt).iter(run));
+    c.bench_function("history_many 100 x 1y/1d @50ms", |b| {
+        b.to_async(&rt).iter(run)
+    });
     c.final_summary();
 
     // The figure: fresh runs after warm-up, median wall time, 429s counted by the simulator.

@@ -20,7 +20,9 @@ async fn serve() -> std::net::SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { return };
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(|_| async {
                     Ok::<_, Infallible>(
@@ -62,7 +64,10 @@ fn main() {
         assert_eq!(r.accounts.len(), 1);
     };
     let ext_once = || async {
-        let r = ibkr.call("getAccounts", ibkr.raw().get_accounts().send()).await.unwrap();
+        let r = ibkr
+            .call("getAccounts", ibkr.raw().get_accounts().send())
+            .await
+            .unwrap();
         assert_eq!(r.accounts.len(), 1);
     };
 

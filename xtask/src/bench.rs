@@ -33,8 +33,16 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
     collect(cmd, &mut figures)?;
 
     let mut rss = cargo(root);
-    rss.args(["run", "--release", "-p", "ibkr-flex", "--example", "flex_stream_rss", "--"])
-        .arg(&flex_file);
+    rss.args([
+        "run",
+        "--release",
+        "-p",
+        "ibkr-flex",
+        "--example",
+        "flex_stream_rss",
+        "--",
+    ])
+    .arg(&flex_file);
     collect(rss, &mut figures)?;
 
     println!("\nbenchmark figures:");

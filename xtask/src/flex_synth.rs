@@ -49,7 +49,7 @@ fn amount(rng: &mut Rng, max_cents: u64, separators: bool) -> String {
     let whole_text = if separators && digits.len() > 3 {
         let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(c);
@@ -68,15 +68,14 @@ fn day(rng: &mut Rng) -> (u32, u32) {
 /// Writes one `FlexQueryResponse` with one `FlexStatement`: `trades` Trade rows (about
 /// 1 KB each, ~45 attributes), plus CashTransactions, OpenPositions, SecuritiesInfo and
 /// ConversionRates in proportion. 100,000 trades make about 100 MB.
-pub fn write_activity_statement(
-    out: &mut impl Write,
-    trades: usize,
-    seed: u64,
-) -> io::Result<()> {
+pub fn write_activity_statement(out: &mut impl Write, trades: usize, seed: u64) -> io::Result<()> {
     let mut rng = Rng(seed);
     let account = "U1234567";
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
-    writeln!(out, r#"<FlexQueryResponse queryName="Synthetic activity" type="AF">"#)?;
+    writeln!(
+        out,
+        r#"<FlexQueryResponse queryName="Synthetic activity" type="AF">"#
+    )?;
     writeln!(out, r#"<FlexStatements count="1">"#)?;
     writeln!(
         out,
@@ -101,9 +100,17 @@ pub fn write_activity_statement(
         let buy = rng.below(2) == 0;
         let quantity = 1 + rng.below(500);
         let price = amount(&mut rng, 90_000, false);
-        let money = amount(&mut rng, 5_000_000_00, true);
+        let money = amount(&mut rng, 500_000_000, true);
         let commission = format!("-{}.{:02}", rng.below(5), rng.below(100));
-        let fifo = if buy { "0".to_owned() } else { format!("{}{}", if rng.below(3) == 0 { "-" } else { "" }, amount(&mut rng, 200_000, true)) };
+        let fifo = if buy {
+            "0".to_owned()
+        } else {
+            format!(
+                "{}{}",
+                if rng.below(3) == 0 { "-" } else { "" },
+                amount(&mut rng, 200_000, true)
+            )
+        };
         let notes = rng.pick(&["O", "C", "O;P", "C;P", "", "P"]);
         let open_close = if notes.starts_with('C') { "C" } else { "O" };
         let trade_id = 400_000_000 + i as u64;
@@ -130,8 +137,8 @@ pub fn write_activity_statement(
             r#"<OpenPosition accountId="{account}" acctAlias="bench" model="" currency="USD" fxRateToBase="1" assetCategory="STK" symbol="{symbol}" description="{description}" conid="{conid}" securityID="{isin}" securityIDType="ISIN" cusip="" isin="{isin}" listingExchange="NASDAQ" multiplier="1" strike="" expiry="" putCall="" principalAdjustFactor="" reportDate="20241231" position="{pos}" markPrice="{mark}" positionValue="{value}" openPrice="{mark}" costBasisPrice="{mark}" costBasisMoney="{value}" percentOfNAV="1.25" fifoPnlUnrealized="{pnl}" side="Long" levelOfDetail="SUMMARY" openDateTime="" holdingPeriodDateTime="" code="" originatingOrderID="" accruedInt="0" />"#,
             pos = 1 + rng.below(2000),
             mark = amount(&mut rng, 90_000, false),
-            value = amount(&mut rng, 9_000_000_00, true),
-            pnl = amount(&mut rng, 100_000_00, true),
+            value = amount(&mut rng, 900_000_000, true),
+            pnl = amount(&mut rng, 10_000_000, true),
         )?;
     }
     writeln!(out, "</OpenPositions>")?;
@@ -163,7 +170,7 @@ pub fn write_activity_statement(
     writeln!(out, "</SecuritiesInfo>")?;
     writeln!(out, "<ConversionRates>")?;
     let currencies = ["EUR", "GBP", "CHF", "JPY", "CAD", "AUD", "HKD"];
-    let days = ((trades / 280).max(1)).min(365);
+    let days = (trades / 280).clamp(1, 365);
     for d in 0..days {
         let month = 1 + (d / 28) % 12;
         let dom = 1 + d % 28;
