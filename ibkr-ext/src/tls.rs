@@ -47,32 +47,30 @@ fn provider() -> Arc<CryptoProvider> {
 /// The rustls client configuration for a trust policy.
 pub fn client_config(trust: &TlsTrust) -> Result<rustls::ClientConfig> {
     let provider = provider();
-    let algorithms = provider.signature_verification_algorithms;
-    let verifier: Arc<dyn ServerCertVerifier> = match trust {
-        TlsTrust::LoopbackOrVerified => Arc::new(LoopbackOrVerified {
-            inner: webpki_verifier(mozilla_roots(), &provider)?,
-            algorithms,
-        }),
+    let mode = match trust {
+        TlsTrust::LoopbackOrVerified => {
+            Mode::LoopbackOrVerified(webpki_verifier(mozilla_roots(), &provider)?)
+        }
         TlsTrust::Pinned(pem) => {
             let pinned = parse_pem(pem)?;
             let mut roots = RootCertStore::empty();
             for cert in &pinned {
-                // A leaf may not be usable as a root; exact matching below covers it.
+                // A leaf may not be usable as a root; exact matching covers it.
                 let _ = roots.add(cert.clone());
             }
-            let inner = if roots.is_empty() {
+            let issuer = if roots.is_empty() {
                 None
             } else {
                 Some(webpki_verifier(roots, &provider)?)
             };
-            Arc::new(Pinned {
-                pinned,
-                inner,
-                algorithms,
-            })
+            Mode::Pinned { pinned, issuer }
         }
-        TlsTrust::DangerAcceptInvalidCerts => Arc::new(AcceptAnything { algorithms }),
+        TlsTrust::DangerAcceptInvalidCerts => Mode::AcceptAnything,
     };
+    let verifier = Arc::new(Verifier {
+        mode,
+        algorithms: provider.signature_verification_algorithms,
+    });
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Config(format!("TLS versions: {e}")))?
@@ -116,13 +114,29 @@ fn server_is_loopback(name: &ServerName<'_>) -> bool {
     }
 }
 
+/// Which certificates a [`Verifier`] accepts.
 #[derive(Debug)]
-struct LoopbackOrVerified {
-    inner: Arc<WebPkiServerVerifier>,
+enum Mode {
+    /// Any certificate from a loopback name; the Mozilla roots for everything else.
+    LoopbackOrVerified(Arc<WebPkiServerVerifier>),
+    /// Exactly these certificates, or certificates they issued.
+    Pinned {
+        pinned: Vec<CertificateDer<'static>>,
+        issuer: Option<Arc<WebPkiServerVerifier>>,
+    },
+    /// Anything.
+    AcceptAnything,
+}
+
+/// Decides on the certificate by [`Mode`]; the handshake signature is always checked, so
+/// the server must hold the key of the certificate it shows.
+#[derive(Debug)]
+struct Verifier {
+    mode: Mode,
     algorithms: WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for LoopbackOrVerified {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -131,105 +145,27 @@ impl ServerCertVerifier for LoopbackOrVerified {
         ocsp: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        if server_is_loopback(server_name) {
-            return Ok(ServerCertVerified::assertion());
-        }
-        self.inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
-
-#[derive(Debug)]
-struct Pinned {
-    pinned: Vec<CertificateDer<'static>>,
-    inner: Option<Arc<WebPkiServerVerifier>>,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if self
-            .pinned
-            .iter()
-            .any(|p| p.as_ref() == end_entity.as_ref())
-        {
-            return Ok(ServerCertVerified::assertion());
-        }
-        match &self.inner {
-            Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp, now),
-            None => Err(rustls::Error::InvalidCertificate(
+        match &self.mode {
+            Mode::LoopbackOrVerified(_) if server_is_loopback(server_name) => {
+                Ok(ServerCertVerified::assertion())
+            }
+            Mode::LoopbackOrVerified(webpki) => {
+                webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+            }
+            Mode::Pinned { pinned, .. }
+                if pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) =>
+            {
+                Ok(ServerCertVerified::assertion())
+            }
+            Mode::Pinned {
+                issuer: Some(webpki),
+                ..
+            } => webpki.verify_server_cert(end_entity, intermediates, server_name, ocsp, now),
+            Mode::Pinned { issuer: None, .. } => Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::UnknownIssuer,
             )),
+            Mode::AcceptAnything => Ok(ServerCertVerified::assertion()),
         }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
-}
-
-#[derive(Debug)]
-struct AcceptAnything {
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
