@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ibkr_flex::{FlexClient, FlexError, FlexErrorCode, FlexProgress, PollPolicy};
+use ibkr_flex::{FlexClient, FlexError, FlexErrorCode, PollPolicy};
 use ibkr_sim::{Fault, FaultRule, FlexConfig, Gateway, RunningGateway};
 
 const TOKEN: &str = "111122223333444455556666";
