@@ -187,20 +187,10 @@ async fn status(s: &Session) -> Result<(), Failure> {
     if !state.logged_in {
         return Err(Failure::new(
             failure::SESSION,
-            format!(
-                "not logged in: open {} and log in",
-                login_url(s.ibkr.base_url())
-            ),
+            format!("not logged in: open {} and log in", s.ibkr.login_url()),
         ));
     }
     Ok(())
-}
-
-/// The gateway's login page for an API root.
-pub fn login_url(base: &str) -> String {
-    base.trim_end_matches('/')
-        .trim_end_matches("/v1/api")
-        .to_string()
 }
 
 async fn accounts(s: &Session) -> Result<(), Failure> {

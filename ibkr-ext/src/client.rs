@@ -92,6 +92,11 @@ impl Ibkr {
         &self.inner.base_url
     }
 
+    /// The gateway's root, where a user logs in (`https://localhost:5000`).
+    pub fn login_url(&self) -> &str {
+        &self.inner.login_url
+    }
+
     /// The default account id, if one was configured.
     pub fn account_id(&self) -> Option<&str> {
         self.inner.account_id.as_deref()
@@ -145,13 +150,7 @@ impl Ibkr {
     ) -> Result<T> {
         match call.await {
             Ok(v) => Ok(v.into_inner()),
-            Err(e) => {
-                let err = Error::from_raw(operation, e, &self.inner.login_url).await;
-                if matches!(err, Error::NotAuthenticated { .. }) {
-                    session::publish(&self.inner.session, SessionState::default());
-                }
-                Err(err)
-            }
+            Err(e) => Err(self.noted(Error::from_raw(operation, e, &self.inner.login_url).await)),
         }
     }
 

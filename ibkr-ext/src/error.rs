@@ -253,6 +253,20 @@ impl Error {
         }
     }
 
+    /// Build the error for a response with an error status, reading its body.
+    pub(crate) async fn from_response(
+        operation: &'static str,
+        response: reqwest::Response,
+        login_url: &str,
+    ) -> Error {
+        let status = response.status().as_u16();
+        let retry_after = ibkr_gen::wire::retry_after(response.headers());
+        match response.bytes().await {
+            Ok(body) => Error::from_status(operation, status, retry_after, &body, login_url),
+            Err(e) => Error::from_reqwest(operation, e),
+        }
+    }
+
     /// Convert what a generated method returned into this crate's error.
     pub(crate) async fn from_raw(
         operation: &'static str,
@@ -262,19 +276,7 @@ impl Error {
         use ibkr_gen::Error as Raw;
         match err {
             Raw::UnexpectedResponse(response) => {
-                let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse().ok())
-                    .map(Duration::from_secs);
-                match response.bytes().await {
-                    Ok(body) => {
-                        Error::from_status(operation, status, retry_after, &body, login_url)
-                    }
-                    Err(e) => Error::from_reqwest(operation, e),
-                }
+                Error::from_response(operation, response, login_url).await
             }
             Raw::ErrorResponse(response) => {
                 let status = response.status().as_u16();

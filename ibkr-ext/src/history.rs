@@ -18,6 +18,7 @@ use serde_json::Value;
 use crate::Ibkr;
 use crate::conid::{Conid, StockQuery};
 use crate::error::{Error, Result};
+use crate::json_call::json_number;
 
 /// One bar.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -165,18 +166,10 @@ struct RawBar {
     v: Option<Value>,
 }
 
-fn number(v: Option<&Value>) -> Option<f64> {
-    match v? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().replace(',', "").parse().ok(),
-        _ => None,
-    }
-}
-
 fn bars_from(conid: Conid, raw: RawBars) -> Result<Bars> {
     let mut bars = Vec::with_capacity(raw.data.len());
     for b in raw.data {
-        let ms = number(Some(&b.t)).ok_or_else(|| Error::Decode {
+        let ms = json_number(Some(&b.t)).ok_or_else(|| Error::Decode {
             operation: "getMarketDataHistory",
             status: 200,
             reason: format!("bar time {} is not a number", b.t),
@@ -193,11 +186,11 @@ fn bars_from(conid: Conid, raw: RawBars) -> Result<Bars> {
             })?;
         bars.push(Bar {
             time,
-            open: number(b.o.as_ref()).unwrap_or(f64::NAN),
-            high: number(b.h.as_ref()).unwrap_or(f64::NAN),
-            low: number(b.l.as_ref()).unwrap_or(f64::NAN),
-            close: number(b.c.as_ref()).unwrap_or(f64::NAN),
-            volume: number(b.v.as_ref()).unwrap_or(0.0),
+            open: json_number(b.o.as_ref()).unwrap_or(f64::NAN),
+            high: json_number(b.h.as_ref()).unwrap_or(f64::NAN),
+            low: json_number(b.l.as_ref()).unwrap_or(f64::NAN),
+            close: json_number(b.c.as_ref()).unwrap_or(f64::NAN),
+            volume: json_number(b.v.as_ref()).unwrap_or(0.0),
         });
     }
     bars.sort_by_key(|b| b.time);
@@ -206,8 +199,8 @@ fn bars_from(conid: Conid, raw: RawBars) -> Result<Bars> {
         symbol: raw.symbol,
         text: raw.text,
         md_availability: raw.md_availability,
-        price_factor: number(raw.price_factor.as_ref()),
-        bar_length_secs: number(raw.bar_length.as_ref()).map(|v| v as i64),
+        price_factor: json_number(raw.price_factor.as_ref()),
+        bar_length_secs: json_number(raw.bar_length.as_ref()).map(|v| v as i64),
         bars,
     })
 }

@@ -65,30 +65,39 @@ impl Ibkr {
             .execute(raw.client(), request, operation)
             .await
             .map_err(|e| Error::from_reqwest(operation, e))?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse().ok())
-            .map(std::time::Duration::from_secs);
-        let bytes = response
+        if !response.status().is_success() {
+            let err = Error::from_response(operation, response, &self.inner.login_url).await;
+            return Err(self.noted(err));
+        }
+        response
             .bytes()
             .await
-            .map_err(|e| Error::from_reqwest(operation, e))?;
-        if status.is_success() {
-            return Ok(bytes);
-        }
-        let err = Error::from_status(
-            operation,
-            status.as_u16(),
-            retry_after,
-            &bytes,
-            &self.inner.login_url,
-        );
+            .map_err(|e| Error::from_reqwest(operation, e))
+    }
+
+    /// Take note of what an error says about the session (a 401: logged out), and pass it on.
+    pub(crate) fn noted(&self, err: Error) -> Error {
         if matches!(err, Error::NotAuthenticated { .. }) {
             session::publish(&self.inner.session, SessionState::default());
         }
-        Err(err)
+        err
+    }
+}
+
+/// A JSON value IBKR sends as text or as a number, as text.
+pub(crate) fn json_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A JSON value IBKR sends as a number or as text (`"1,300"`), as a number.
+pub(crate) fn json_number(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().replace(',', "").parse().ok(),
+        _ => None,
     }
 }

@@ -29,6 +29,7 @@ use serde_json::{Map, Value, json};
 use crate::Ibkr;
 use crate::conid::Conid;
 use crate::error::{Error, Result};
+use crate::json_call::{json_number, json_text};
 
 /// Most question rounds before giving up (declining what is pending).
 pub const MAX_ROUNDS: usize = 10;
@@ -546,14 +547,6 @@ enum Reply {
     Prompt(ServerPrompt),
 }
 
-fn string_of(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 fn parse_reply(operation: &'static str, v: &Value) -> Result<Reply> {
     let decode_error = |reason: &str| Error::Decode {
         operation,
@@ -569,15 +562,15 @@ fn parse_reply(operation: &'static str, v: &Value) -> Result<Reply> {
             }
             if o.get("prompt").and_then(Value::as_bool) == Some(true) {
                 return Ok(Reply::Prompt(ServerPrompt {
-                    message_id: string_of(o.get("messageId")),
-                    text: string_of(o.get("text")).unwrap_or_default(),
+                    message_id: json_text(o.get("messageId")),
+                    text: json_text(o.get("text")).unwrap_or_default(),
                     options: o
                         .get("options")
                         .and_then(Value::as_array)
-                        .map(|a| a.iter().filter_map(|x| string_of(Some(x))).collect())
+                        .map(|a| a.iter().filter_map(|x| json_text(Some(x))).collect())
                         .unwrap_or_default(),
-                    order_id: string_of(o.get("orderId")),
-                    req_id: string_of(o.get("reqId")),
+                    order_id: json_text(o.get("orderId")),
+                    req_id: json_text(o.get("reqId")),
                 }));
             }
             vec![v]
@@ -598,19 +591,19 @@ fn parse_reply(operation: &'static str, v: &Value) -> Result<Reply> {
             return Ok(Reply::Reject(e.to_string()));
         }
         let message = item.get("message");
-        if let (Some(id), Some(message)) = (string_of(item.get("id")), message) {
+        if let (Some(id), Some(message)) = (json_text(item.get("id")), message) {
             let text = match message {
                 Value::Array(lines) => lines
                     .iter()
-                    .filter_map(|l| string_of(Some(l)))
+                    .filter_map(|l| json_text(Some(l)))
                     .collect::<Vec<_>>()
                     .join("\n"),
-                other => string_of(Some(other)).unwrap_or_default(),
+                other => json_text(Some(other)).unwrap_or_default(),
             };
             let message_ids = item
                 .get("messageIds")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|x| string_of(Some(x))).collect())
+                .map(|a| a.iter().filter_map(|x| json_text(Some(x))).collect())
                 .unwrap_or_default();
             questions.push(OrderQuestion {
                 reply_id: id,
@@ -618,12 +611,12 @@ fn parse_reply(operation: &'static str, v: &Value) -> Result<Reply> {
                 text,
             });
         } else if let Some(order_id) =
-            string_of(item.get("order_id")).or_else(|| string_of(item.get("orderId")))
+            json_text(item.get("order_id")).or_else(|| json_text(item.get("orderId")))
         {
             acks.push(SubmittedOrder {
                 order_id,
-                status: string_of(item.get("order_status"))
-                    .or_else(|| string_of(item.get("status")))
+                status: json_text(item.get("order_status"))
+                    .or_else(|| json_text(item.get("status")))
                     .unwrap_or_default(),
             });
         } else {
@@ -666,29 +659,21 @@ pub struct LiveOrder {
     pub raw: Value,
 }
 
-fn number_of(v: Option<&Value>) -> Option<f64> {
-    match v? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().replace(',', "").parse().ok(),
-        _ => None,
-    }
-}
-
 impl LiveOrder {
     fn from_json(v: &Value) -> Option<LiveOrder> {
         Some(LiveOrder {
-            order_id: string_of(v.get("orderId"))?,
-            account: string_of(v.get("acct")).or_else(|| string_of(v.get("account"))),
+            order_id: json_text(v.get("orderId"))?,
+            account: json_text(v.get("acct")).or_else(|| json_text(v.get("account"))),
             conid: v
                 .get("conid")
                 .and_then(|c| serde_json::from_value(c.clone()).ok()),
-            ticker: string_of(v.get("ticker")),
-            side: string_of(v.get("side")),
-            total_size: number_of(v.get("totalSize")),
-            filled: number_of(v.get("filledQuantity")),
-            order_type: string_of(v.get("orderType")),
-            price: string_of(v.get("price")),
-            status: string_of(v.get("status")),
+            ticker: json_text(v.get("ticker")),
+            side: json_text(v.get("side")),
+            total_size: json_number(v.get("totalSize")),
+            filled: json_number(v.get("filledQuantity")),
+            order_type: json_text(v.get("orderType")),
+            price: json_text(v.get("price")),
+            status: json_text(v.get("status")),
             raw: v.clone(),
         })
     }
@@ -824,8 +809,8 @@ impl Ibkr {
             });
         }
         Ok(CancelAck {
-            message: string_of(v.get("msg")).unwrap_or_default(),
-            order_id: string_of(v.get("order_id")),
+            message: json_text(v.get("msg")).unwrap_or_default(),
+            order_id: json_text(v.get("order_id")),
         })
     }
 
@@ -842,8 +827,8 @@ impl Ibkr {
             equity: object_map(v.get("equity")),
             initial: object_map(v.get("initial")),
             maintenance: object_map(v.get("maintenance")),
-            warning: string_of(v.get("warn")).filter(|s| !s.is_empty()),
-            error: string_of(v.get("error")).filter(|s| !s.is_empty()),
+            warning: json_text(v.get("warn")).filter(|s| !s.is_empty()),
+            error: json_text(v.get("error")).filter(|s| !s.is_empty()),
         })
     }
 

@@ -368,7 +368,7 @@ impl Wire {
                         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
                     );
                     if retryable && retries < shared.retry.max_retries && spare.is_some() {
-                        let delay = shared.retry.delay(retries, retry_after(&response));
+                        let delay = shared.retry.delay(retries, retry_after(response.headers()));
                         tracing::debug!(%status, ?delay, "retrying idempotent call");
                         drop(response);
                         tokio::time::sleep(delay).await;
@@ -416,9 +416,8 @@ impl Wire {
 }
 
 /// `Retry-After` in seconds (IBKR rarely sends it; honour it when it does).
-fn retry_after(response: &Response) -> Option<Duration> {
-    response
-        .headers()
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
         .get(RETRY_AFTER)?
         .to_str()
         .ok()?
