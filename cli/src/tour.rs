@@ -42,12 +42,13 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
     }
 
     step(1, "Session");
-    let state = s.ibkr.ensure_brokerage_session().await?;
+    // `ready` opens the brokerage session; the state it published is the session's.
+    let (ibkr, account) = commands::ready(&s).await?;
+    let state = ibkr.session().borrow().clone();
     println!(
         "   logged in, brokerage session open: authenticated={} connected={} competing={}",
         state.authenticated, state.connected, state.competing
     );
-    let (ibkr, account) = commands::ready(&s).await?;
     println!("   account {}", mask(&account));
 
     step(

@@ -36,7 +36,7 @@ impl ErrorBody {
     /// IBKR's "no brokerage session" answer from `/iserver` (`no bridge`).
     pub fn is_no_bridge(&self) -> bool {
         self.text()
-            .is_some_and(|t| t.to_ascii_lowercase().contains("no bridge"))
+            .is_some_and(|t| mentions_no_bridge(t.as_bytes()))
     }
 
     /// The answer to a reply whose id is stale or unknown.
@@ -44,6 +44,14 @@ impl ErrorBody {
         self.text()
             .is_some_and(|t| t.to_ascii_lowercase().contains("reply id not found"))
     }
+}
+
+/// Whether `text` carries IBKR's `no bridge` (any case): the wire checks raw bodies with it,
+/// [`ErrorBody::is_no_bridge`] parsed ones.
+pub(crate) fn mentions_no_bridge(text: &[u8]) -> bool {
+    const NEEDLE: &[u8] = b"no bridge";
+    text.windows(NEEDLE.len())
+        .any(|w| w.eq_ignore_ascii_case(NEEDLE))
 }
 
 #[cfg(test)]

@@ -434,9 +434,7 @@ async fn read_no_bridge(response: Response) -> reqwest::Result<(Response, bool)>
     let version = response.version();
     let headers = response.headers().clone();
     let body = response.bytes().await?;
-    let no_bridge = body
-        .windows(b"no bridge".len())
-        .any(|w| w.eq_ignore_ascii_case(b"no bridge"));
+    let no_bridge = crate::error_body::mentions_no_bridge(&body);
     let mut rebuilt = http::Response::new(body);
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
