@@ -229,7 +229,10 @@ actions:
 ";
 
     fn mini_build() -> Output {
-        let dir = std::env::temp_dir().join(format!("xtask-regen-test-{}", std::process::id()));
+        // One folder per call: the tests run in parallel threads of one process.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("xtask-regen-test-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("10-ops.yaml"), MINI_OVERLAY).unwrap();
         let out = build(MINI_UPSTREAM.as_bytes(), &dir).unwrap();
