@@ -175,6 +175,7 @@ impl GatewayBuilder {
             faults: Mutex::new(FaultBook::new(self.faults)),
             latency: Mutex::new(self.latency),
             urls: OnceLock::new(),
+            ws: crate::ws::Hub::default(),
         });
         let _ = shared.urls.set(urls.clone());
         let app = crate::routes::router(Arc::clone(&shared));

@@ -78,6 +78,11 @@ impl Control {
         true
     }
 
+    /// The WebSocket's switches: quirks, drops, session rollover, notifications.
+    pub fn socket(&self) -> crate::ws::SocketControl {
+        crate::ws::SocketControl::new(Arc::clone(&self.shared))
+    }
+
     /// Halt or resume trading in a conid: a halted last price carries the `H` prefix and
     /// does not move.
     pub fn set_halted(&self, conid: u64, halted: bool) -> bool {

@@ -44,7 +44,9 @@ mod server;
 mod shared;
 mod tls;
 mod trading;
+mod user;
 mod world;
+mod ws;
 
 pub use builder::{Gateway, GatewayBuilder};
 pub use control::Control;
@@ -57,3 +59,4 @@ pub use limits::{EndpointLimit, Limits, Rate};
 pub use running::RunningGateway;
 pub use serve::{ServeOptions, serve_forever, serve_until};
 pub use trading::precautions::Precautions;
+pub use ws::{SocketControl, SocketSettings};

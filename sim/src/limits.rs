@@ -64,32 +64,56 @@ pub struct Limits {
     pub penalty_box: Option<Duration>,
 }
 
+/// The twelve `/fyi` operations (`*` for a path parameter), each paced at 1 request/s.
+const FYI_ENDPOINTS: &[(&str, &str)] = &[
+    ("GET", "/fyi/unreadnumber"),
+    ("GET", "/fyi/settings"),
+    ("POST", "/fyi/settings/*"),
+    ("GET", "/fyi/disclaimer/*"),
+    ("PUT", "/fyi/disclaimer/*"),
+    ("GET", "/fyi/deliveryoptions"),
+    ("PUT", "/fyi/deliveryoptions/email"),
+    ("POST", "/fyi/deliveryoptions/device"),
+    ("DELETE", "/fyi/deliveryoptions/*"),
+    ("GET", "/fyi/notifications"),
+    ("GET", "/fyi/notifications/more"),
+    ("PUT", "/fyi/notifications/*"),
+];
+
 impl Default for Limits {
     /// IBKR's documented limits (`client-portal-api.md` §1), without the penalty box.
     fn default() -> Self {
         let per_5s = Rate::new(1, Duration::from_secs(5));
+        let per_15min = Rate::new(1, Duration::from_secs(15 * 60));
+        let mut endpoints = vec![
+            EndpointLimit::new("GET", "/iserver/marketdata/snapshot", Rate::per_second(10)),
+            EndpointLimit::new("GET", "/iserver/account/orders", per_5s),
+            EndpointLimit::new("GET", "/iserver/account/trades", per_5s),
+            EndpointLimit::new("GET", "/iserver/account/pnl/partitioned", per_5s),
+            EndpointLimit::new("GET", "/portfolio/accounts", per_5s),
+            EndpointLimit::new("GET", "/portfolio/subaccounts", per_5s),
+            EndpointLimit::new("GET", "/iserver/scanner/params", per_15min),
+            EndpointLimit::new("POST", "/iserver/scanner/run", Rate::per_second(1)),
+            EndpointLimit::new("GET", "/hmds/scanner/params", per_15min),
+            EndpointLimit::new("POST", "/hmds/scanner/run", Rate::per_second(1)),
+            EndpointLimit::new("GET", "/portfolio/subaccounts2", per_5s),
+            EndpointLimit::new("POST", "/pa/performance", per_15min),
+            EndpointLimit::new("POST", "/pa/summary", per_15min),
+            EndpointLimit::new("POST", "/pa/transactions", per_15min),
+            EndpointLimit::new("POST", "/tickle", Rate::per_second(1)),
+            EndpointLimit::new(
+                "GET",
+                "/sso/validate",
+                Rate::new(1, Duration::from_secs(60)),
+            ),
+        ];
+        // Every `/fyi` endpoint: 1 request/s each.
+        for (method, path) in FYI_ENDPOINTS {
+            endpoints.push(EndpointLimit::new(method, path, Rate::per_second(1)));
+        }
         Limits {
             global: Some(Rate::per_second(10)),
-            endpoints: vec![
-                EndpointLimit::new("GET", "/iserver/marketdata/snapshot", Rate::per_second(10)),
-                EndpointLimit::new("GET", "/iserver/account/orders", per_5s),
-                EndpointLimit::new("GET", "/iserver/account/trades", per_5s),
-                EndpointLimit::new("GET", "/iserver/account/pnl/partitioned", per_5s),
-                EndpointLimit::new("GET", "/portfolio/accounts", per_5s),
-                EndpointLimit::new("GET", "/portfolio/subaccounts", per_5s),
-                EndpointLimit::new(
-                    "GET",
-                    "/iserver/scanner/params",
-                    Rate::new(1, Duration::from_secs(15 * 60)),
-                ),
-                EndpointLimit::new("POST", "/iserver/scanner/run", Rate::per_second(1)),
-                EndpointLimit::new("POST", "/tickle", Rate::per_second(1)),
-                EndpointLimit::new(
-                    "GET",
-                    "/sso/validate",
-                    Rate::new(1, Duration::from_secs(60)),
-                ),
-            ],
+            endpoints,
             history_concurrency: Some(5),
             penalty_box: None,
         }

@@ -105,6 +105,7 @@ where
     if let Err(e) = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(io, service)
+        .with_upgrades()
         .await
     {
         tracing::debug!(error = %e, "connection ended with an error");

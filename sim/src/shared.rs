@@ -22,6 +22,8 @@ pub(crate) struct Shared {
     pub faults: Mutex<FaultBook>,
     pub latency: Mutex<Duration>,
     pub urls: OnceLock<Urls>,
+    /// The WebSocket's switches and event channel.
+    pub ws: crate::ws::Hub,
 }
 
 /// Lock a mutex, recovering the data if a previous holder panicked (the simulator never

@@ -12,6 +12,8 @@ use crate::trading::book::{AccountBook, CashMovement, Execution, Order};
 use crate::trading::precautions::Precautions;
 use crate::trading::questions::Question;
 use crate::trading::ticket::Ticket;
+use crate::trading::valuation::Holding;
+use crate::user::UserState;
 
 /// Fixed settings chosen at build time.
 #[derive(Debug, Clone)]
@@ -91,6 +93,14 @@ pub(crate) struct World {
     pub suppressed: BTreeSet<String>,
     pub flex: FlexDesk,
     pub journal: Journal,
+    /// The account `/iserver` calls act on (`POST /iserver/account` switches it; ibind-anchor
+    /// §1 #6); the primary account at the start of every brokerage session.
+    pub selected_account: String,
+    /// Watchlists, alerts, allocation groups, notifications.
+    pub user: UserState,
+    /// `/portfolio/{acct}/positions` answers from this cache until
+    /// `POST /portfolio/{acct}/positions/invalidate` (ibind-anchor §1 #64); `/portfolio2` is live.
+    pub positions_cache: HashMap<String, Vec<Holding>>,
 }
 
 impl World {
@@ -121,6 +131,13 @@ impl World {
             suppressed: BTreeSet::new(),
             flex: FlexDesk::default(),
             journal: Journal::default(),
+            selected_account: settings
+                .accounts
+                .first()
+                .cloned()
+                .unwrap_or_else(|| "DU1234567".to_string()),
+            user: UserState::new(&settings.accounts),
+            positions_cache: HashMap::new(),
             settings,
         };
         crate::trading::seeded_history::seed(&mut world);
@@ -160,7 +177,13 @@ impl World {
         self.session.competing = false;
         self.md = MarketDataSession::default();
         self.suppressed.clear();
+        self.selected_account = self.primary_account().to_string();
         self.drop_pending(crate::journal::OrderOutcome::Invalidated);
+    }
+
+    /// Whether `account` is one of the simulated accounts.
+    pub(crate) fn has_account(&self, account: &str) -> bool {
+        self.settings.accounts.iter().any(|a| a == account)
     }
 
     /// End the brokerage session (logout, drop, competing takeover).

@@ -309,7 +309,13 @@ async fn a_market_order_fills_at_last_and_updates_positions_ledger_and_trades() 
     );
 
     let trades = s.get("/iserver/account/trades").await;
-    let t = &trades.body[0];
+    let t = trades
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["order_id"] == order_id.parse::<u64>().unwrap())
+        .unwrap_or_else(|| panic!("the new execution in {}", trades.body));
     assert_eq!(t["conid"], AAPL);
     assert_eq!(t["side"], "B");
     assert_eq!(t["size"].as_f64(), Some(10.0));

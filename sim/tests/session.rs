@@ -113,13 +113,15 @@ async fn a_competing_session_takes_the_bridge_until_compete_true() {
 }
 
 #[tokio::test]
-async fn reauthenticate_and_sso_validate_answer() {
+async fn reauthenticate_answers_triggered_and_opens_the_brokerage_session() {
     let s = sim_with(fresh()).await;
     let v = s.get("/sso/validate").await;
     assert_eq!(v.body["RESULT"], true);
     let r = s.post_empty("/iserver/reauthenticate").await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.body["authenticated"], true);
+    assert_eq!(r.body, json!({"message": "triggered"}));
+    let status = s.post("/iserver/auth/status", json!({})).await;
+    assert_eq!(status.body["authenticated"], true);
     s.gw.control().set_brokerage_session(false);
     assert_eq!(s.get("/iserver/accounts").await.status, 400);
 }

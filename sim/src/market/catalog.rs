@@ -650,8 +650,13 @@ pub(crate) struct FutureChain {
     pub months: &'static [FutureMonth],
 }
 
-/// Futures: real conids from GET_trsrv_futures.json and GET_trsrv_futures__doc_elided.txt;
-/// months after 2025 are synthetic.
+/// Futures, every conid real. ES: 495512557 (Dec 2024) and 495512563 (Dec 2025) from
+/// GET_trsrv_futures.json; the other months as public third-party TWS API captures record them
+/// (`conId`, `localSymbol`, `lastTradeDateOrContractMonth`; ESZ6 = 515416632 with ltd 20261217
+/// also in a recorded `/trsrv/futures` body of a public .NET client's tests). MES: 586139726
+/// from GET_trsrv_futures__doc_elided.txt and 730283085 (Dec 2025) from a public paper-gateway
+/// log; later MES months are not known, so none is invented. `ltd` is the day before expiry,
+/// as in every recorded row.
 pub(crate) const FUTURES: &[FutureChain] = &[
     FutureChain {
         symbol: "ES",
@@ -663,11 +668,25 @@ pub(crate) const FUTURES: &[FutureChain] = &[
         months: &[
             (495512552, 20231215, 20231214),
             (495512557, 20241220, 20241219),
+            (603558932, 20250321, 20250320),
+            (620731015, 20250620, 20250619),
+            (637533641, 20250919, 20250918),
             (495512563, 20251219, 20251218),
-            (990000201, 20260618, 20260618), // synthetic conid
-            (990000202, 20260918, 20260917), // synthetic conid
-            (990000203, 20261218, 20261217), // synthetic conid
-            (990000204, 20270319, 20270318), // synthetic conid
+            (649180695, 20260320, 20260319),
+            (649180678, 20260618, 20260617),
+            (649180671, 20260918, 20260917),
+            (515416632, 20261218, 20261217),
+            (649180684, 20270319, 20270318),
+            (649180661, 20270617, 20270616),
+            (649180681, 20270917, 20270916),
+            (586139767, 20271217, 20271216),
+            (649180666, 20280317, 20280316),
+            (649180690, 20280616, 20280615),
+            (649180675, 20280915, 20280914),
+            (654503299, 20281215, 20281214),
+            (672387437, 20290316, 20290315),
+            (691171642, 20290615, 20290614),
+            (711280049, 20290921, 20290920),
         ],
     },
     FutureChain {
@@ -679,9 +698,7 @@ pub(crate) const FUTURES: &[FutureChain] = &[
         ref_price: 5300.0,
         months: &[
             (586139726, 20231215, 20231215),
-            (990000211, 20260618, 20260618), // synthetic conid
-            (990000212, 20260918, 20260918), // synthetic conid
-            (990000213, 20261218, 20261218), // synthetic conid
+            (730283085, 20251219, 20251218),
         ],
     },
 ];

@@ -5,4 +5,5 @@ pub(crate) mod format;
 pub(crate) mod history;
 pub(crate) mod options;
 pub(crate) mod quotes;
+pub(crate) mod scanner;
 pub(crate) mod walk;

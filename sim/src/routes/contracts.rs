@@ -289,13 +289,24 @@ pub(crate) async fn contract_info(
     Path(conid): Path<String>,
 ) -> Response {
     let world = lock(&shared.world);
-    let Some(c) = conid
+    match conid
+        .trim()
         .parse::<u64>()
         .ok()
         .and_then(|id| world.catalog.get(id))
-    else {
-        return reply::bad_request(400, &format!("Bad Request: unknown conid {conid}"));
-    };
+    {
+        Some(c) => reply::ok(&info_json(c)),
+        None => unknown_conid(&conid),
+    }
+}
+
+/// 400 for a conid the catalog does not hold.
+pub(crate) fn unknown_conid(conid: &str) -> Response {
+    reply::bad_request(400, &format!("Bad Request: unknown conid {conid}"))
+}
+
+/// The contract-info object (GET_iserver_contract_{conid}_info.json).
+pub(crate) fn info_json(c: &Contract) -> Value {
     let expiry = c.expiry.map(|e| e.to_string());
     let mut body = json!({
         "cfi_code": "",
@@ -332,7 +343,7 @@ pub(crate) async fn contract_info(
         );
         map.insert("strike".into(), json!(format!("{strike}")));
     }
-    reply::ok(&body)
+    body
 }
 
 /// `GET /iserver/secdef/strikes?conid=&sectype=OPT&month=JAN27` (GET_iserver_secdef_strikes.json).

@@ -24,7 +24,7 @@ use crate::world::World;
 /// One snapshot field as the gateway formats it (cpapi-v1 "Market Data Fields";
 /// formats from GET_iserver_marketdata_snapshot__after_preflight.json and
 /// `client-portal-api.md` §2). Unknown field ids are left out.
-fn field_value(field: &str, c: &Contract, q: &Quote) -> Option<String> {
+pub(crate) fn field_value(field: &str, c: &Contract, q: &Quote) -> Option<String> {
     let value = match field {
         // Last: `C` prefix = previous close (no live data), `H` = halted.
         "31" => match (c.subscription, q.halted) {
@@ -275,5 +275,54 @@ pub(crate) async fn hmds_history(
         "data": bars.iter().map(|b| json!({"t": b.t, "o": b.o, "c": b.c, "h": b.h, "l": b.l, "v": b.v})).collect::<Vec<_>>(),
         "points": bars.len(),
         "mktDataDelay": 0,
+    }))
+}
+
+/// `GET /md/regsnapshot?conid=`: a regulatory snapshot (USD 0.01 a request at IBKR; ibind-anchor
+/// §1 #36) with the fields of the spec's `LegacyRegulatorySnapshotResponse`: `31` last, `84`
+/// bid, `86` ask as strings, `85`/`88` ask/bid sizes and `7059` last size as numbers,
+/// `7057`/`7058`/`7068` ask/last/bid exchanges. No pre-flight: it answers at once.
+pub(crate) async fn regulatory_snapshot(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<params::Query>,
+) -> Response {
+    let Some(conid) = q.get("conid") else {
+        return reply::missing("conid");
+    };
+    let mut world = lock(&shared.world);
+    let Some(contract) = conid
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|id| world.contract(id))
+    else {
+        return super::contracts::unknown_conid(conid);
+    };
+    let quote = world
+        .quotes
+        .tick(contract.conid, contract.ref_price)
+        .clone();
+    let venue = if contract.exchange == "NASDAQ" {
+        "NASDAQ"
+    } else {
+        contract.exchange.as_str()
+    };
+    reply::ok(&json!({
+        "conid": contract.conid,
+        "conidEx": contract.conid.to_string(),
+        "31": format!("{:.2}", quote.last),
+        "84": format!("{:.2}", quote.bid()),
+        "86": format!("{:.2}", quote.ask()),
+        "85": quote.ask_size,
+        "88": quote.bid_size,
+        "7059": quote.last_size,
+        "7057": venue,
+        "7058": venue,
+        "7068": venue,
+        "BboExchange": "9c0001",
+        "HasDelayed": false,
+        "BestBidExch": 1,
+        "BestAskExch": 1,
+        "LastExch": 1,
     }))
 }

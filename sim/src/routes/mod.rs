@@ -1,21 +1,37 @@
 //! The HTTP surface: every simulated endpoint, mounted behind the front desk.
 
+// Request checks return the finished error `Response` as their `Err` so a handler can bail out
+// with `?`-like matches; it is a cold path, so its size does not matter.
+#![allow(clippy::result_large_err)]
+
+mod account_management;
+mod accounts;
+mod alerts;
+mod allocation;
+mod contract_rules;
 mod contracts;
+mod fa_models;
 mod flex;
+mod forecast;
 pub(crate) mod front_desk;
-mod marketdata;
+mod fyi;
+pub(crate) mod marketdata;
 mod orders;
 mod params;
+mod performance;
 mod portfolio;
+mod portfolio_views;
 pub(crate) mod reply;
+mod scanner;
 mod session;
+mod watchlists;
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 
 use crate::shared::Shared;
 
@@ -29,6 +45,8 @@ fn gateway() -> Router<Arc<Shared>> {
     Router::new()
         // Session
         .route("/tickle", post(session::tickle).get(session::tickle))
+        // The WebSocket (`sim/src/ws`)
+        .route("/ws", get(crate::ws::upgrade))
         .route(
             "/iserver/auth/status",
             post(session::status).get(session::status),
@@ -108,6 +126,227 @@ fn gateway() -> Router<Arc<Shared>> {
         )
         .route("/portfolio/{account}/ledger", get(portfolio::ledger))
         .route("/portfolio/{account}/summary", get(portfolio::summary))
+        .merge(accounts_and_reference())
+        .merge(portfolio_and_performance())
+        .merge(user_lists())
+        .merge(advisors_and_events())
+}
+
+/// Account selection, account summary pages, contract rules and reference data.
+fn accounts_and_reference() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/iserver/account", post(accounts::switch_account))
+        .route("/iserver/dynaccount", post(accounts::set_dynamic_account))
+        .route(
+            "/iserver/account/search/{pattern}",
+            get(accounts::search_dynamic_accounts),
+        )
+        .route(
+            "/acesws/{account}/signatures-and-owners",
+            get(accounts::signatures_and_owners),
+        )
+        .route(
+            "/iserver/account/{account}/summary/available_funds",
+            get(accounts::available_funds),
+        )
+        .route(
+            "/iserver/account/{account}/summary/balances",
+            get(accounts::balances),
+        )
+        .route(
+            "/iserver/account/{account}/summary/margins",
+            get(accounts::margins_page),
+        )
+        .route(
+            "/iserver/account/{account}/summary/market_value",
+            get(accounts::market_value),
+        )
+        .route("/iserver/contract/rules", post(contract_rules::rules))
+        .route(
+            "/iserver/contract/{conid}/info-and-rules",
+            get(contract_rules::info_and_rules),
+        )
+        .route(
+            "/iserver/contract/{conid}/algos",
+            get(contract_rules::algos),
+        )
+        .route(
+            "/trsrv/secdef/schedule",
+            get(contract_rules::schedule_by_symbol),
+        )
+        .route(
+            "/contract/trading-schedule",
+            get(contract_rules::trading_schedule),
+        )
+        .route("/trsrv/all-conids", get(contract_rules::all_conids))
+        .route(
+            "/iserver/currency/pairs",
+            get(contract_rules::currency_pairs),
+        )
+        .route("/iserver/exchangerate", get(contract_rules::exchange_rate))
+        .route(
+            "/iserver/secdef/bond-filters",
+            get(contract_rules::bond_filters),
+        )
+        .route("/md/regsnapshot", get(marketdata::regulatory_snapshot))
+}
+
+/// Portfolio views beyond positions, and the portfolio analyst.
+fn portfolio_and_performance() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/portfolio/subaccounts2",
+            get(portfolio_views::subaccounts_paged),
+        )
+        .route("/portfolio/{account}/meta", get(portfolio_views::meta))
+        .route(
+            "/portfolio/{account}/allocation",
+            get(portfolio_views::allocation),
+        )
+        .route(
+            "/portfolio/allocation",
+            post(portfolio_views::allocation_across),
+        )
+        .route(
+            "/portfolio/{account}/combo/positions",
+            get(portfolio_views::combo_positions),
+        )
+        .route(
+            "/portfolio/{account}/position/{conid}",
+            get(portfolio_views::account_position),
+        )
+        .route(
+            "/portfolio/positions/{conid}",
+            get(portfolio_views::positions_for_contract),
+        )
+        .route(
+            "/portfolio/{account}/positions/invalidate",
+            post(portfolio_views::invalidate_positions),
+        )
+        .route("/pa/performance", post(performance::performance))
+        .route("/pa/allperiods", post(performance::all_periods))
+        .route("/pa/summary", post(performance::summary))
+        .route("/pa/transactions", post(performance::transactions))
+}
+
+/// Watchlists, alerts, the scanner and FYI notifications.
+fn user_lists() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/iserver/watchlist",
+            post(watchlists::create)
+                .get(watchlists::show)
+                .delete(watchlists::delete),
+        )
+        .route("/iserver/watchlists", get(watchlists::list))
+        .route("/iserver/account/{account}/alert", post(alerts::save))
+        .route(
+            "/iserver/account/{account}/alert/activate",
+            post(alerts::activate),
+        )
+        .route(
+            "/iserver/account/{account}/alert/{alert_id}",
+            delete(alerts::delete),
+        )
+        .route("/iserver/account/{account}/alerts", get(alerts::list))
+        .route("/iserver/account/alert/{alert_id}", get(alerts::show))
+        .route("/iserver/account/mta", get(alerts::mobile_trading_alert))
+        .route("/iserver/scanner/params", get(scanner::params))
+        .route("/iserver/scanner/run", post(scanner::run))
+        .route("/hmds/scanner/params", get(scanner::hmds_params))
+        .route("/hmds/scanner/run", post(scanner::hmds_run))
+        .route("/fyi/unreadnumber", get(fyi::unread))
+        .route("/fyi/notifications", get(fyi::notifications))
+        .route("/fyi/notifications/more", get(fyi::more))
+        .route("/fyi/notifications/{id}", put(fyi::mark_read))
+        .route("/fyi/settings", get(fyi::settings))
+        .route("/fyi/settings/{typecode}", post(fyi::set_setting))
+        .route(
+            "/fyi/disclaimer/{typecode}",
+            get(fyi::disclaimer).put(fyi::mark_disclaimer_read),
+        )
+        .route("/fyi/deliveryoptions", get(fyi::delivery_options))
+        .route("/fyi/deliveryoptions/email", put(fyi::set_email))
+        .route("/fyi/deliveryoptions/device", post(fyi::set_device))
+        .route(
+            "/fyi/deliveryoptions/{device_id}",
+            delete(fyi::delete_device),
+        )
+}
+
+/// FA allocation groups and models, and event contracts.
+fn advisors_and_events() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(
+            "/iserver/account/allocation/accounts",
+            get(allocation::accounts),
+        )
+        .route(
+            "/iserver/account/allocation/group",
+            get(allocation::groups)
+                .post(allocation::create)
+                .put(allocation::modify),
+        )
+        .route(
+            "/iserver/account/allocation/group/delete",
+            post(allocation::delete),
+        )
+        .route(
+            "/iserver/account/allocation/group/single",
+            post(allocation::single),
+        )
+        .route(
+            "/iserver/account/allocation/presets",
+            get(allocation::presets).post(allocation::set_presets),
+        )
+        .route("/fa/model/list", post(fa_models::list))
+        .route("/fa/model/save", post(fa_models::save))
+        .route("/fa/model/summary", post(fa_models::summary))
+        .route("/fa/model/positions", post(fa_models::positions))
+        .route(
+            "/fa/model/accounts-details",
+            post(fa_models::accounts_details),
+        )
+        .route("/fa/model/invest-divest", post(fa_models::invest_divest))
+        .route(
+            "/fa/model/invest-divest-positions",
+            post(fa_models::invested_accounts),
+        )
+        .route(
+            "/fa/model/submit-transfers",
+            post(fa_models::submit_transfers),
+        )
+        .route("/fa/fa-preset/get", post(fa_models::preset_get))
+        .route("/fa/fa-preset/save", post(fa_models::preset_save))
+        .route("/forecast/category/tree", get(forecast::category_tree))
+        .route("/forecast/contract/market", get(forecast::market))
+        .route("/forecast/contract/details", get(forecast::details))
+        .route("/forecast/contract/rules", get(forecast::rules))
+        .route("/forecast/contract/schedules", get(forecast::schedules))
+}
+
+/// The read-only account-management API under `/gw/api/v1`.
+fn account_management() -> Router<Arc<Shared>> {
+    use account_management as am;
+    Router::new()
+        .route("/accounts/status", get(am::statuses))
+        .route("/accounts/login-messages", get(am::login_messages_all))
+        .route("/accounts/{account}/details", get(am::details))
+        .route("/accounts/{account}/status", get(am::status))
+        .route("/accounts/{account}/tasks", get(am::tasks))
+        .route(
+            "/accounts/{account}/login-messages",
+            get(am::account_login_messages),
+        )
+        .route("/forms", get(am::forms))
+        .route("/forms/required-forms", get(am::required_forms))
+        .route("/statements/available", get(am::statements_available))
+        .route("/tax-documents/available", get(am::tax_documents_available))
+        .route(
+            "/trade-confirmations/available",
+            get(am::trade_confirmations_available),
+        )
+        .route("/echo/https", get(am::echo))
 }
 
 /// The whole server: gateway, Flex service, front desk.
@@ -117,6 +356,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/GetStatement", get(flex::get_statement));
     Router::new()
         .nest("/v1/api", gateway())
+        .nest("/gw/api/v1", account_management())
         .nest("/AccountManagement/FlexWebService", flex_service)
         .route(
             "/Universal/servlet/FlexStatementService.SendRequest",

@@ -64,14 +64,14 @@ pub(crate) async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
             "debugPnl": true,
             "showTaxOpt": true,
             "showImpactDashboard": true,
-            "allowDynAccount": false,
+            "allowDynAccount": super::accounts::dynamic_accounts_allowed(&world),
             "allowCrypto": false,
             "allowedAssetTypes": "STK,OPT,FUT,CASH",
         },
         "chartPeriods": {"STK": ["*"], "OPT": ["*"], "FUT": ["*"]},
         "groups": [],
         "profiles": [],
-        "selectedAccount": primary,
+        "selectedAccount": world.selected_account,
         "serverInfo": {
             "serverName": "JifN19053",
             "serverVersion": "Build 10.25.0p, Dec 5, 2023 5:48:12 PM",
@@ -248,11 +248,15 @@ pub(crate) async fn live_orders(
         .map(|f| f.to_ascii_lowercase())
         .collect();
     let world = lock(&shared.world);
-    let wanted_account = q.get("accountId");
+    // The selected account's orders unless `accountId` names another (ibind-anchor §1 #6, #44).
+    let wanted_account = q
+        .get("accountId")
+        .cloned()
+        .unwrap_or_else(|| world.selected_account.clone());
     let orders: Vec<Value> = world
         .orders
         .iter()
-        .filter(|o| wanted_account.is_none_or(|a| *a == o.account))
+        .filter(|o| o.account == wanted_account)
         .filter(|o| filters.is_empty() || filters.contains(&o.status.word().to_ascii_lowercase()))
         .map(|o| live_order_json(&world, o))
         .collect();
@@ -341,8 +345,9 @@ pub(crate) async fn order_status(
     reply::ok(&body)
 }
 
-/// `GET /iserver/account/trades?days=` (GET_iserver_account_trades.json): this session's
-/// executions within the last `days` days (default 1).
+/// `GET /iserver/account/trades?days=&accountId=` (GET_iserver_account_trades.json): the
+/// selected account's executions (seeded and new) within the last `days` days (default 1,
+/// at most 7: cpapi-v1 "Trades").
 pub(crate) async fn trades(
     State(shared): State<Arc<Shared>>,
     Query(q): Query<params::Query>,
@@ -354,11 +359,15 @@ pub(crate) async fn trades(
         .clamp(1, 7);
     let since = now_ms() - days * 86_400_000;
     let world = lock(&shared.world);
+    let account = q
+        .get("accountId")
+        .cloned()
+        .unwrap_or_else(|| world.selected_account.clone());
     let rows: Vec<Value> = world
         .executions
         .iter()
         .filter(|e| e.time_ms >= since)
-        .filter(|e| q.get("accountId").is_none_or(|a| *a == e.account))
+        .filter(|e| e.account == account)
         .map(|e| {
             let c = world.catalog.get(e.conid);
             let symbol = c.map(|c| c.symbol.clone()).unwrap_or_default();
@@ -409,7 +418,8 @@ pub(crate) async fn pnl(State(shared): State<Arc<Shared>>) -> Response {
         world.md.pnl_warm = true;
         return reply::ok(&json!({"upnl": {}}));
     }
-    let accounts = world.settings.accounts.clone();
+    // The selected account's P&L (cpapi-v1: partitioned by account and model).
+    let accounts = vec![world.selected_account.clone()];
     let mut upnl = serde_json::Map::new();
     for a in accounts {
         let v = valuation::value(&mut world, &a);
@@ -452,7 +462,9 @@ pub(crate) async fn iserver_summary(
         .sum();
     reply::ok(&json!({
         "SMA": round2(v.net_liquidation - init),
-        "accountType": "",
+        // Non-empty, as for a real account (the spec example's `""` is an advisor's
+        // aggregate): the type `/portfolio/{acct}/summary` reports as `accounttype`.
+        "accountType": "INDIVIDUAL",
         "accruedInterest": 0.0,
         "availableFunds": round2(v.net_liquidation - init),
         "balance": round2(v.cash),
@@ -469,7 +481,8 @@ pub(crate) async fn iserver_summary(
         "regTLoan": 0.0,
         "regTMargin": round2(init * 2.0),
         "securitiesGVP": round2(v.market_value.abs() - futures_value.abs()),
-        "status": "",
+        // The clearing status `/portfolio/accounts` reports (`O` = open).
+        "status": "O",
         "totalCashValue": round2(v.cash),
     }))
 }

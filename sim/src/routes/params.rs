@@ -39,3 +39,28 @@ pub(crate) fn text_field(v: &Value, name: &str) -> Option<String> {
         _ => None,
     }
 }
+
+/// A JSON object body, or the gateway's 400 when the body is empty, not JSON or not an object.
+pub(crate) fn object_body(body: &[u8]) -> Result<Value, axum::response::Response> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        _ => Err(super::reply::malformed_body()),
+    }
+}
+
+/// A non-empty string (or number) field of a JSON body, else the gateway's 400.
+pub(crate) fn required_text(v: &Value, name: &str) -> Result<String, axum::response::Response> {
+    text_field(v, name)
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| super::reply::missing(name))
+}
+
+/// An integer field given as a number or a numeric string.
+pub(crate) fn int_field(v: &Value, name: &str) -> Option<i64> {
+    match v.get(name)? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    }
+}

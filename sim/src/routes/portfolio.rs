@@ -14,7 +14,7 @@ use crate::shared::{Shared, lock};
 use crate::trading::valuation::{self, Holding};
 use crate::world::World;
 
-fn account_json(id: &str) -> Value {
+pub(crate) fn account_json(id: &str) -> Value {
     json!({
         "PrepaidCrypto-P": false,
         "PrepaidCrypto-Z": false,
@@ -67,12 +67,12 @@ pub(crate) async fn subaccounts(state: State<Arc<Shared>>) -> Response {
 }
 
 fn unknown_account(account: &str) -> Response {
-    reply::bad_request(400, &format!("Bad Request: unknown account {account}"))
+    reply::unknown_account(account)
 }
 
 /// One row of `/portfolio/{acct}/positions/{page}`: the fields of
 /// GET_portfolio_{accountId}_positions_{pageId}.json plus those of the spec sample.
-fn position_json(account: &str, h: &Holding) -> Value {
+pub(crate) fn position_json(account: &str, h: &Holding) -> Value {
     let c = &h.contract;
     let company = Catalog::company_of(c.conid);
     let expiry = c.expiry.map(|e| e.to_string());
@@ -126,19 +126,29 @@ fn position_json(account: &str, h: &Holding) -> Value {
     })
 }
 
-fn holdings(world: &mut World, account: &str) -> Option<Vec<Holding>> {
+pub(crate) fn holdings(world: &mut World, account: &str) -> Option<Vec<Holding>> {
     world.book(account)?;
     Some(valuation::value(world, account).holdings)
 }
 
 /// `GET /portfolio/{accountId}/positions/{pageId}`: 100 positions per page; later pages empty.
+/// Served from the positions cache: taken on the first call, kept until
+/// `POST /portfolio/{accountId}/positions/invalidate` (ibind-anchor §1 #64, cpapi-v1
+/// "Invalidate Backend Portfolio Cache").
 pub(crate) async fn positions(
     State(shared): State<Arc<Shared>>,
     Path((account, page)): Path<(String, String)>,
 ) -> Response {
     let mut world = lock(&shared.world);
-    let Some(all) = holdings(&mut world, &account) else {
-        return unknown_account(&account);
+    let all = match world.positions_cache.get(&account) {
+        Some(cached) => cached.clone(),
+        None => {
+            let Some(fresh) = holdings(&mut world, &account) else {
+                return unknown_account(&account);
+            };
+            world.positions_cache.insert(account.clone(), fresh.clone());
+            fresh
+        }
     };
     let page: usize = page.trim().parse().unwrap_or(0);
     let rows: Vec<Value> = all

@@ -65,3 +65,18 @@ pub(crate) fn html_error_page() -> Response {
     );
     resp
 }
+
+/// 400 for a required parameter the request lacks (the gateway's bad-request shape).
+pub(crate) fn missing(name: &str) -> Response {
+    bad_request(400, &format!("Bad Request: {name} is required"))
+}
+
+/// 400 for an account id the user does not hold.
+pub(crate) fn unknown_account(account: &str) -> Response {
+    bad_request(400, &format!("Bad Request: unknown account {account}"))
+}
+
+/// 400 for a request body that is not the JSON object the endpoint reads.
+pub(crate) fn malformed_body() -> Response {
+    bad_request(400, "Bad Request: malformed request body")
+}

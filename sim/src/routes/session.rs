@@ -18,7 +18,7 @@ use crate::world::World;
 const MAC: &str = "98:F2:B3:23:BF:A0";
 const HARDWARE_INFO: &str = "3b0679ee|98:F2:B3:23:BF:A0";
 const USER_ID: u64 = 123456789;
-const USER_NAME: &str = "simuser1";
+pub(crate) const USER_NAME: &str = "simuser1";
 
 fn server_info() -> Value {
     json!({
@@ -126,13 +126,15 @@ fn init_shape(world: &World) -> Value {
 }
 
 /// `POST /iserver/reauthenticate`: legacy (cpapi-v1 marks it deprecated; ibind: use ssodh/init).
-/// Opens the brokerage session like ssodh/init and answers the auth status (legacy swagger).
+/// Opens the brokerage session like ssodh/init and answers `{"message":"triggered"}`
+/// (cpapi-v1 "Re-authenticate the Brokerage Session": the answer only says the attempt was
+/// triggered; `/iserver/auth/status` tells the outcome).
 pub(crate) async fn reauthenticate(State(shared): State<Arc<Shared>>) -> Response {
     let mut world = lock(&shared.world);
     if !world.session.brokerage || world.session.competing {
         world.begin_brokerage_session();
     }
-    reply::ok(&auth_status(&world))
+    reply::ok(&json!({"message": "triggered"}))
 }
 
 /// `POST /logout` → `{"status":true}`; every later request answers 401.

@@ -1,5 +1,7 @@
-//! A few historical trades, a deposit and a dividend, so a fresh simulator already has
-//! positions and a non-empty Flex statement.
+//! A week of trades, a deposit and a dividend, so a fresh simulator already has positions
+//! that come from trades: `/iserver/account/trades?days=7` lists every seeded execution (IBKR
+//! serves at most 7 days, cpapi-v1 "Trades"), the last one falls inside the default one-day
+//! window, and the Flex statement, the ledger and the positions all agree with them.
 
 use chrono::{Datelike, Duration, Utc, Weekday};
 use rand::Rng;
@@ -9,17 +11,36 @@ use crate::trading::book::{CashMovement, OrderType, Side};
 use crate::trading::fills::{Fill, book_fill};
 use crate::world::World;
 
-/// `(days ago, conid, side, quantity)` for the primary account.
+/// `(weekday sessions ago, conid, side, quantity)` for the primary account; session 0 is
+/// today, a quarter of an hour before the simulator started.
 const TRADES: &[(i64, u64, Side, f64)] = &[
-    (120, 756733, Side::Buy, 20.0), // SPY
-    (90, 265598, Side::Buy, 50.0),  // AAPL
-    (75, 272093, Side::Buy, 15.0),  // MSFT
-    (40, 265598, Side::Sell, 20.0), // AAPL
-    (21, 8314, Side::Buy, 10.0),    // IBM
+    (4, 756733, Side::Buy, 20.0),  // SPY
+    (3, 265598, Side::Buy, 50.0),  // AAPL
+    (2, 272093, Side::Buy, 15.0),  // MSFT
+    (1, 265598, Side::Sell, 20.0), // AAPL
+    (0, 8314, Side::Buy, 10.0),    // IBM
 ];
 
 /// The initial deposit of every account, in USD.
 pub(crate) const DEPOSIT: f64 = 1_000_000.0;
+
+/// 14:35 UTC of the `sessions_ago`-th weekday before today (0: fifteen minutes ago).
+fn session_ms(sessions_ago: i64) -> i64 {
+    if sessions_ago <= 0 {
+        return Utc::now().timestamp_millis() - 15 * 60_000;
+    }
+    let mut day = Utc::now().date_naive();
+    let mut left = sessions_ago;
+    while left > 0 {
+        day -= Duration::days(1);
+        if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            left -= 1;
+        }
+    }
+    day.and_hms_opt(14, 35, 0)
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or_default()
+}
 
 /// 14:35 UTC on the weekday `days_ago` days back (moved back to Friday on weekends).
 fn past_session_ms(days_ago: i64) -> i64 {
@@ -50,12 +71,12 @@ pub(crate) fn seed(world: &mut World) {
         });
     }
     let primary = world.primary_account().to_string();
-    for &(days_ago, conid, side, quantity) in TRADES {
+    for &(sessions_ago, conid, side, quantity) in TRADES {
         let Some(contract) = world.contract(conid) else {
             continue;
         };
-        let mut rng = stream(seed, conid, 7 + days_ago as u64);
-        let factor: f64 = rng.random_range(0.88..1.02);
+        let mut rng = stream(seed, conid, 7 + sessions_ago as u64);
+        let factor: f64 = rng.random_range(0.97..1.01);
         let price = tick_round(opening_price(seed, conid, contract.ref_price) * factor);
         let order_id = world.ids.order_id();
         book_fill(
@@ -67,7 +88,7 @@ pub(crate) fn seed(world: &mut World) {
                 side,
                 size: quantity,
                 price,
-                time_ms: past_session_ms(days_ago),
+                time_ms: session_ms(sessions_ago),
                 order_ref: None,
                 order_type: OrderType::Limit,
             },
@@ -76,7 +97,7 @@ pub(crate) fn seed(world: &mut World) {
     // A dividend on the SPY holding.
     world.cash_movements.push(CashMovement {
         account: primary.clone(),
-        time_ms: past_session_ms(30),
+        time_ms: past_session_ms(3),
         amount: 35.0,
         kind: "Dividends",
         description: "SPY(US78462F1030) CASH DIVIDEND USD 1.75 PER SHARE (Ordinary Dividend)"
