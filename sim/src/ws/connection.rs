@@ -92,12 +92,17 @@ pub(crate) async fn run(mut socket: WebSocket, weak: Weak<Shared>, session: Opti
     drop(shared);
 
     let mut conn = Conn {
-        ready_at: session.as_ref().map(|_| Instant::now() + settings.system_delay),
+        ready_at: session
+            .as_ref()
+            .map(|_| Instant::now() + settings.system_delay),
         session,
         next_history_id: 10_000,
         ..Conn::default()
     };
-    if conn.session.is_none() && send(&mut socket, frames::waiting_for_session()).await.is_err()
+    if conn.session.is_none()
+        && send(&mut socket, frames::waiting_for_session())
+            .await
+            .is_err()
     {
         return;
     }
@@ -187,7 +192,8 @@ impl Conn {
             Command::Session(_) => Vec::new(),
             Command::SubscribeMarket { conid, fields } => {
                 let topic = format!("smd+{conid}");
-                let Some(id) = topics::conid_number(&conid).filter(|c| world.contract(*c).is_some())
+                let Some(id) =
+                    topics::conid_number(&conid).filter(|c| world.contract(*c).is_some())
                 else {
                     return vec![json!({"topic": topic, "error": "invalid conid"}).to_string()];
                 };
@@ -276,7 +282,11 @@ impl Conn {
             }
             Command::SubscribeSummary { account } => {
                 if world.book(&account).is_none() {
-                    return vec![frames::error(&format!("ssd+{account}"), "unknown account", 400)];
+                    return vec![frames::error(
+                        &format!("ssd+{account}"),
+                        "unknown account",
+                        400,
+                    )];
                 }
                 self.summaries.insert(account, Vec::new());
                 Vec::new()
@@ -287,7 +297,11 @@ impl Conn {
             }
             Command::SubscribeLedger { account } => {
                 if world.book(&account).is_none() {
-                    return vec![frames::error(&format!("sld+{account}"), "unknown account", 400)];
+                    return vec![frames::error(
+                        &format!("sld+{account}"),
+                        "unknown account",
+                        400,
+                    )];
                 }
                 self.ledgers.insert(account, Vec::new());
                 Vec::new()
@@ -310,7 +324,11 @@ impl Conn {
             return vec![json!({"topic": topic, "error": "invalid conid"}).to_string()];
         };
         if self.histories.len() >= MAX_HISTORIES {
-            return vec![frames::error(&topic, "too many history subscriptions (at most 5)", 429)];
+            return vec![frames::error(
+                &topic,
+                "too many history subscriptions (at most 5)",
+                429,
+            )];
         }
         let text = |k: &str, default: &str| {
             args.get(k)

@@ -107,7 +107,10 @@ pub(crate) fn order(world: &World, o: &Order) -> Map<String, Value> {
     put("acct", json!(o.account));
     put("conid", json!(o.conid));
     put("orderId", json!(o.id));
-    put("cashCcy", json!(contract.map(|c| c.currency).unwrap_or("USD")));
+    put(
+        "cashCcy",
+        json!(contract.map(|c| c.currency).unwrap_or("USD")),
+    );
     put("sizeAndFills", json!(size_and_fills));
     put("orderDesc", json!(o.description()));
     put("description1", json!(symbol));
@@ -202,7 +205,10 @@ pub(crate) fn summary_values(world: &mut World, account: &str) -> Vec<(String, f
         ("grosspositionvalue".into(), round2(v.market_value.abs())),
         ("availablefunds".into(), round2(v.net_liquidation - init)),
         ("excessliquidity".into(), round2(v.net_liquidation - maint)),
-        ("buyingpower".into(), round2((v.net_liquidation - init) * 4.0)),
+        (
+            "buyingpower".into(),
+            round2((v.net_liquidation - init) * 4.0),
+        ),
         ("initmarginreq".into(), round2(init)),
         ("maintmarginreq".into(), round2(maint)),
         ("unrealizedpnl".into(), round2(v.unrealized)),

@@ -321,8 +321,10 @@ pub(crate) fn session_in_cookie(value: &str) -> Option<String> {
 
 fn credential(headers: &HeaderMap, query: Option<&str>) -> Credential {
     let token = query.is_some_and(|q| {
-        q.split('&')
-            .any(|kv| kv.strip_prefix("oauth_token=").is_some_and(|t| !t.is_empty()))
+        q.split('&').any(|kv| {
+            kv.strip_prefix("oauth_token=")
+                .is_some_and(|t| !t.is_empty())
+        })
     });
     if token {
         return Credential::Token;

@@ -126,7 +126,11 @@ pub(crate) fn parse(text: &str) -> Command {
                     .get("realtimeUpdatesOnly")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
-                days: v.get("days").and_then(Value::as_i64).unwrap_or(1).clamp(1, 7),
+                days: v
+                    .get("days")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1)
+                    .clamp(1, 7),
             }
         }
         "utr" => Command::UnsubscribeTrades,
