@@ -143,8 +143,36 @@
 //! truncated JSON, an HTML error page with status 200, dropped connections; per path pattern
 //! and method, for the next N requests or until cleared, at build time or through `control()`.
 //!
+//! # WebSocket (`/v1/api/ws`, `sim/src/ws`)
+//!
+//! Sources: `websocket.md` (connecting, topics, message shapes, quirks 1–5), `client-portal-api.md`
+//! §5, and the frames in `fixtures/cp/WS_*` (smd, sor, spl, sts, unsolicited, session handshake).
+//!
+//! - The upgrade authenticates with `Cookie: api={"session":"<tickle session>"}` (or `api=<id>`,
+//!   ibind's OAuth form) or `?oauth_token=` (any non-empty token is accepted); a wrong or
+//!   rolled session id is refused with 401; no credential at all gets
+//!   `{"message":"waiting for session"}` and then `{"session":..}` is heard
+//!   (WS_session_handshake__oauth_doc_damian-ib.txt).
+//! - The server speaks first: `system` (`success`), `sts`, `act`; frames the client sends
+//!   before `system` are dropped (`websocket.md`, measured). Delay: `SocketSettings::system_delay`.
+//! - `{"topic":"system","hb":ms}` every `heartbeat` (10 s); `tic` answers `{"topic":"tic",..,"lastAccessed"}`.
+//! - `smd`: only changed fields after the first frame, formatted by the REST snapshot's own
+//!   formatter from the same quotes (so REST and stream agree); subscribed quotes step the
+//!   seeded walk every `tick`; streams stop silently after `md_expiry` (10 min) unless renewed
+//!   (quirk 3); an unknown conid answers `{"topic":"smd+<c>","error":"invalid conid"}`.
+//! - `sor` (deltas by `orderId`, WS_sor_messages), `str` (new executions), `spl` (every
+//!   `pnl_interval`, WS_spl_message), `ssd` (changed keys), `sld` (LedgerListBASE/USD), `sbd`
+//!   (ten ladder rows), `smh` (one answer with `serverId`, at most 5), `ntf` with `args` as an
+//!   array and order prompts, `blt`; `usd`/`uld` answer `{"result":"unsubscribed from ..."}`.
+//! - Quirks through `control().socket()`: `refuse_sor(n)` (quirk 1, `{"error":"unable to
+//!   subscribe","code":500,"topic":"sor"}`), `roll_session()` (quirk 2: heartbeats continue,
+//!   data stops, the old id is refused), `set_md_expiry` (quirk 3), `silence()` (quirk 4: no
+//!   frame at all, socket open), `drop_connections()` (no close frame), `set_heartbeats(false)`.
+//! - Shapes not in any source (sim's choice): `ssd` rows `{key,currency,monetaryValue,value,
+//!   severity,timestamp}` under `args`, `sld` row keys, `sbd` rows under `data`.
+//!
 //! # Not modelled
 //!
-//! WebSocket, OAuth, the live-orders pre-flight, server prompts (p12), scanner, watchlists,
+//! OAuth, the live-orders pre-flight, server prompts (p12), scanner, watchlists,
 //! alerts, FYI, bracket/OCA semantics (orders in one submission are independent), partial
 //! fills, market hours for order execution, and time zones beyond a fixed US session.
