@@ -43,6 +43,8 @@ pub struct GatewayBuilder {
     faults: Vec<FaultRule>,
     precautions: Precautions,
     addr: SocketAddr,
+    oauth1: Option<crate::oauth::OAuth1Consumer>,
+    oauth2: Option<crate::oauth::OAuth2Client>,
 }
 
 impl Default for GatewayBuilder {
@@ -58,6 +60,8 @@ impl Default for GatewayBuilder {
             faults: Vec::new(),
             precautions: Precautions::default(),
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            oauth1: None,
+            oauth2: None,
         }
     }
 }
@@ -132,6 +136,20 @@ impl GatewayBuilder {
         self
     }
 
+    /// Play api.ibkr.com for this OAuth 1.0a consumer: the live session token handshake,
+    /// and every API request must carry its HMAC-SHA256 signature.
+    pub fn oauth1(mut self, consumer: crate::oauth::OAuth1Consumer) -> Self {
+        self.oauth1 = Some(consumer);
+        self
+    }
+
+    /// Play api.ibkr.com for this OAuth 2.0 client: token and sso-sessions endpoints, and
+    /// every API request must carry a bearer (or an OAuth 1.0a signature, when both are on).
+    pub fn oauth2(mut self, client: crate::oauth::OAuth2Client) -> Self {
+        self.oauth2 = Some(client);
+        self
+    }
+
     /// Bind, make the certificate (unless plain HTTP) and start serving.
     pub async fn start(self) -> Result<RunningGateway, SimError> {
         let tls = if self.plain_http {
@@ -176,9 +194,14 @@ impl GatewayBuilder {
             latency: Mutex::new(self.latency),
             urls: OnceLock::new(),
             ws: crate::ws::Hub::default(),
+            oauth: (self.oauth1.is_some() || self.oauth2.is_some())
+                .then(|| Arc::new(crate::oauth::Desk::new(self.oauth1, self.oauth2))),
         });
         let _ = shared.urls.set(urls.clone());
-        let app = crate::routes::router(Arc::clone(&shared));
+        let mut app = crate::routes::router(Arc::clone(&shared));
+        if let Some(desk) = shared.oauth.clone() {
+            app = crate::oauth::mount(app, desk, Arc::clone(&shared), tls.is_some());
+        }
         let (stop_tx, stop_rx) = watch::channel(false);
         let (acceptor, cert_pem) = match tls {
             Some(t) => (Some(t.acceptor), Some(t.cert_pem)),

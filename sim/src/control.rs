@@ -51,6 +51,14 @@ impl Control {
         }
     }
 
+    /// The simulated api.ibkr.com's OAuth fault hooks and counters (`None` without OAuth).
+    pub fn oauth(&self) -> Option<crate::oauth::OAuthControl> {
+        self.shared
+            .oauth
+            .clone()
+            .map(|desk| crate::oauth::OAuthControl { desk })
+    }
+
     /// Switch a fault on.
     pub fn add_fault(&self, rule: FaultRule) {
         lock(&self.shared.faults).add(rule);

@@ -20,4 +20,7 @@ pub enum SimError {
     /// Waiting for Ctrl-C failed.
     #[error("could not wait for Ctrl-C: {0}")]
     Signal(std::io::Error),
+    /// The simulated api.ibkr.com's consumer could not be made or written.
+    #[error("OAuth consumer: {0}")]
+    OAuth(String),
 }

@@ -34,6 +34,7 @@ mod inspect;
 mod journal;
 mod limits;
 mod market;
+pub mod oauth;
 mod pacing;
 mod pattern;
 pub mod reference;

@@ -1,6 +1,6 @@
 //! The state one running simulator shares between its connections, handlers and handles.
 
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use crate::faults::FaultBook;
@@ -24,6 +24,8 @@ pub(crate) struct Shared {
     pub urls: OnceLock<Urls>,
     /// The WebSocket's switches and event channel.
     pub ws: crate::ws::Hub,
+    /// The simulated api.ibkr.com's OAuth state, when OAuth is on.
+    pub oauth: Option<Arc<crate::oauth::Desk>>,
 }
 
 /// Lock a mutex, recovering the data if a previous holder panicked (the simulator never

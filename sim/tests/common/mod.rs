@@ -113,6 +113,38 @@ impl Sim {
         Self::read(resp).await
     }
 
+    /// Any method, with a raw body (JSON or not) and `Content-Length`.
+    pub async fn send(&self, method: &str, path: &str, body: &str) -> Answer {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a method");
+        let resp = self
+            .http
+            .request(method, self.url(path))
+            .header("content-type", "application/json")
+            .header("content-length", body.len().to_string())
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request");
+        Self::read(resp).await
+    }
+
+    /// PUT with a JSON body.
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send("PUT", path, &body.to_string()).await
+    }
+
+    /// A request to the server root (outside `/v1/api`), e.g. `/gw/api/v1/...`.
+    pub async fn get_root(&self, path: &str) -> Answer {
+        let root = self.gw.base_url().trim_end_matches("/v1/api").to_string();
+        let resp = self
+            .http
+            .get(format!("{root}{path}"))
+            .send()
+            .await
+            .expect("GET");
+        Self::read(resp).await
+    }
+
     /// GET on the Flex service.
     pub async fn flex(&self, call: &str, query: &str) -> String {
         let url = format!("{}/{call}?{query}", self.gw.flex_base_url());

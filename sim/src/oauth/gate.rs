@@ -1,0 +1,151 @@
+//! The check in front of every API request when the simulator plays api.ibkr.com:
+//! an HMAC-SHA256 `Authorization: OAuth` under the live session token, or an OAuth 2.0
+//! bearer. Anything else answers 401 before it reaches the gateway routes.
+
+use std::sync::atomic::Ordering;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+
+use super::crypto::{base_string, hmac_sha256_valid, parse_oauth_header};
+use super::{Desk, OAuthState, TIMESTAMP_WINDOW, unix_now};
+use crate::routes::reply;
+use crate::shared::lock;
+
+/// The paths that carry their own authentication (the handshakes).
+fn is_handshake(path: &str) -> bool {
+    matches!(
+        path,
+        "/v1/api/oauth/live_session_token" | "/oauth2/api/v1/token" | "/gw/api/v1/sso-sessions"
+    )
+}
+
+/// IBKR's 401 body shape (`{"error":"id: N, error: invalid consumer","statusCode":401}`).
+pub(crate) fn unauthorized(desk: &Desk, what: &str) -> Response {
+    desk.refused.fetch_add(1, Ordering::SeqCst);
+    tracing::debug!(what, "401: OAuth check failed");
+    reply::json(
+        401,
+        &json!({ "error": format!("id: 1, error: {what}"), "statusCode": 401 }),
+    )
+}
+
+/// Check an `Authorization: OAuth` request (not the LST request); `None` when it passes.
+pub(crate) fn check_oauth1(
+    state: &OAuthState,
+    method: &str,
+    url: &str,
+    header: &str,
+) -> Option<Response> {
+    let desk = &state.desk;
+    let Some(params) = parse_oauth_header(header) else {
+        return Some(unauthorized(desk, "malformed authorization header"));
+    };
+    let Some(consumer) = &desk.oauth1 else {
+        return Some(unauthorized(desk, "invalid consumer"));
+    };
+    let get = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
+    if get("oauth_consumer_key") != consumer.consumer_key {
+        return Some(unauthorized(desk, "invalid consumer"));
+    }
+    if get("oauth_token") != consumer.access_token {
+        return Some(unauthorized(desk, "invalid token"));
+    }
+    if get("oauth_signature_method") != "HMAC-SHA256" {
+        return Some(unauthorized(desk, "invalid signature method"));
+    }
+    if let Some(r) = check_timestamp_and_nonce(desk, get("oauth_timestamp"), get("oauth_nonce")) {
+        return Some(r);
+    }
+    let lst = lock(&desk.lst).clone();
+    let Some(lst) = lst.filter(|t| t.live()) else {
+        return Some(unauthorized(desk, "live session token expired or missing"));
+    };
+    let text = base_string(method, url, &params);
+    if !hmac_sha256_valid(&lst.value, &text, get("oauth_signature")) {
+        return Some(unauthorized(desk, "invalid signature"));
+    }
+    None
+}
+
+/// Timestamps more than 5 minutes off and reused nonces are refused.
+pub(crate) fn check_timestamp_and_nonce(desk: &Desk, timestamp: &str, nonce: &str) -> Option<Response> {
+    let now = unix_now();
+    let Ok(ts) = timestamp.parse::<u64>() else {
+        return Some(unauthorized(desk, "invalid timestamp"));
+    };
+    if now.abs_diff(ts) > TIMESTAMP_WINDOW.as_secs() {
+        return Some(unauthorized(desk, "invalid timestamp"));
+    }
+    if nonce.is_empty() || !desk.fresh_nonce(nonce, ts, now) {
+        return Some(unauthorized(desk, "invalid nonce (already used)"));
+    }
+    None
+}
+
+fn check_bearer(desk: &Desk, path: &str, token: &str) -> Option<Response> {
+    if desk.oauth2.is_none() {
+        return Some(unauthorized(desk, "invalid consumer"));
+    }
+    // Account management takes the access token, trading the SSO bearer.
+    let slot = if path.starts_with("/gw/api/") {
+        &desk.access
+    } else {
+        &desk.bearer
+    };
+    let issued = lock(slot).clone();
+    match issued {
+        Some(t) if bool::from(t.value.as_slice().ct_eq(token.as_bytes())) => {
+            if t.live() {
+                None
+            } else {
+                Some(unauthorized(desk, "token expired"))
+            }
+        }
+        _ => Some(unauthorized(desk, "invalid token")),
+    }
+}
+
+/// The URL as the client signed it: scheme, the Host header, the path.
+pub(crate) fn signed_url(state: &OAuthState, req: &Request) -> String {
+    let host = req
+        .headers()
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    format!("{}://{}{}", state.scheme, host, req.uri().path())
+}
+
+/// The middleware.
+pub(crate) async fn gate(State(state): State<OAuthState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let api = path.starts_with("/v1/api") || path.starts_with("/gw/api");
+    if !api || is_handshake(&path) {
+        return next.run(req).await;
+    }
+    let header = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string);
+    let refusal = match header.as_deref() {
+        Some(h) if h.starts_with("OAuth ") => {
+            let url = signed_url(&state, &req);
+            check_oauth1(&state, req.method().as_str(), &url, h)
+        }
+        Some(h) if h.starts_with("Bearer ") => check_bearer(&state.desk, &path, &h["Bearer ".len()..]),
+        _ => Some(unauthorized(&state.desk, "missing authorization")),
+    };
+    if let Some(refusal) = refusal {
+        return refusal;
+    }
+    state.desk.signed_requests.fetch_add(1, Ordering::SeqCst);
+    if path == "/v1/api/iserver/auth/ssodh/init" && state.desk.refuse_ssodh.load(Ordering::SeqCst) {
+        // ibind #152: paper accounts over OAuth, `500 {"error":"failed to generate sso dh token"}`.
+        return reply::json(500, &json!({ "error": "failed to generate sso dh token" }));
+    }
+    next.run(req).await
+}
