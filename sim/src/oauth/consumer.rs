@@ -84,7 +84,11 @@ fn push_len(len: usize, out: &mut Vec<u8>) {
     if len < 0x80 {
         out.push(len as u8);
     } else {
-        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
         out.push(0x80 | bytes.len() as u8);
         out.extend(bytes);
     }
@@ -194,8 +198,14 @@ impl SimConsumer {
                 .map(|p| p.to_string())
                 .map_err(key_error)
         };
-        write(&dir.join("private_signature.pem"), &pem(&self.signature_key)?)?;
-        write(&dir.join("private_encryption.pem"), &pem(&self.encryption_key)?)?;
+        write(
+            &dir.join("private_signature.pem"),
+            &pem(&self.signature_key)?,
+        )?;
+        write(
+            &dir.join("private_encryption.pem"),
+            &pem(&self.encryption_key)?,
+        )?;
         write(&dir.join("private_key.pem"), &pem(&self.oauth2_key)?)?;
         let prime = BigUint::parse_bytes(GROUP14.as_bytes(), 16).unwrap_or_default();
         write(&dir.join("dhparam.pem"), &dh_params_pem(&prime))?;

@@ -70,7 +70,12 @@ pub(crate) fn base_string(method: &str, url: &str, params: &BTreeMap<String, Str
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("&");
-    format!("{}&{}&{}", method.to_ascii_uppercase(), pct(url), pct(&joined))
+    format!(
+        "{}&{}&{}",
+        method.to_ascii_uppercase(),
+        pct(url),
+        pct(&joined)
+    )
 }
 
 /// Whether `signature` (as sent: percent-encoded base64) is RSA-SHA256 over `text`.
@@ -78,8 +83,12 @@ pub(crate) fn rsa_sha256_valid(key: &RsaPublicKey, text: &str, signature: &str) 
     let Ok(raw) = STANDARD.decode(pct_decode(signature)) else {
         return false;
     };
-    key.verify(Pkcs1v15Sign::new::<Sha256>(), &Sha256::digest(text.as_bytes()), &raw)
-        .is_ok()
+    key.verify(
+        Pkcs1v15Sign::new::<Sha256>(),
+        &Sha256::digest(text.as_bytes()),
+        &raw,
+    )
+    .is_ok()
 }
 
 /// Whether `signature` (percent-encoded base64) is HMAC-SHA256(key, text), in constant time.
@@ -106,10 +115,12 @@ pub(crate) fn hmac_sha1(key: &[u8], message: &[u8]) -> Vec<u8> {
 
 /// Lowercase hex.
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// K as Java's `BigInteger.toByteArray()` gives it: a 0x00 in front when the bit length
@@ -128,7 +139,8 @@ pub(crate) fn verify_rs256(
     key: &RsaPublicKey,
 ) -> Result<(serde_json::Value, serde_json::Value), &'static str> {
     let mut parts = token.trim().split('.');
-    let (Some(h), Some(c), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(c), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err("not a compact JWS");
     };
@@ -140,7 +152,9 @@ pub(crate) fn verify_rs256(
     if header.get("alg").and_then(|a| a.as_str()) != Some("RS256") {
         return Err("alg must be RS256");
     }
-    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| "unreadable signature")?;
+    let signature = URL_SAFE_NO_PAD
+        .decode(s)
+        .map_err(|_| "unreadable signature")?;
     let signed = &token.trim()[..h.len() + 1 + c.len()];
     key.verify(
         Pkcs1v15Sign::new::<Sha256>(),

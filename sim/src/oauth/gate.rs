@@ -72,7 +72,11 @@ pub(crate) fn check_oauth1(
 }
 
 /// Timestamps more than 5 minutes off and reused nonces are refused.
-pub(crate) fn check_timestamp_and_nonce(desk: &Desk, timestamp: &str, nonce: &str) -> Option<Response> {
+pub(crate) fn check_timestamp_and_nonce(
+    desk: &Desk,
+    timestamp: &str,
+    nonce: &str,
+) -> Option<Response> {
     let now = unix_now();
     let Ok(ts) = timestamp.parse::<u64>() else {
         return Some(unauthorized(desk, "invalid timestamp"));
@@ -109,6 +113,20 @@ fn check_bearer(desk: &Desk, path: &str, token: &str) -> Option<Response> {
     }
 }
 
+/// The WebSocket's `?oauth_token=<access token>` under a live session token.
+fn check_socket(desk: &Desk, query: Option<&str>) -> Option<Response> {
+    let token = query
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("oauth_token="));
+    let known = desk.oauth1.as_ref().map(|c| c.access_token.as_str());
+    let live = lock(&desk.lst).as_ref().is_some_and(|t| t.live());
+    match (token, known) {
+        (Some(t), Some(k)) if t == k && live => None,
+        _ => Some(unauthorized(desk, "invalid token")),
+    }
+}
+
 /// The URL as the client signed it: scheme, the Host header, the path.
 pub(crate) fn signed_url(state: &OAuthState, req: &Request) -> String {
     let host = req
@@ -132,11 +150,15 @@ pub(crate) async fn gate(State(state): State<OAuthState>, req: Request, next: Ne
         .and_then(|h| h.to_str().ok())
         .map(str::to_string);
     let refusal = match header.as_deref() {
+        // The WebSocket upgrade names the access token in its query (`?oauth_token=`).
+        None if path == "/v1/api/ws" => check_socket(&state.desk, req.uri().query()),
         Some(h) if h.starts_with("OAuth ") => {
             let url = signed_url(&state, &req);
             check_oauth1(&state, req.method().as_str(), &url, h)
         }
-        Some(h) if h.starts_with("Bearer ") => check_bearer(&state.desk, &path, &h["Bearer ".len()..]),
+        Some(h) if h.starts_with("Bearer ") => {
+            check_bearer(&state.desk, &path, &h["Bearer ".len()..])
+        }
         _ => Some(unauthorized(&state.desk, "missing authorization")),
     };
     if let Some(refusal) = refusal {

@@ -10,7 +10,9 @@ use rsa::BigUint;
 use rsa::rand_core::{OsRng, RngCore as _};
 use serde_json::json;
 
-use super::crypto::{base_string, hex, hmac_sha1, java_bytes, parse_oauth_header, rsa_sha256_valid};
+use super::crypto::{
+    base_string, hex, hmac_sha1, java_bytes, parse_oauth_header, rsa_sha256_valid,
+};
 use super::gate::{check_timestamp_and_nonce, signed_url, unauthorized};
 use super::{Issued, OAuthState};
 use crate::routes::reply;
@@ -40,7 +42,11 @@ pub(crate) async fn live_session_token(State(state): State<OAuthState>, req: Req
         return unauthorized(desk, "malformed authorization header");
     };
     let get = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
-    let Some(consumer) = desk.oauth1.as_ref().filter(|c| c.consumer_key == get("oauth_consumer_key")) else {
+    let Some(consumer) = desk
+        .oauth1
+        .as_ref()
+        .filter(|c| c.consumer_key == get("oauth_consumer_key"))
+    else {
         return unauthorized(desk, "invalid consumer");
     };
     if get("realm") != consumer.realm {
@@ -52,10 +58,16 @@ pub(crate) async fn live_session_token(State(state): State<OAuthState>, req: Req
     if get("oauth_signature_method") != "RSA-SHA256" {
         return unauthorized(desk, "invalid signature method");
     }
-    if let Some(refusal) = check_timestamp_and_nonce(desk, get("oauth_timestamp"), get("oauth_nonce")) {
+    if let Some(refusal) =
+        check_timestamp_and_nonce(desk, get("oauth_timestamp"), get("oauth_nonce"))
+    {
         return refusal;
     }
-    let signed = format!("{}{}", hex(&consumer.prepend), base_string("POST", &url, &params));
+    let signed = format!(
+        "{}{}",
+        hex(&consumer.prepend),
+        base_string("POST", &url, &params)
+    );
     if !rsa_sha256_valid(&consumer.signature_key, &signed, get("oauth_signature")) {
         return unauthorized(desk, "invalid signature");
     }
@@ -63,7 +75,10 @@ pub(crate) async fn live_session_token(State(state): State<OAuthState>, req: Req
     let one = BigUint::from(1u8);
     let challenge = BigUint::parse_bytes(get("diffie_hellman_challenge").as_bytes(), 16);
     let Some(a) = challenge.filter(|a| *a > one && *a < p - &one) else {
-        return reply::json(400, &json!({"error": "invalid diffie_hellman_challenge", "statusCode": 400}));
+        return reply::json(
+            400,
+            &json!({"error": "invalid diffie_hellman_challenge", "statusCode": 400}),
+        );
     };
     let force = desk.force_sign_byte.load(Ordering::SeqCst);
     // b, B = g^b, K = A^b; when forced, draw b until K's bit length is a multiple of 8.
@@ -77,7 +92,10 @@ pub(crate) async fn live_session_token(State(state): State<OAuthState>, req: Req
     let lst = hmac_sha1(&java_bytes(&k), &consumer.prepend);
     let mut signature = hex(&hmac_sha1(&lst, consumer.consumer_key.as_bytes()));
     if desk.corrupt_next_signature.swap(false, Ordering::SeqCst) {
-        signature = hex(&hmac_sha1(b"not the token", consumer.consumer_key.as_bytes()));
+        signature = hex(&hmac_sha1(
+            b"not the token",
+            consumer.consumer_key.as_bytes(),
+        ));
     }
     let expires = SystemTime::now() + LST_LIFETIME;
     *lock(&desk.lst) = Some(Issued {

@@ -186,7 +186,10 @@ pub(crate) fn mount(app: Router, desk: Arc<Desk>, shared: Arc<Shared>, tls: bool
         scheme: if tls { "https" } else { "http" },
     };
     let endpoints = Router::new()
-        .route("/v1/api/oauth/live_session_token", post(handshake::live_session_token))
+        .route(
+            "/v1/api/oauth/live_session_token",
+            post(handshake::live_session_token),
+        )
         .route("/oauth2/api/v1/token", post(oauth2::token))
         .route("/gw/api/v1/sso-sessions", post(oauth2::sso_sessions))
         .with_state(state.clone());
@@ -228,7 +231,9 @@ impl OAuthControl {
 
     /// Send a wrong `live_session_token_signature` in the next handshake's answer.
     pub fn corrupt_next_token_signature(&self) {
-        self.desk.corrupt_next_signature.store(true, Ordering::SeqCst);
+        self.desk
+            .corrupt_next_signature
+            .store(true, Ordering::SeqCst);
     }
 
     /// Answer `POST /iserver/auth/ssodh/init` with IBKR's paper-account 500

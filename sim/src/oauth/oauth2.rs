@@ -28,7 +28,11 @@ const SSO_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 fn problem(desk: &Desk, status: u16, detail: &str) -> Response {
     desk.refused.fetch_add(1, Ordering::SeqCst);
     tracing::debug!(status, detail, "OAuth 2.0 refused");
-    let title = if status == 401 { "Unauthorized" } else { "Bad Request" };
+    let title = if status == 401 {
+        "Unauthorized"
+    } else {
+        "Bad Request"
+    };
     reply::json(
         status,
         &json!({ "type": "/simple", "title": title, "status": status, "detail": detail }),
@@ -44,7 +48,10 @@ fn random_hex(bytes: usize) -> String {
 /// Claims every signed JWT must carry: `iss`, an `exp` in the future, an `iat` not in the future.
 fn check_times(claims: &Value) -> Result<(), &'static str> {
     let now = unix_now();
-    let exp = claims.get("exp").and_then(Value::as_u64).ok_or("exp missing")?;
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_u64)
+        .ok_or("exp missing")?;
     if exp <= now {
         return Err("token expired (exp)");
     }
@@ -83,7 +90,13 @@ pub(crate) async fn token(State(state): State<OAuthState>, body: Bytes) -> Respo
     if header.get("kid").and_then(Value::as_str) != Some(client.client_key_id.as_str()) {
         return problem(desk, 401, "unknown kid");
     }
-    let claim = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let claim = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     if claim("iss") != client.client_id || claim("sub") != client.client_id {
         return problem(desk, 401, "iss and sub must be the client_id");
     }
@@ -111,7 +124,11 @@ pub(crate) async fn token(State(state): State<OAuthState>, body: Bytes) -> Respo
 }
 
 /// `Authorization: Bearer <access token>`, body a JWS with `credential`, `ip`, `iss`, `exp`.
-pub(crate) async fn sso_sessions(State(state): State<OAuthState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn sso_sessions(
+    State(state): State<OAuthState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let desk = &state.desk;
     let Some(client) = &desk.oauth2 else {
         return problem(desk, 401, "unknown client");
@@ -134,7 +151,13 @@ pub(crate) async fn sso_sessions(State(state): State<OAuthState>, headers: Heade
         Ok((_, claims)) => claims,
         Err(why) => return problem(desk, 401, why),
     };
-    let claim = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+    let claim = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
     if claim("iss") != client.client_id {
         return problem(desk, 401, "iss must be the client_id");
     }
@@ -148,7 +171,11 @@ pub(crate) async fn sso_sessions(State(state): State<OAuthState>, headers: Heade
     let alternatives: Vec<String> = claims
         .get("alternativeIps")
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     if ip != client.ip && !alternatives.contains(&client.ip) {
         return problem(desk, 401, "ip does not match the request's origin");
