@@ -50,7 +50,10 @@ fn generate(path: &Path, json: &Value, out: &Path) {
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
-        .with_inner_type("crate::wire::Wire".parse().expect("a type path"));
+        .with_inner_type("crate::wire::Wire".parse().expect("a type path"))
+        // `x-rust-type: ibkr_gen::Secret` (openapi/overlays/50-secrets.yaml) names this
+        // crate, which calls itself `ibkr_gen` (`extern crate self` in lib.rs).
+        .with_crate("ibkr-gen", progenitor::CrateVers::Any, None);
     let mut generator = Generator::new(&settings);
     let tokens = generator
         .generate_tokens(&spec)
@@ -71,6 +74,16 @@ type Row = (
     String,
 );
 
+/// An operation is repeated only when its spec says so: GET and HEAD unless marked
+/// `x-ibkr-idempotent: false`, any other method only when marked `true` (`cargo xtask check`
+/// insists on the mark).
+fn idempotent(method: &str, op: &Value) -> bool {
+    match op.get("x-ibkr-idempotent").and_then(Value::as_bool) {
+        Some(mark) => mark,
+        None => matches!(method, "get" | "head"),
+    }
+}
+
 fn collect_operations(doc: &Value, api: &'static str, out: &mut Vec<Row>) {
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return;
@@ -87,7 +100,7 @@ fn collect_operations(doc: &Value, api: &'static str, out: &mut Vec<Row>) {
                 method.to_uppercase(),
                 path.clone(),
                 s("x-ibkr-pacing"),
-                op.get("x-ibkr-idempotent") != Some(&Value::Bool(false)),
+                idempotent(method, op),
                 op.pointer("/tags/0")
                     .and_then(Value::as_str)
                     .unwrap_or_default()

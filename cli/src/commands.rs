@@ -423,6 +423,48 @@ pub fn report_outcome(json: bool, outcome: ibkr_ext::Result<OrderOutcome>) -> Re
             }
             Ok(())
         }
+        Ok(OrderOutcome::PartlySubmitted {
+            orders,
+            rejected,
+            declined,
+            prompt,
+        }) => {
+            let live: Vec<String> = orders
+                .iter()
+                .map(|o| format!("{} ({})", o.order_id, o.status))
+                .collect();
+            if json {
+                output::print_json(&json!({
+                    "outcome": "partly_submitted",
+                    "orders": orders,
+                    "rejected": rejected,
+                    "declined": declined,
+                    "prompt": prompt,
+                }));
+            }
+            let mut why: Vec<String> = rejected
+                .iter()
+                .map(|r| format!("rejected: {}", one_line(r)))
+                .collect();
+            why.extend(declined.iter().map(|d| {
+                format!(
+                    "declined [{}]: {}",
+                    d.message_ids.join(","),
+                    one_line(&d.text)
+                )
+            }));
+            if let Some(p) = &prompt {
+                why.push(format!("prompt unanswered: {}", one_line(&p.text)));
+            }
+            Err(Failure::new(
+                failure::ORDER_PARTLY_PLACED,
+                format!(
+                    "order group PARTLY placed: live now: {}; not placed: {}. Cancel the live orders (ibkr cancel ID) or keep them; do not resend the group",
+                    live.join(", "),
+                    why.join("; ")
+                ),
+            ))
+        }
         Ok(OrderOutcome::Declined { message_ids, text }) => Err(Failure::new(
             failure::ORDER_NOT_PLACED,
             format!(

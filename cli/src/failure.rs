@@ -10,6 +10,10 @@ pub const USAGE: u8 = 2;
 pub const SESSION: u8 = 3;
 /// Exit code when an order was not placed.
 pub const ORDER_NOT_PLACED: u8 = 4;
+/// Exit code when part of an order group is live and part is not.
+pub const ORDER_PARTLY_PLACED: u8 = 5;
+/// Exit code when an order may or may not have been placed (no answer after sending).
+pub const ORDER_STATE_UNKNOWN: u8 = 6;
 
 /// A failed command.
 #[derive(Debug)]
@@ -38,6 +42,20 @@ impl From<Error> for Failure {
             Error::UnansweredQuestion { .. }
             | Error::OrderRejected { .. }
             | Error::TooManyQuestions { .. } => ORDER_NOT_PLACED,
+            Error::OrderStateUnknown {
+                client_order_ids, ..
+            } => {
+                let coid = client_order_ids.first().map(String::as_str).unwrap_or("");
+                return Failure::new(
+                    ORDER_STATE_UNKNOWN,
+                    format!(
+                        "{e}\nnext: run `ibkr orders` (or `ibkr order find {coid}`) to see whether it is live; do not place it again until you know"
+                    ),
+                );
+            }
+            Error::OutcomeUnknown { .. } => {
+                return Failure::new(ORDER_STATE_UNKNOWN, e.to_string());
+            }
             Error::Transport { .. } => {
                 return Failure::new(
                     GENERAL,

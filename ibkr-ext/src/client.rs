@@ -1,16 +1,21 @@
-//! [`Ibkr`], the client users hold, and its builder.
+//! [`Ibkr`], the handle users hold, and its builder.
+//!
+//! A handle is cheap: the session it belongs to (state, keeper, recovery, the order lane,
+//! pacing, the login) lives in one [`Session`](crate::session) owner that every handle
+//! shares and keeps alive. See the `session` module for the ordering rule.
 
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
+use ibkr_gen::Secret;
 use ibkr_gen::trading;
 use ibkr_gen::wire::{Rate, RetryPolicy, Wire, WireObserver};
-use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use crate::error::{Error, Result};
-use crate::session::{self, KeeperConfig, Recovery, SessionState};
+use crate::oauth::{AuthMode, Authority};
+use crate::session::{KeeperConfig, Lease, Session, SessionCore, SessionState};
 use crate::tls::{self, TlsTrust};
 
 /// The local Client Portal Gateway's API root.
@@ -19,10 +24,11 @@ pub const DEFAULT_GATEWAY_URL: &str = "https://localhost:5000/v1/api";
 /// The environment variable that overrides [`DEFAULT_GATEWAY_URL`].
 pub const GATEWAY_URL_ENV: &str = "IBKR_GATEWAY_URL";
 
-/// The client for one IBKR session.
+/// A handle on one IBKR session.
 ///
-/// Cheap to clone and safe to share across tasks: clones share the connection pool, the
-/// pacing state, the session state and the session keeper.
+/// Cheap to clone and safe to share across tasks. Clones, [`Ibkr::with_account`] handles
+/// and the raw client ([`Ibkr::raw`]) share one session: its state, keeper, recovery,
+/// order lane, pacing and login. The session runs while any of them lives.
 ///
 /// ```no_run
 /// # async fn demo() -> ibkr_ext::Result<()> {
@@ -35,35 +41,26 @@ pub const GATEWAY_URL_ENV: &str = "IBKR_GATEWAY_URL";
 /// ```
 #[derive(Clone)]
 pub struct Ibkr {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) raw: trading::Client,
-    pub(crate) base_url: String,
-    pub(crate) login_url: String,
-    pub(crate) account_id: Option<String>,
-    pub(crate) compete: bool,
-    pub(crate) session: Arc<watch::Sender<SessionState>>,
-    pub(crate) conids: Arc<crate::conid::ConidCache>,
-    /// Dropping `Inner` drops this sender, which stops the keeper.
-    stop: watch::Sender<bool>,
-    recovery_lock: Arc<tokio::sync::Mutex<()>>,
+    /// The generated client; its wire carries the lease (and, inside
+    /// [`Ibkr::exclusive`], the order lane).
+    raw: trading::Client,
+    lease: Arc<Lease>,
+    account_id: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for Ibkr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ibkr")
-            .field("base_url", &self.inner.base_url)
+            .field("base_url", &self.owner().base_url)
             .field(
                 "account_id",
                 &self
-                    .inner
                     .account_id
                     .as_deref()
                     .map(ibkr_gen::wire::mask_accounts),
             )
-            .field("session", &*self.inner.session.borrow())
+            .field("auth", &self.auth_mode())
+            .field("session", &self.owner().core.current())
             .finish()
     }
 }
@@ -81,44 +78,43 @@ impl Ibkr {
         IbkrBuilder::default()
     }
 
+    pub(crate) fn owner(&self) -> &Session {
+        &self.lease.session
+    }
+
+    pub(crate) fn core(&self) -> &SessionCore {
+        &self.lease.session.core
+    }
+
     /// The generated client with every operation of the trading API. Calls made through it
-    /// share this client's pacing, retries, recovery and tracing.
+    /// share this session's lane, pacing, retries, recovery and tracing, and it keeps the
+    /// session alive like any other handle.
     pub fn raw(&self) -> &trading::Client {
-        &self.inner.raw
+        &self.raw
     }
 
     /// The API root this client talks to.
     pub fn base_url(&self) -> &str {
-        &self.inner.base_url
+        &self.owner().base_url
     }
 
     /// The gateway's root, where a user logs in (`https://localhost:5000`).
     pub fn login_url(&self) -> &str {
-        &self.inner.login_url
+        &self.owner().login_url
     }
 
     /// The default account id, if one was configured.
     pub fn account_id(&self) -> Option<&str> {
-        self.inner.account_id.as_deref()
+        self.account_id.as_deref()
     }
 
-    /// A handle on the same session with another default account: it shares pacing, the
-    /// order gate, the session state and the conid cache with this one.
+    /// A handle on the same session with another default account. It shares everything
+    /// with this one (the session, its keeper and recovery, the lane, pacing, the conid
+    /// cache) and keeps the session alive on its own.
     pub fn with_account(&self, account: impl Into<String>) -> Ibkr {
-        let i = &self.inner;
         Ibkr {
-            inner: Arc::new(Inner {
-                raw: i.raw.clone(),
-                base_url: i.base_url.clone(),
-                login_url: i.login_url.clone(),
-                account_id: Some(account.into()),
-                compete: i.compete,
-                session: i.session.clone(),
-                conids: i.conids.clone(),
-                // The keeper belongs to the original handle.
-                stop: watch::channel(false).0,
-                recovery_lock: i.recovery_lock.clone(),
-            }),
+            account_id: Some(Arc::from(account.into())),
+            ..self.clone()
         }
     }
 
@@ -133,12 +129,22 @@ impl Ibkr {
     /// The session state as the keeper last saw it; `changed().await` on the receiver to
     /// follow changes.
     pub fn session(&self) -> watch::Receiver<SessionState> {
-        self.inner.session.subscribe()
+        self.core().subscribe()
     }
 
-    /// Stop the session keeper now (it also stops when the last handle is dropped).
+    /// Stop the session's background work now (the keeper, streams). It also stops when
+    /// the last handle is dropped. To end the login itself, call [`Ibkr::logout`].
     pub fn shutdown(&self) {
-        let _ = self.inner.stop.send(true);
+        self.core().stop();
+    }
+
+    /// `POST /logout`: end the login (the gateway's SSO session, or the OAuth session),
+    /// then stop the session's background work.
+    pub async fn logout(&self) -> Result<()> {
+        let result = self.call("logout", self.raw().logout().send()).await;
+        self.core().publish(SessionState::default());
+        self.shutdown();
+        result.map(|_| ())
     }
 
     /// Await a generated call and turn its error into this crate's [`Error`], naming
@@ -148,71 +154,109 @@ impl Ibkr {
         operation: &'static str,
         call: impl Future<Output = std::result::Result<ibkr_gen::ResponseValue<T>, ibkr_gen::Error<()>>>,
     ) -> Result<T> {
-        match call.await {
-            Ok(v) => Ok(v.into_inner()),
-            Err(e) => Err(self.noted(Error::from_raw(operation, e, &self.inner.login_url).await)),
-        }
+        self.core().checked(operation, call.await).await
     }
 
     /// `POST /iserver/auth/status`: the brokerage session's state, published to watchers.
     pub async fn auth_status(&self) -> Result<SessionState> {
-        let status = self
-            .call("getAuthStatus", self.raw().get_auth_status().send())
-            .await?;
-        let state =
-            SessionState::from_auth_status(&serde_json::to_value(status).unwrap_or_default());
-        session::publish(&self.inner.session, state.clone());
-        Ok(state)
+        self.core().auth_status(self.raw()).await
     }
 
     /// `POST /tickle`: keep the session alive now and read its state.
     pub async fn tickle(&self) -> Result<SessionState> {
         let r = self.call("tickle", self.raw().tickle().send()).await?;
         let state = SessionState::from_tickle(&serde_json::to_value(r).unwrap_or_default());
-        session::publish(&self.inner.session, state.clone());
+        self.core().publish(state.clone());
         Ok(state)
+    }
+
+    /// The session id `POST /tickle` reports, which authenticates the WebSocket. It is a
+    /// [`Secret`]: it never prints.
+    pub async fn socket_session(&self) -> Result<Secret> {
+        let r = self.call("tickle", self.raw().tickle().send()).await?;
+        let v = serde_json::to_value(&r).unwrap_or_default();
+        self.core().publish(SessionState::from_tickle(&v));
+        match v.get("session").and_then(serde_json::Value::as_str) {
+            Some(s) if !s.is_empty() => Ok(Secret::new(s)),
+            _ => Err(Error::NotAuthenticated {
+                operation: "tickle",
+                login_url: self.login_url().to_string(),
+            }),
+        }
     }
 
     /// Make sure `/iserver` works: if the brokerage session is not authenticated, open it
     /// with `POST /iserver/auth/ssodh/init {"publish":true,"compete":..}` and wait (briefly,
-    /// bounded) until IBKR reports it authenticated. Concurrent callers share one attempt.
+    /// bounded) until IBKR reports it authenticated. Concurrent callers share one attempt,
+    /// and an order question loop in progress finishes first.
     pub async fn ensure_brokerage_session(&self) -> Result<SessionState> {
-        let _one_at_a_time = self.inner.recovery_lock.lock().await;
-        let state = self.auth_status().await?;
-        if state.authenticated && !state.competing {
-            return Ok(state);
-        }
-        let body: ibkr_gen::trading::types::BrokerageSessionInitRequest =
-            serde_json::from_value(json!({"publish": true, "compete": self.inner.compete}))
-                .map_err(|e| Error::Config(e.to_string()))?;
-        let init = self
-            .call(
-                "initBrokerageSession",
-                self.raw().init_brokerage_session().body(body).send(),
-            )
-            .await?;
-        let mut state =
-            SessionState::from_auth_status(&serde_json::to_value(init).unwrap_or(Value::Null));
-        for _ in 0..10 {
-            if state.authenticated {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            state = self.auth_status().await?;
-        }
-        session::publish(&self.inner.session, state.clone());
-        if !state.authenticated {
-            return Err(Error::NoBrokerageSession {
-                operation: "initBrokerageSession",
-            });
-        }
-        Ok(state)
+        self.core().ensure_brokerage(self.raw()).await
     }
 
-    /// Run `f` with the session to itself (see [`Wire::exclusive`]): no other request of
-    /// this client, from any task, is sent until `f` finishes.
-    pub async fn exclusive<F: Future>(&self, f: F) -> F::Output {
-        self.inner.raw.wire().exclusive(f).await
+    /// Run `f` with the session to itself: `f` gets a handle whose requests go straight
+    /// through, while requests of every other handle and task (the keeper's tickles
+    /// included) wait until `f` finishes. IBKR cancels a pending order question when any
+    /// other request arrives between the question and its reply; the order loop runs here.
+    pub async fn exclusive<F, Fut, T>(&self, f: F) -> T
+    where
+        F: FnOnce(Ibkr) -> Fut,
+        Fut: Future<Output = T>,
+    {
+        let wire = self.raw.wire().exclusive_lane().await;
+        f(Ibkr {
+            raw: self.raw.with_wire(wire),
+            ..self.clone()
+        })
+        .await
+    }
+
+    /// Log in now: the OAuth handshake (live session token, or access token and bearer)
+    /// instead of on the first request. A no-op for the gateway, whose login is the
+    /// browser's.
+    pub async fn login(&self) -> Result<()> {
+        use progenitor_client::ClientInfo as _;
+        match &self.owner().authority {
+            Some(a) => a.login(self.raw().client()).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Which login this session uses.
+    pub fn auth_mode(&self) -> AuthMode {
+        self.owner()
+            .authority
+            .as_ref()
+            .map_or(AuthMode::Gateway, |a| a.mode())
+    }
+
+    /// When the login's current token expires (OAuth), if one is held.
+    pub fn token_expiry(&self) -> Option<SystemTime> {
+        self.owner().authority.as_ref()?.expires_at()
+    }
+
+    /// The TLS configuration REST uses, for the WebSocket; `None` when the user brought
+    /// their own HTTP client.
+    #[allow(dead_code)]
+    pub(crate) fn tls_config(&self) -> Option<Arc<rustls::ClientConfig>> {
+        self.owner().tls.clone()
+    }
+
+    /// The token the WebSocket sends as `?oauth_token=` (OAuth only).
+    #[allow(dead_code)]
+    pub(crate) fn socket_token(&self) -> Option<Secret> {
+        self.owner().authority.as_ref()?.socket_token()
+    }
+
+    /// The `User-Agent` of this session.
+    #[allow(dead_code)]
+    pub(crate) fn user_agent(&self) -> &str {
+        &self.owner().user_agent
+    }
+
+    /// Turns true when the session shuts down.
+    #[allow(dead_code)]
+    pub(crate) fn closing(&self) -> watch::Receiver<bool> {
+        self.core().closing()
     }
 }
 
@@ -233,6 +277,7 @@ pub struct IbkrBuilder {
     user_agent: String,
     observer: Option<Arc<dyn WireObserver>>,
     conid_ttl: Duration,
+    authority: Option<Arc<dyn Authority>>,
 }
 
 impl Default for IbkrBuilder {
@@ -253,6 +298,7 @@ impl Default for IbkrBuilder {
             user_agent: concat!("ibkr-ext/", env!("CARGO_PKG_VERSION")).into(),
             observer: None,
             conid_ttl: Duration::from_secs(3600),
+            authority: None,
         }
     }
 }
@@ -379,10 +425,26 @@ impl IbkrBuilder {
         self
     }
 
-    /// Build the client. Starts the session keeper when called inside a tokio runtime.
+    /// Log in with `authority` (OAuth): it signs every attempt, its base URL is the
+    /// default, and OAuth's 50 requests/s apply unless a rate was set.
+    pub(crate) fn authority(mut self, authority: Arc<dyn Authority>) -> Self {
+        if self.global_rate == Some(ibkr_gen::wire::GATEWAY_RATE) {
+            self.global_rate = Some(ibkr_gen::wire::OAUTH_RATE);
+        }
+        self.authority = Some(authority);
+        self
+    }
+
+    /// Build the client. The session keeper starts now when called inside a tokio
+    /// runtime, and otherwise with the first request.
     pub fn build(self) -> Result<Ibkr> {
+        let authority_url = self
+            .authority
+            .as_ref()
+            .map(|a| a.default_base_url().to_string());
         let base_url = self
             .base_url
+            .or(authority_url)
             .or_else(|| {
                 std::env::var(GATEWAY_URL_ENV)
                     .ok()
@@ -403,11 +465,12 @@ impl IbkrBuilder {
             parsed.host_str().unwrap_or("localhost"),
             parsed.port().map(|p| format!(":{p}")).unwrap_or_default()
         );
-        let http = match self.http_client {
-            Some(c) => c,
+        let (http, tls) = match self.http_client {
+            Some(c) => (c, None),
             None => {
+                let tls = Arc::new(tls::client_config(&self.trust)?);
                 let mut b = ibkr_gen::http_client_builder()
-                    .tls_backend_preconfigured(tls::client_config(&self.trust)?)
+                    .tls_backend_preconfigured((*tls).clone())
                     .connect_timeout(self.connect_timeout);
                 if let Some(t) = self.timeout {
                     b = b.timeout(t);
@@ -415,40 +478,50 @@ impl IbkrBuilder {
                 if let Some(f) = self.customize {
                     b = f(b);
                 }
-                b.build()
-                    .map_err(|e| Error::Config(format!("HTTP client: {}", e.without_url())))?
+                let http = b
+                    .build()
+                    .map_err(|e| Error::Config(format!("HTTP client: {}", e.without_url())))?;
+                (http, Some(tls))
             }
         };
-        let recovery = Arc::new(Recovery {
-            client: OnceLock::new(),
-        });
+        if let Some(a) = &self.authority {
+            a.bind_base_url(&base_url);
+        }
+        let core = Arc::new(SessionCore::new(
+            base_url.clone(),
+            login_url.clone(),
+            self.compete,
+            self.keeper,
+        ));
         let mut wire = Wire::builder()
             .global_rate(self.global_rate)
             .per_operation_limits(self.per_operation_limits)
             .retry(self.retry)
-            .user_agent(self.user_agent)
-            .session_recovery(recovery.clone());
+            .user_agent(self.user_agent.clone())
+            .session_recovery(core.clone());
         if let Some(o) = self.observer {
             wire = wire.observer(o);
         }
+        if let Some(a) = &self.authority {
+            wire = wire.signer(a.clone());
+        }
         let raw = trading::Client::new_with_client(&base_url, http, wire.build());
-        let (stop, stop_rx) = watch::channel(false);
-        let session = Arc::new(watch::channel(SessionState::default()).0);
-        let inner = Arc::new(Inner {
-            raw: raw.clone(),
+        core.start_keeper(&raw);
+        let session = Arc::new(Session {
+            core,
             base_url,
             login_url,
-            account_id: self.account_id,
-            compete: self.compete,
-            session: session.clone(),
-            conids: Arc::new(crate::conid::ConidCache::new(self.conid_ttl)),
-            stop,
-            recovery_lock: Arc::new(tokio::sync::Mutex::new(())),
+            conids: crate::conid::ConidCache::new(self.conid_ttl),
+            authority: self.authority,
+            tls,
+            user_agent: self.user_agent,
         });
-        let _ = recovery.client.set(Arc::downgrade(&inner));
-        if let Some(config) = self.keeper {
-            session::spawn_keeper(raw, config, session, stop_rx);
-        }
-        Ok(Ibkr { inner })
+        let lease = Arc::new(Lease { session });
+        let raw = raw.with_wire(raw.wire().with_lease(lease.clone()));
+        Ok(Ibkr {
+            raw,
+            lease,
+            account_id: self.account_id.map(Arc::from),
+        })
     }
 }

@@ -436,7 +436,7 @@ impl Ibkr {
         &self,
         queries: &[StockQuery],
     ) -> Result<Vec<(StockQuery, Result<Conid>)>> {
-        let cache = &self.inner.conids;
+        let cache = &self.owner().conids;
         let mut results: Vec<Option<Result<Conid>>> =
             queries.iter().map(|q| cache.get(q).map(Ok)).collect();
         let missing: Vec<usize> = (0..queries.len())

@@ -131,6 +131,60 @@ pub enum Error {
     /// The client could not be configured (bad URL, bad certificate).
     #[error("configuration: {0}")]
     Config(String),
+    /// An order POST or a reply to an order question left, and no answer came back
+    /// (timeout, broken connection, an unreadable answer, a 5xx): the order may or may not
+    /// exist. Never resend it blindly; look it up first with
+    /// [`Ibkr::find_order`](crate::Ibkr::find_order).
+    #[error(
+        "{operation}: the order's state is unknown ({reason}): it may have been placed. Do not resend it; \
+         check live orders for client order id {} first (ibkr orders)", client_order_ids.join(", ")
+    )]
+    OrderStateUnknown {
+        /// `placeOrder`, `modifyOrder` or `replyToOrderQuestion`.
+        operation: &'static str,
+        /// The client order ids (`cOID`) of the tickets sent.
+        client_order_ids: Vec<String>,
+        /// What went wrong on the wire.
+        reason: String,
+    },
+    /// A call that must not be repeated left, and no answer came back: whether it took
+    /// effect is unknown. It was not retried; check its effect before calling it again.
+    #[error(
+        "{operation}: no answer after the request was sent ({reason}); it was not retried because it may have taken effect: check before calling it again"
+    )]
+    OutcomeUnknown {
+        /// The operationId.
+        operation: &'static str,
+        /// What went wrong on the wire.
+        reason: String,
+    },
+    /// The request could not be signed, so nothing was sent (OAuth: a token that does not
+    /// validate, a key that does not load, a failed renewal).
+    #[error("{operation}: not sent: {reason}")]
+    NotSigned {
+        /// The operationId.
+        operation: &'static str,
+        /// The failed step and what to do.
+        reason: String,
+    },
+    /// An OAuth config value is missing or wrong (a key file that does not load, a PEM of
+    /// the wrong kind, a prime that is not hex, an unknown key). Names the config key.
+    #[error("OAuth config `{key}`: {reason}")]
+    OAuthConfig {
+        /// The config key at fault (`signature_key`, `dh_prime`, ...).
+        key: &'static str,
+        /// What is wrong and what to do, without the value.
+        reason: String,
+    },
+    /// An OAuth login step failed (the live session token handshake, the OAuth 2.0 token
+    /// or SSO session); nothing was sent with an unvalidated token.
+    #[error("OAuth {step}: {reason}")]
+    OAuth {
+        /// The step (`live session token`, `OAuth 2.0 access token`, ...).
+        step: &'static str,
+        /// What went wrong and what to do, without any secret.
+        reason: String,
+    },
 }
 
 fn resolve_message(
@@ -178,12 +232,15 @@ impl Error {
             | Error::Transport { operation, .. }
             | Error::Timeout { operation }
             | Error::InvalidRequest { operation, .. }
-            | Error::OrderRejected { operation, .. } => Some(operation),
+            | Error::OrderRejected { operation, .. }
+            | Error::OrderStateUnknown { operation, .. }
+            | Error::OutcomeUnknown { operation, .. }
+            | Error::NotSigned { operation, .. } => Some(operation),
             Error::Resolve { .. } => Some("listStocksBySymbol"),
             Error::UnansweredQuestion { .. } | Error::TooManyQuestions { .. } => {
                 Some("replyToOrderQuestion")
             }
-            Error::Config(_) => None,
+            Error::Config(_) | Error::OAuthConfig { .. } | Error::OAuth { .. } => None,
         }
     }
 
@@ -199,12 +256,47 @@ impl Error {
     }
 
     /// Worth trying again later (after a pause): throttling, a busy or restarting gateway,
-    /// a broken connection or a timeout. Order calls are never retried automatically.
+    /// a broken connection or a timeout of a call that is safe to repeat. Never true for
+    /// [`Error::OrderStateUnknown`] or [`Error::OutcomeUnknown`]: repeating those could
+    /// place an order twice.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
             Error::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
             _ => false,
+        }
+    }
+
+    /// Whether the call may have taken effect although no answer came back.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            Error::OrderStateUnknown { .. } | Error::OutcomeUnknown { .. }
+        )
+    }
+
+    /// This error, as it stands for an order call whose tickets have client order ids
+    /// `coids`: anything that leaves the order's fate open becomes
+    /// [`Error::OrderStateUnknown`].
+    pub(crate) fn order_state_unknown(self, coids: &[String]) -> Error {
+        let (operation, reason) = match self {
+            Error::OutcomeUnknown { operation, reason } => (operation, reason),
+            Error::Timeout { operation } => (operation, "timed out".to_string()),
+            Error::Transport { operation, source } if !source.is_connect() => {
+                (operation, format!("connection failed: {source}"))
+            }
+            Error::Decode {
+                operation, reason, ..
+            } => (operation, format!("unreadable answer: {reason}")),
+            Error::Api {
+                operation, status, ..
+            } if status >= 500 => (operation, format!("HTTP {status}")),
+            other => return other,
+        };
+        Error::OrderStateUnknown {
+            operation,
+            client_order_ids: coids.to_vec(),
+            reason,
         }
     }
 
@@ -259,6 +351,14 @@ impl Error {
         response: reqwest::Response,
         login_url: &str,
     ) -> Error {
+        if let Some(ibkr_gen::wire::NotSent::Signing(e)) =
+            response.extensions().get::<ibkr_gen::wire::NotSent>()
+        {
+            return Error::NotSigned {
+                operation,
+                reason: redact(&e.to_string()),
+            };
+        }
         let status = response.status().as_u16();
         let retry_after = ibkr_gen::wire::retry_after(response.headers());
         match response.bytes().await {
@@ -298,6 +398,20 @@ impl Error {
     }
 
     pub(crate) fn from_reqwest(operation: &'static str, e: reqwest::Error) -> Error {
+        // A call that must not be repeated, and that may have reached IBKR: say so.
+        let repeatable = ibkr_gen::operations::find(operation).is_some_and(|o| o.idempotent);
+        if !repeatable
+            && !e.is_connect()
+            && !e.is_builder()
+            && (e.is_timeout() || e.is_request() || e.is_body())
+        {
+            let reason = if e.is_timeout() {
+                "timed out".to_string()
+            } else {
+                e.without_url().to_string()
+            };
+            return Error::OutcomeUnknown { operation, reason };
+        }
         if e.is_timeout() {
             return Error::Timeout { operation };
         }
@@ -323,72 +437,94 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     redact(&text)
 }
 
-/// Mask what must never be shown: session ids and tokens (any run of 20+ hex or
-/// base64-ish characters following a secret-looking key, and any 32+ hex run), cookies,
-/// and account numbers (`U1234567` → `U***4567`).
+/// Mask what must never be shown: session ids and tokens (the value after a
+/// secret-looking key, and any 32+ hex run), whole `Authorization`, `Cookie` and
+/// `Set-Cookie` headers, `Bearer`/`OAuth` credentials, secrets in query strings, and
+/// account numbers (`U1234567` → `U***4567`).
 pub fn redact(text: &str) -> String {
+    /// Keys whose value is masked up to the next delimiter.
     const SECRET_KEYS: &[&str] = &[
         "session",
         "token",
-        "cookie",
         "secret",
         "signature",
-        "authorization",
         "password",
         "diffie_hellman",
+        "api",
     ];
+    /// Keys whose value is masked to the end of the line (or of the quoted string).
+    const HEADER_KEYS: &[&str] = &["authorization", "set-cookie", "cookie"];
+    /// Credential schemes: the word after them is masked.
+    const SCHEMES: &[&str] = &["bearer ", "oauth ", "basic "];
     let masked = ibkr_gen::wire::mask_accounts(text);
+    let lower = masked.to_ascii_lowercase();
+    let bytes = masked.as_bytes();
     let mut out = String::with_capacity(masked.len());
-    let mut rest = masked.as_str();
-    // Blank the value after `"<secret key...>":"` (JSON) or `<secret key>=` (forms, cookies).
-    'outer: while !rest.is_empty() {
-        let lower = rest.to_ascii_lowercase();
-        let mut best: Option<(usize, usize)> = None;
-        for key in SECRET_KEYS {
-            if let Some(pos) = lower.find(key)
-                && best.is_none_or(|(b, _)| pos < b)
-            {
-                best = Some((pos, key.len()));
-            }
+    let mut i = 0;
+    while i < bytes.len() {
+        let at_word = i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+        let rest = &lower[i..];
+        if at_word && let Some(scheme) = SCHEMES.iter().find(|s| rest.starts_with(**s)) {
+            let end = i + scheme.len();
+            out.push_str(&masked[i..end]);
+            i = mask_until(&masked, end, &mut out, |c| {
+                c == '"' || c == '\'' || c == ',' || c.is_whitespace()
+            });
+            continue;
         }
-        let Some((pos, len)) = best else {
-            out.push_str(rest);
+        // Keys match inside words too (`oauth_token`, `sessionId`); `api` (the gateway's
+        // cookie) only as a word of its own.
+        let header = HEADER_KEYS.iter().find(|k| rest.starts_with(**k));
+        let key = header.or_else(|| {
+            SECRET_KEYS
+                .iter()
+                .find(|k| rest.starts_with(**k) && (at_word || **k != "api"))
+        });
+        if let Some(key) = key {
+            // The rest of the key's word (`session_id`, `tokenSecret`), then the separator.
+            let word_end = i
+                + key.len()
+                + lower[i + key.len()..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                    .unwrap_or(lower.len() - i - key.len());
+            let sep_len = masked[word_end..]
+                .find(|c: char| !matches!(c, '"' | ':' | '=' | ' ' | '\''))
+                .unwrap_or(masked.len() - word_end);
+            let sep = &masked[word_end..word_end + sep_len];
+            out.push_str(&masked[i..word_end + sep_len]);
+            i = word_end + sep_len;
+            if !sep.contains([':', '=']) {
+                continue;
+            }
+            i = if header.is_some() {
+                let quoted = sep.contains('"');
+                mask_until(&masked, i, &mut out, |c| {
+                    c == '\n' || c == '\r' || (quoted && c == '"')
+                })
+            } else {
+                mask_until(&masked, i, &mut out, |c| {
+                    matches!(c, '"' | '\'' | ',' | ';' | '}' | '&') || c.is_whitespace()
+                })
+            };
+            continue;
+        }
+        let Some(c) = masked[i..].chars().next() else {
             break;
         };
-        // Copy up to the end of the key name (and the rest of the word).
-        let after_key = pos + len;
-        let word_end = after_key
-            + rest[after_key..]
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len() - after_key);
-        out.push_str(&rest[..word_end]);
-        rest = &rest[word_end..];
-        // Skip `":"`, `" : "`, `=` and spaces up to the value.
-        let sep_len = rest
-            .find(|c: char| !(c == '"' || c == ':' || c == '=' || c == ' ' || c == '\''))
-            .unwrap_or(rest.len());
-        if sep_len == 0 || !rest[..sep_len].contains([':', '=']) {
-            continue 'outer;
-        }
-        out.push_str(&rest[..sep_len]);
-        rest = &rest[sep_len..];
-        let value_len = rest
-            .find(|c: char| {
-                c == '"'
-                    || c == '\''
-                    || c == ','
-                    || c == ';'
-                    || c == '}'
-                    || c == '&'
-                    || c.is_whitespace()
-            })
-            .unwrap_or(rest.len());
-        if value_len > 0 {
-            out.push_str("***");
-        }
-        rest = &rest[value_len..];
+        out.push(c);
+        i += c.len_utf8();
     }
     mask_long_hex(&out)
+}
+
+/// Write `***` for `text[from..]` up to the first `stop` character (nothing for an empty
+/// value); return where the copying resumes.
+fn mask_until(text: &str, from: usize, out: &mut String, stop: impl Fn(char) -> bool) -> usize {
+    let len = text[from..].find(stop).unwrap_or(text.len() - from);
+    if len > 0 {
+        out.push_str("***");
+    }
+    from + len
 }
 
 fn mask_long_hex(text: &str) -> String {
@@ -431,6 +567,43 @@ mod tests {
             "oauth_token=abcdef12; api=c8fh17fnjr01hfnrh39rhfh8shd1hd93 Authorization: OAuth xyz";
         let r = redact(oauth);
         assert!(!r.contains("abcdef12"), "{r}");
+        assert!(!r.contains("c8fh17fnjr01"), "{r}");
+        assert!(!r.contains("xyz"), "{r}");
+    }
+
+    #[test]
+    fn redact_masks_whole_auth_headers_cookies_and_query_tokens() {
+        let cases = [
+            (
+                "Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln",
+                "eyJ",
+            ),
+            (r#"{"authorization":"Bearer eyJhbGciOi.J9x.yz"}"#, "eyJ"),
+            ("bearer abc.def.ghi sent", "abc.def"),
+            (
+                r#"Cookie: api={"session":"0123456789abcdef"}; x-sess-uuid=0.1d2f"#,
+                "0123456789abcdef",
+            ),
+            ("Set-Cookie: x-sess-uuid=0.5a4f3e2d; Path=/", "5a4f3e2d"),
+            (
+                "wss://api.ibkr.com/v1/api/ws?oauth_token=TOKEN123&x=1",
+                "TOKEN123",
+            ),
+            ("GET /ws?session=sess-42 HTTP/1.1", "sess-42"),
+            (
+                r#"{"live_session_token_signature":"9f8e7d","diffie_hellman_response":"a1b2"}"#,
+                "9f8e7d",
+            ),
+            (r#"{"diffie_hellman_response":"a1b2c3"}"#, "a1b2c3"),
+        ];
+        for (text, secret) in cases {
+            let r = redact(text);
+            assert!(!r.contains(secret), "{text:?} -> {r:?}");
+            assert!(r.contains("***"), "{text:?} -> {r:?}");
+        }
+        // Ordinary text passes untouched.
+        let plain = "placeOrder: price 150.25 for conid 265598 (Submitted)";
+        assert_eq!(redact(plain), plain);
     }
 
     #[test]

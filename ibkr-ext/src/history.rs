@@ -2,12 +2,13 @@
 //!
 //! [`Ibkr::history_many`] takes conids or [`StockQuery`]s (symbols are resolved in one
 //! batch first) and yields `(item, Result<Bars>)` as each completes, so a caller can drive a
-//! progress bar. At most 5 requests are in flight (IBKR's rule; configurable lower), a 429
-//! backs off and retries without failing the batch, and one item's failure never ends the
-//! stream. `/hmds/history` answers 404 to a session's first request; that is retried once.
+//! progress bar. At most 5 requests are in flight (IBKR's rule; configurable lower), and one
+//! item's failure never ends the stream. Retries are the wire's alone: a 429 is waited out
+//! within [`RetryPolicy::rate_limit_budget`](crate::RetryPolicy::rate_limit_budget) and then
+//! reported for that item as [`Error::RateLimited`], and `/hmds/history`'s first-use 404 is
+//! repeated once.
 
 use std::fmt;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use futures::stream::{self, BoxStream, StreamExt};
@@ -117,10 +118,6 @@ pub struct HistoryOptions {
     pub outside_rth: bool,
     /// The endpoint.
     pub source: HistorySource,
-    /// How often one item is retried after a 429 (with doubling backoff) before it fails.
-    pub rate_limit_retries: u32,
-    /// The first backoff after a 429.
-    pub rate_limit_backoff: Duration,
 }
 
 impl Default for HistoryOptions {
@@ -129,8 +126,6 @@ impl Default for HistoryOptions {
             max_in_flight: 5,
             outside_rth: false,
             source: HistorySource::Iserver,
-            rate_limit_retries: 8,
-            rate_limit_backoff: Duration::from_millis(500),
         }
     }
 }
@@ -213,7 +208,7 @@ impl Ibkr {
             .await
     }
 
-    /// [`Ibkr::history`] with options; retries 429s with backoff.
+    /// [`Ibkr::history`] with options.
     pub async fn history_with(
         &self,
         conid: Conid,
@@ -231,31 +226,10 @@ impl Ibkr {
             ("bar", bar.to_string()),
             ("outsideRth", options.outside_rth.to_string()),
         ];
-        let mut rate_limited = 0u32;
-        let mut first_404 = options.source == HistorySource::Hmds;
-        loop {
-            match self
-                .json_call::<RawBars>(operation, Method::GET, path, &query, None)
-                .await
-            {
-                Ok(raw) => return bars_from(conid, raw),
-                Err(e) if e.is_rate_limited() && rate_limited < options.rate_limit_retries => {
-                    let delay = options
-                        .rate_limit_backoff
-                        .saturating_mul(1 << rate_limited.min(5))
-                        .min(Duration::from_secs(16));
-                    rate_limited += 1;
-                    tracing::debug!(%conid, ?delay, "history rate limited; backing off");
-                    tokio::time::sleep(delay).await;
-                }
-                Err(Error::Api { status: 404, .. }) if first_404 => {
-                    // IBKR: "The first time a user makes a request to the /hmds/history
-                    // endpoints will result in a 404 error."
-                    first_404 = false;
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let raw = self
+            .json_call::<RawBars>(operation, Method::GET, path, &query, None)
+            .await?;
+        bars_from(conid, raw)
     }
 
     /// Bars for many contracts or stocks, in parallel, as each completes.

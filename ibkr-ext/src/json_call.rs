@@ -15,7 +15,6 @@ use serde_json::Value;
 
 use crate::Ibkr;
 use crate::error::{Error, Result, excerpt};
-use crate::session::{self, SessionState};
 
 impl Ibkr {
     /// Send `method path?query` with an optional JSON body as `operation` and decode the
@@ -66,7 +65,7 @@ impl Ibkr {
             .await
             .map_err(|e| Error::from_reqwest(operation, e))?;
         if !response.status().is_success() {
-            let err = Error::from_response(operation, response, &self.inner.login_url).await;
+            let err = Error::from_response(operation, response, self.login_url()).await;
             return Err(self.noted(err));
         }
         response
@@ -77,10 +76,7 @@ impl Ibkr {
 
     /// Take note of what an error says about the session (a 401: logged out), and pass it on.
     pub(crate) fn noted(&self, err: Error) -> Error {
-        if matches!(err, Error::NotAuthenticated { .. }) {
-            session::publish(&self.inner.session, SessionState::default());
-        }
-        err
+        self.core().noted(err)
     }
 }
 

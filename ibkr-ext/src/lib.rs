@@ -27,6 +27,7 @@ pub mod conid;
 pub mod error;
 pub mod history;
 mod json_call;
+pub mod oauth;
 pub mod orders;
 pub mod session;
 pub mod snapshot;
@@ -36,8 +37,10 @@ pub use client::{DEFAULT_GATEWAY_URL, GATEWAY_URL_ENV, Ibkr, IbkrBuilder};
 pub use conid::{Conid, ContractCondition, InstrumentCondition, StockQuery};
 pub use error::{Error, Result};
 pub use history::{Bar, Bars, HistoryItem};
+pub use ibkr_gen::Secret;
 pub use ibkr_gen::wire::{Rate, RetryPolicy};
 pub use ibkr_gen::{self as raw_api, trading::types};
+pub use oauth::AuthMode;
 pub use orders::{
     AnswerPolicy, LiveOrder, OrderGroup, OrderOutcome, OrderTicket, Side, TimeInForce,
 };

@@ -14,6 +14,7 @@ fn fast_retries() -> RetryPolicy {
         max_retries: 2,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(5),
+        rate_limit_budget: Duration::from_secs(30),
     }
 }
 

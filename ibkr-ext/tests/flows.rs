@@ -315,10 +315,7 @@ async fn a_429_storm_during_history_backs_off_without_failing_the_batch() {
     let gw = sim(limits).await;
     gw.control().set_latency(Duration::from_millis(20));
     let ibkr = client(&gw);
-    let options = ibkr_ext::history::HistoryOptions {
-        rate_limit_backoff: Duration::from_millis(10),
-        ..Default::default()
-    };
+    let options = ibkr_ext::history::HistoryOptions::default();
     let conids = [
         265598i64, 272093, 756733, 136155102, 8314, 76792991, 4815747, 320227571,
     ];

@@ -34,8 +34,12 @@
 //! # Ok(()) }
 //! ```
 
+// Generated code names types of this crate as `::ibkr_gen::...` (x-rust-type).
+extern crate self as ibkr_gen;
+
 pub mod error_body;
 pub mod operations;
+pub mod secret;
 pub mod wire;
 
 /// The trading API (`/v1/api`), generated from `openapi/ibkr-trading.json`.
@@ -67,6 +71,7 @@ pub mod account_management {
 
 pub use error_body::ErrorBody;
 pub use progenitor_client::{ByteStream, Error, ResponseValue};
+pub use secret::Secret;
 
 /// Install rustls' ring provider as the process default, once. reqwest is built without a
 /// provider of its own (no aws-lc C build), and panics at `build()` without one.

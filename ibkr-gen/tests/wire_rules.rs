@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use httpmock::prelude::*;
 use ibkr_gen::trading::{Client, types};
-use ibkr_gen::wire::{RecoveryFuture, RetryPolicy, SessionRecovery, Wire, WireObserver};
+use ibkr_gen::wire::{
+    HookFuture, Link, NotSent, RecoveryFuture, RequestSigner, RetryPolicy, SessionRecovery,
+    SignError, Wire, WireObserver,
+};
 use serde_json::json;
 
 fn client(server: &MockServer, wire: Wire) -> Client {
@@ -19,6 +22,7 @@ fn fast_retries() -> RetryPolicy {
         max_retries: 3,
         base_delay: Duration::from_millis(1),
         max_delay: Duration::from_millis(5),
+        rate_limit_budget: Duration::from_secs(30),
     }
 }
 
@@ -299,7 +303,7 @@ async fn connection_errors_are_retried_only_for_idempotent_calls() {
 
 struct CountingRecovery(AtomicUsize);
 impl SessionRecovery for CountingRecovery {
-    fn recover(&self) -> RecoveryFuture<'_> {
+    fn recover<'a>(&'a self, _link: Link<'a>) -> RecoveryFuture<'a> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Box::pin(async { true })
     }
@@ -351,13 +355,11 @@ async fn exclusive_holds_other_requests_until_it_finishes() {
     let inside = {
         let (c, wire) = (c.clone(), wire.clone());
         tokio::spawn(async move {
-            wire.exclusive(async {
-                c.tickle().send().await.unwrap();
-                entered_tx.send(()).unwrap();
-                release_rx.await.unwrap();
-                c.tickle().send().await.unwrap();
-            })
-            .await
+            let alone = c.with_wire(wire.exclusive_lane().await);
+            alone.tickle().send().await.unwrap();
+            entered_tx.send(()).unwrap();
+            release_rx.await.unwrap();
+            alone.tickle().send().await.unwrap();
         })
     };
     entered_rx.await.unwrap();
@@ -375,4 +377,237 @@ async fn exclusive_holds_other_requests_until_it_finishes() {
     inside.await.unwrap();
     outside.await.unwrap();
     assert_eq!(sends.attempts.load(Ordering::SeqCst), 3);
+}
+
+/// Records when each attempt leaves, and what the signer saw.
+#[derive(Default)]
+struct Timeline {
+    sent: Mutex<Vec<tokio::time::Instant>>,
+    signed: Mutex<Vec<tokio::time::Instant>>,
+}
+
+impl WireObserver for Timeline {
+    fn on_send(&self, _operation: &str) {
+        self.sent.lock().unwrap().push(tokio::time::Instant::now());
+    }
+    fn on_response(&self, _: &str, _: Option<reqwest::StatusCode>, _: Duration) {}
+}
+
+struct StampingSigner {
+    timeline: Arc<Timeline>,
+    fail: bool,
+}
+
+impl RequestSigner for StampingSigner {
+    fn sign<'a>(
+        &'a self,
+        _http: &'a reqwest::Client,
+        request: &'a mut reqwest::Request,
+    ) -> HookFuture<'a, Result<(), SignError>> {
+        Box::pin(async move {
+            self.timeline
+                .signed
+                .lock()
+                .unwrap()
+                .push(tokio::time::Instant::now());
+            if self.fail {
+                return Err(SignError {
+                    step: "live session token",
+                    reason: "the token does not validate".into(),
+                });
+            }
+            request
+                .headers_mut()
+                .insert("authorization", "OAuth signed".parse().unwrap());
+            Ok(())
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_signer_sees_each_attempt_after_pacing_right_before_it_leaves() {
+    let server = MockServer::start_async().await;
+    let tickle = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/api/tickle")
+                .header("authorization", "OAuth signed");
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    let timeline = Arc::new(Timeline::default());
+    let wire = Wire::builder()
+        .global_rate(Some(ibkr_gen::wire::Rate {
+            count: 5,
+            per: Duration::from_secs(1),
+        }))
+        .signer(Arc::new(StampingSigner {
+            timeline: timeline.clone(),
+            fail: false,
+        }))
+        .observer(timeline.clone())
+        .build();
+    let c = client(&server, wire);
+    let started = tokio::time::Instant::now();
+    for _ in 0..3 {
+        c.tickle().send().await.unwrap();
+    }
+    assert_eq!(tickle.calls_async().await, 3, "every attempt signed");
+    let signed = timeline.signed.lock().unwrap().clone();
+    let sent = timeline.sent.lock().unwrap().clone();
+    // Pacing at 5/s spaces the three attempts 200 ms apart; each signature is taken after
+    // that wait, not before it, so it is as fresh as the send.
+    assert!(
+        signed[2] - started >= Duration::from_millis(350),
+        "{:?}",
+        signed[2] - started
+    );
+    for (s, t) in signed.iter().zip(&sent) {
+        assert!(
+            *t >= *s && *t - *s < Duration::from_millis(50),
+            "signed {s:?} sent {t:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_signing_failure_sends_nothing_and_says_why() {
+    let server = MockServer::start_async().await;
+    let accounts = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/api/iserver/accounts");
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    let timeline = Arc::new(Timeline::default());
+    let wire = Wire::builder()
+        .global_rate(None)
+        .retry(fast_retries())
+        .signer(Arc::new(StampingSigner {
+            timeline: timeline.clone(),
+            fail: true,
+        }))
+        .observer(timeline.clone())
+        .build();
+    let c = client(&server, wire);
+    let err = c.get_accounts().send().await.unwrap_err();
+    let ibkr_gen::Error::UnexpectedResponse(response) = err else {
+        panic!("a response the wire made: {err:?}")
+    };
+    let Some(NotSent::Signing(e)) = response.extensions().get::<NotSent>() else {
+        panic!("marked as not sent")
+    };
+    assert_eq!(e.step, "live session token");
+    assert_eq!(accounts.calls_async().await, 0, "nothing left");
+    assert!(timeline.sent.lock().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_operation_the_table_does_not_know_is_never_retried() {
+    let server = MockServer::start_async().await;
+    let transfer = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/api/future/transfer");
+            then.status(503);
+        })
+        .await;
+    let wire = Wire::builder()
+        .global_rate(None)
+        .retry(fast_retries())
+        .build();
+    let http = ibkr_gen::http_client_builder().build().unwrap();
+    let request = http
+        .post(server.url("/v1/api/future/transfer"))
+        .body("{}")
+        .build()
+        .unwrap();
+    let response = wire
+        .execute(&http, request, "createFutureTransfer")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(transfer.calls_async().await, 1, "unknown means unsafe");
+}
+
+#[tokio::test]
+async fn waiting_out_429s_is_bounded_by_the_budget() {
+    let server = MockServer::start_async().await;
+    let accounts = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/api/iserver/accounts");
+            then.status(429);
+        })
+        .await;
+    let wire = Wire::builder()
+        .global_rate(None)
+        .retry(RetryPolicy {
+            max_retries: 10,
+            base_delay: Duration::from_millis(40),
+            max_delay: Duration::from_millis(400),
+            rate_limit_budget: Duration::from_millis(150),
+        })
+        .build();
+    let c = client(&server, wire);
+    let started = std::time::Instant::now();
+    let err = c.get_accounts().send().await.unwrap_err();
+    assert_eq!(err.status(), Some(reqwest::StatusCode::TOO_MANY_REQUESTS));
+    let calls = accounts.calls_async().await;
+    assert!(
+        (2..=4).contains(&calls),
+        "{calls} attempts within a 150 ms budget"
+    );
+    // The budget plus one adaptive spacing (at most 5 s) bounds the call.
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn requests_held_back_by_the_lane_leave_at_the_paced_rate_not_in_a_burst() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/api/tickle");
+            then.status(200).json_body(json!({}));
+        })
+        .await;
+    let timeline = Arc::new(Timeline::default());
+    let wire = Wire::builder()
+        .global_rate(Some(ibkr_gen::wire::GATEWAY_RATE))
+        .observer(timeline.clone())
+        .build();
+    let c = client(&server, wire.clone());
+    let alone = c.with_wire(wire.exclusive_lane().await);
+    let waiting: Vec<_> = (0..15)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.tickle().send().await.unwrap() })
+        })
+        .collect();
+    // A long question loop: ten rounds inside the lane, 100 ms apart.
+    for _ in 0..10 {
+        alone.tickle().send().await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(alone);
+    for w in waiting {
+        w.await.unwrap();
+    }
+    let sent = timeline.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 25);
+    let most_in_a_second = sent
+        .iter()
+        .map(|start| {
+            sent.iter()
+                .filter(|t| **t >= *start && **t - *start < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert!(
+        most_in_a_second <= 11,
+        "{most_in_a_second} sends within one second"
+    );
 }

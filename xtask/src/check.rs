@@ -139,6 +139,9 @@ fn check_operations(doc: &Value, api: Api, problems: &mut Vec<String>) {
         if op.tag.is_none() {
             problems.push(format!("{id}: no tag"));
         }
+        if let Some(problem) = idempotency_problem(&op.method, &op.op) {
+            problems.push(format!("{id}: {problem}"));
+        }
         if let Some(p) = &op.pacing
             && let Err(e) = parse_pacing(p)
         {
@@ -152,6 +155,22 @@ fn check_operations(doc: &Value, api: Api, problems: &mut Vec<String>) {
                 "{id}: untyped JSON success body (type it, or give `x-ibkr-untyped: <reason>`)"
             ));
         }
+    }
+}
+
+/// Idempotency is a decision: a method other than GET/HEAD must say whether the wire may
+/// repeat it, and the mark must be a boolean.
+fn idempotency_problem(method: &str, op: &Value) -> Option<String> {
+    match op.get("x-ibkr-idempotent") {
+        Some(Value::Bool(_)) => None,
+        Some(other) => Some(format!(
+            "x-ibkr-idempotent must be true or false, not {other}"
+        )),
+        None if matches!(method.to_ascii_lowercase().as_str(), "get" | "head") => None,
+        None => Some(format!(
+            "{} without x-ibkr-idempotent: say whether the wire may repeat it (openapi/overlays/40-idempotency.yaml)",
+            method.to_ascii_uppercase()
+        )),
     }
 }
 
@@ -307,6 +326,21 @@ mod tests {
         for bad in ["10", "ten/s", "1/5h", "concurrency: many"] {
             assert!(parse_pacing(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_unmarked_post_is_rejected_and_an_unmarked_get_is_not() {
+        let unmarked = serde_json::json!({"operationId": "newTransfer"});
+        assert!(
+            idempotency_problem("post", &unmarked)
+                .is_some_and(|p| p.contains("POST without x-ibkr-idempotent"))
+        );
+        assert!(idempotency_problem("delete", &unmarked).is_some());
+        assert!(idempotency_problem("get", &unmarked).is_none());
+        let marked = serde_json::json!({"x-ibkr-idempotent": false});
+        assert!(idempotency_problem("post", &marked).is_none());
+        let odd = serde_json::json!({"x-ibkr-idempotent": "no"});
+        assert!(idempotency_problem("post", &odd).is_some());
     }
 
     #[test]

@@ -1,103 +1,52 @@
 //! The runtime every generated call goes through: IBKR's wire rules in one place.
 //!
 //! A [`Wire`] is the generated clients' inner value. It is cheap to clone, and clones share
-//! everything: pacing state, the order gate, the recovery hook. Per request it
-//! - fixes the request (`pre`): `Content-Length: 0` on body-less POST/PUT/PATCH (IBKR's
-//!   front end answers 411 otherwise), no `api-version` header, a `User-Agent`, and array
-//!   query parameters comma-joined;
-//! - waits for pacing (see [`pacing`](self)), then sends;
-//! - retries idempotent operations on 429, 503 and connection errors with bounded,
-//!   jittered backoff (honouring `Retry-After`), and never retries an operation marked
-//!   `x-ibkr-idempotent: false`, nor one it does not know;
-//! - on `400 no bridge` from `/iserver`, asks the [`SessionRecovery`] hook (if any) to open
-//!   the brokerage session, once, and repeats an idempotent call;
-//! - records one tracing span per request: operation, method, path (account ids masked),
-//!   status, attempt and latency.
+//! everything: the order lane, pacing state, the hooks. Every attempt of every request
+//! takes the same ordered path:
+//!
+//! **order lane → pacing → signing → send → classify → retry** (idempotent operations only).
+//!
+//! - *Lane* ([`lane`](self)): wait until no order question loop has the session, unless the
+//!   wire itself holds the lane.
+//! - *Pacing*: the operation's concurrency cap, its documented rates and adaptive spacing
+//!   after 429s, then the session's global rate. Taken after the lane, so requests held
+//!   back by a long question loop leave at the paced rate afterwards, not in a burst.
+//! - *Signing* (the [`RequestSigner`] hook, e.g. OAuth): last before the send, so every
+//!   attempt carries a fresh nonce and timestamp. A signing error sends nothing.
+//! - *Send*, with one tracing span per request: operation, method, path (account ids
+//!   masked), status, attempt, latency.
+//! - *Classify and retry* ([`retry`](self)): only operations known to be idempotent are
+//!   ever repeated; an operation the table does not know is not.
+//!
+//! Before all of it, `pre` fixes the request: `Content-Length: 0` on body-less
+//! POST/PUT/PATCH (IBKR's front end answers 411 otherwise), no `api-version` header, a
+//! `User-Agent`, and array query parameters comma-joined.
+//!
+//! When the wire gives up without sending (signing failed), it answers with a response it
+//! made itself, marked with a [`NotSent`] extension, so the caller can tell it from IBKR's.
 
+mod hooks;
+mod lane;
+mod mask;
 mod pacing;
 mod query;
+mod retry;
 
-use std::future::Future;
-use std::pin::Pin;
+use std::any::Any;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
-use reqwest::header::{CONTENT_LENGTH, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use reqwest::{Method, Request, Response, StatusCode};
 use tracing::Instrument;
 
+pub use self::hooks::{
+    HookFuture, Link, RecoveryFuture, RequestSigner, SessionRecovery, SignError, WireObserver,
+};
+pub use self::mask::mask_accounts;
+pub use self::retry::{RetryPolicy, retry_after};
 pub use crate::operations::Rate;
 use crate::operations::{self, Operation};
-
-/// What a recovery hook returns: whether the session is usable again.
-pub type RecoveryFuture<'a> = Pin<Box<dyn Future<Output = bool> + Send + 'a>>;
-
-/// Reopens IBKR's brokerage session when `/iserver` answers `400 no bridge`.
-///
-/// `ibkr-ext` implements it with `POST /iserver/auth/ssodh/init`. The wire calls it at most
-/// once per request, and only repeats the request when the operation is idempotent.
-pub trait SessionRecovery: Send + Sync + 'static {
-    /// Try to open the brokerage session.
-    fn recover(&self) -> RecoveryFuture<'_>;
-}
-
-/// Signs each attempt of a request, e.g. OAuth 1.0a: called after pacing, right before
-/// sending, so a nonce and timestamp are fresh on every attempt.
-pub trait RequestSigner: Send + Sync + 'static {
-    /// Add the authorisation to `request`; an error aborts the request.
-    fn sign(&self, request: &mut Request) -> Result<(), String>;
-}
-
-/// Sees every response the wire receives (after pacing, before retries are decided).
-pub trait WireObserver: Send + Sync + 'static {
-    /// An attempt of `operation` is leaving now (after pacing).
-    fn on_send(&self, operation: &str) {
-        let _ = operation;
-    }
-    /// A response (or transport failure, `status` None) for `operation`.
-    fn on_response(&self, operation: &str, status: Option<StatusCode>, latency: Duration);
-}
-
-/// How failed idempotent calls are retried.
-#[derive(Clone, Debug)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt (0 disables retrying).
-    pub max_retries: u32,
-    /// The first backoff; it doubles each retry, with jitter.
-    pub base_delay: Duration,
-    /// No single backoff (including `Retry-After`) is longer than this.
-    pub max_delay: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_retries: 3,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(8),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Never retry.
-    pub fn none() -> Self {
-        Self {
-            max_retries: 0,
-            ..Self::default()
-        }
-    }
-
-    fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
-        let exp = self.base_delay.saturating_mul(1u32 << retry.min(16));
-        // Equal jitter: half fixed, half random, so concurrent callers spread out.
-        let half = exp / 2;
-        let jitter = rand::rng().random_range(0..=half.as_millis() as u64);
-        let d = half + Duration::from_millis(jitter);
-        retry_after.map_or(d, |ra| ra.max(d)).min(self.max_delay)
-    }
-}
 
 /// Configuration of a [`Wire`].
 #[derive(Clone)]
@@ -168,13 +117,13 @@ impl WireBuilder {
         self
     }
 
-    /// The hook that signs requests (OAuth).
+    /// The hook that signs every attempt (OAuth).
     pub fn signer(mut self, signer: Arc<dyn RequestSigner>) -> Self {
         self.signer = Some(signer);
         self
     }
 
-    /// A hook that sees every response.
+    /// A hook that sees every attempt.
     pub fn observer(mut self, observer: Arc<dyn WireObserver>) -> Self {
         self.observer = Some(observer);
         self
@@ -192,8 +141,11 @@ impl WireBuilder {
                 recovery: self.recovery,
                 signer: self.signer,
                 observer: self.observer,
-                gate: tokio::sync::RwLock::new(()),
+                lane: Arc::default(),
             }),
+            hold: None,
+            lease: None,
+            recovers: true,
         }
     }
 }
@@ -205,14 +157,19 @@ struct Shared {
     recovery: Option<Arc<dyn SessionRecovery>>,
     signer: Option<Arc<dyn RequestSigner>>,
     observer: Option<Arc<dyn WireObserver>>,
-    /// Requests hold it shared; [`Wire::exclusive`] holds it alone.
-    gate: tokio::sync::RwLock<()>,
+    lane: lane::Lane,
 }
 
 /// The shared runtime of one IBKR session (see the module docs).
 #[derive(Clone)]
 pub struct Wire {
     shared: Arc<Shared>,
+    /// This wire's hold on the order lane, if it has one.
+    hold: Option<Arc<lane::Hold>>,
+    /// Whatever the owner of the session wants kept alive while this wire lives.
+    lease: Option<Arc<dyn Any + Send + Sync>>,
+    /// Whether `no bridge` calls the recovery hook (false for the hook's own requests).
+    recovers: bool,
 }
 
 impl std::fmt::Debug for Wire {
@@ -221,6 +178,7 @@ impl std::fmt::Debug for Wire {
             .field("retry", &self.shared.retry)
             .field("recovery", &self.shared.recovery.is_some())
             .field("signer", &self.shared.signer.is_some())
+            .field("holds_lane", &self.hold.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -231,9 +189,17 @@ impl Default for Wire {
     }
 }
 
-tokio::task_local! {
-    static EXCLUSIVE: ();
+/// Marks a response the wire made itself because it sent nothing; read it with
+/// `response.extensions().get::<NotSent>()`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotSent {
+    /// The signer failed: no request left.
+    Signing(SignError),
 }
+
+/// Marks every response with the operation it answers (`getAccounts`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperationId(pub &'static str);
 
 impl Wire {
     /// Start configuring a runtime.
@@ -241,18 +207,47 @@ impl Wire {
         WireBuilder::default()
     }
 
-    /// Run `f` with the session to itself: requests from other tasks (any clone, the session
-    /// keeper's tickles included) wait until it finishes, while requests made inside `f`
-    /// go straight through. IBKR cancels a pending order question when any other request
-    /// arrives between the question and its reply; the order reply loop runs in here.
-    pub async fn exclusive<F: Future>(&self, f: F) -> F::Output {
-        let _alone = self.shared.gate.write().await;
-        EXCLUSIVE.scope((), f).await
+    /// A clone that also keeps `lease` alive (the session owner uses this so that every
+    /// handle, the raw client included, keeps the session running).
+    pub fn with_lease(&self, lease: Arc<dyn Any + Send + Sync>) -> Wire {
+        Wire {
+            lease: Some(lease),
+            ..self.clone()
+        }
+    }
+
+    /// The same runtime without this clone's lane hold or lease.
+    pub fn detached(&self) -> Wire {
+        Wire {
+            shared: self.shared.clone(),
+            hold: None,
+            lease: None,
+            recovers: self.recovers,
+        }
+    }
+
+    /// A clone whose requests never call the recovery hook: what the hook itself sends
+    /// through, so a `no bridge` during recovery cannot start another recovery.
+    pub fn without_recovery(&self) -> Wire {
+        Wire {
+            recovers: false,
+            ..self.clone()
+        }
+    }
+
+    /// Whether two wires share one runtime (one session).
+    pub fn same_session(&self, other: &Wire) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// The adaptive spacing currently applied to `operation_id` after 429s.
     pub fn adaptive_spacing(&self, operation_id: &str) -> Duration {
         self.shared.pacer.spacing(operation_id)
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.shared.retry
     }
 
     /// The wire rules applied to a request before it is sent.
@@ -276,7 +271,7 @@ impl Wire {
         query::comma_join_repeated_keys(request.url_mut());
     }
 
-    /// Send `request` for `operation_id` with pacing, retries and recovery.
+    /// Send `request` for `operation_id` along the pipeline (see the module docs).
     pub async fn execute(
         &self,
         client: &reqwest::Client,
@@ -295,9 +290,12 @@ impl Wire {
             attempt = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.execute_inner(client, request, op, operation_id)
+        let mut response = self
+            .execute_inner(client, request, op, operation_id)
             .instrument(span)
-            .await
+            .await?;
+        response.extensions_mut().insert(OperationId(operation_id));
+        Ok(response)
     }
 
     async fn execute_inner(
@@ -307,124 +305,168 @@ impl Wire {
         op: Option<&'static Operation>,
         operation_id: &'static str,
     ) -> reqwest::Result<Response> {
-        let shared = &self.shared;
+        let shared = &*self.shared;
+        let policy = &shared.retry;
         // An operation the table does not know is treated as unsafe to repeat.
         let idempotent = op.is_some_and(|o| o.idempotent);
         let iserver = request.url().path().contains("/iserver/");
+        let first_use_404 = op.is_some_and(|o| o.id == "getHmdsHistory");
+        let call_started = tokio::time::Instant::now();
         let mut retries = 0u32;
-        let mut recovered = false;
+        let (mut recovered, mut renewed, mut repeated_404) = (false, false, false);
         let mut pending = Some(request);
+        let span = tracing::Span::current();
+        let recovery = shared.recovery.as_ref().filter(|_| self.recovers);
+        if let Some(hook) = &shared.recovery {
+            hook.attempt_starting(self.link(client));
+        }
         loop {
-            let original = pending.take().expect("a request for every attempt");
+            let Some(mut attempt) = pending.take() else {
+                unreachable!("every path that loops puts the next attempt back");
+            };
             // Keep a copy for a possible next attempt; streaming bodies cannot be copied,
             // and then there is no next attempt.
             let spare = if idempotent {
-                original.try_clone()
+                attempt.try_clone()
             } else {
                 None
             };
-            let mut attempt = original;
-            if let Some(signer) = &shared.signer
-                && let Err(e) = signer.sign(&mut attempt)
-            {
-                tracing::warn!(error = %e, "signing failed");
-            }
-            let started = tokio::time::Instant::now();
-            let result = {
+            let (result, latency) = {
+                let _lane = self.enter_lane().await;
                 let _slot = shared.pacer.acquire(op).await;
-                let _shared_gate = if EXCLUSIVE.try_with(|_| ()).is_ok() {
-                    None
-                } else {
-                    Some(shared.gate.read().await)
-                };
+                if let Some(signer) = &shared.signer
+                    && let Err(e) = signer.sign(client, &mut attempt).await
+                {
+                    tracing::warn!(step = e.step, "signing failed: nothing was sent");
+                    return Ok(not_sent(NotSent::Signing(e)));
+                }
                 if let Some(obs) = &shared.observer {
                     obs.on_send(operation_id);
                 }
-                client.execute(attempt).await
+                let started = tokio::time::Instant::now();
+                let result = client.execute(attempt).await;
+                (result, started.elapsed())
             };
-            let latency = started.elapsed();
-            let span = tracing::Span::current();
             span.record("attempt", retries + 1);
             span.record("latency_ms", latency.as_millis() as u64);
             if let Some(obs) = &shared.observer {
-                obs.on_response(
-                    operation_id,
-                    result.as_ref().ok().map(|r| r.status()),
-                    latency,
-                );
+                let status = result.as_ref().ok().map(Response::status);
+                obs.on_response(operation_id, status, latency);
             }
-            match result {
-                Ok(response) => {
-                    let status = response.status();
-                    span.record("status", status.as_u16());
-                    if status == StatusCode::TOO_MANY_REQUESTS {
-                        let spacing = shared.pacer.rate_limited(operation_id);
-                        tracing::warn!(?spacing, "429 from IBKR: slowing this operation down");
-                    } else if status.is_success() {
-                        shared.pacer.succeeded(operation_id);
-                    }
-                    let retryable = matches!(
-                        status,
-                        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
-                    );
-                    if retryable && retries < shared.retry.max_retries && spare.is_some() {
-                        let delay = shared.retry.delay(retries, retry_after(response.headers()));
-                        tracing::debug!(%status, ?delay, "retrying idempotent call");
-                        drop(response);
-                        tokio::time::sleep(delay).await;
-                        retries += 1;
-                        pending = spare;
-                        continue;
-                    }
-                    if status == StatusCode::BAD_REQUEST
-                        && iserver
-                        && !recovered
-                        && let Some(recovery) = &shared.recovery
-                    {
-                        let (response, no_bridge) = read_no_bridge(response).await?;
-                        if no_bridge && idempotent && spare.is_some() {
-                            recovered = true;
-                            tracing::info!(
-                                "no brokerage session: opening one and repeating the call"
-                            );
-                            if recovery.recover().await {
-                                pending = spare;
-                                continue;
-                            }
-                        } else if no_bridge {
-                            // Not safe to repeat; still open the session for the next call.
-                            let _ = recovery.recover().await;
-                        }
-                        return Ok(response);
-                    }
-                    return Ok(response);
-                }
+            let response = match result {
+                Ok(response) => response,
                 Err(error) => {
-                    if error.is_connect() && retries < shared.retry.max_retries && spare.is_some() {
-                        let delay = shared.retry.delay(retries, None);
+                    // Only a connection that was never made is safe to repeat blindly; a
+                    // timeout or a reset may have reached IBKR.
+                    if error.is_connect()
+                        && let Some(next) = spare
+                        && retries < policy.max_retries
+                    {
+                        let delay = policy.delay(retries, None);
                         tracing::debug!(?delay, "connection failed; retrying idempotent call");
                         tokio::time::sleep(delay).await;
                         retries += 1;
-                        pending = spare;
+                        pending = Some(next);
                         continue;
                     }
                     return Err(error);
                 }
+            };
+            let status = response.status();
+            span.record("status", status.as_u16());
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                let spacing = shared.pacer.rate_limited(operation_id);
+                tracing::warn!(?spacing, "429 from IBKR: slowing this operation down");
+            } else if status.is_success() {
+                shared.pacer.succeeded(operation_id);
+            }
+            let Some(next) = spare else {
+                // Not idempotent (or not repeatable): the first answer is the answer. A
+                // `no bridge` still opens the brokerage session for the next call.
+                if status == StatusCode::BAD_REQUEST
+                    && iserver
+                    && let Some(recovery) = recovery
+                {
+                    let (response, no_bridge) = read_no_bridge(response).await?;
+                    if no_bridge {
+                        let quiet = self.without_recovery();
+                        recovery.recover(quiet.link(client)).await;
+                    }
+                    return Ok(response);
+                }
+                return Ok(response);
+            };
+            match status {
+                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+                    let delay = policy.delay(retries, retry_after(response.headers()));
+                    let within_budget = call_started.elapsed() + delay <= policy.rate_limit_budget;
+                    if retries < policy.max_retries && within_budget {
+                        tracing::debug!(%status, ?delay, "retrying idempotent call");
+                        drop(response);
+                        tokio::time::sleep(delay).await;
+                        retries += 1;
+                        pending = Some(next);
+                        continue;
+                    }
+                    return Ok(response);
+                }
+                StatusCode::UNAUTHORIZED if !renewed => {
+                    if let Some(signer) = &shared.signer {
+                        renewed = true;
+                        if signer.renew(client).await {
+                            tracing::info!("401: token renewed; repeating the call once");
+                            pending = Some(next);
+                            continue;
+                        }
+                    }
+                    return Ok(response);
+                }
+                StatusCode::NOT_FOUND if first_use_404 && !repeated_404 => {
+                    // `/hmds/history` answers 404 to a session's first request.
+                    repeated_404 = true;
+                    drop(response);
+                    pending = Some(next);
+                    continue;
+                }
+                StatusCode::BAD_REQUEST if iserver && !recovered => {
+                    let Some(recovery) = recovery else {
+                        return Ok(response);
+                    };
+                    let (response, no_bridge) = read_no_bridge(response).await?;
+                    if no_bridge {
+                        recovered = true;
+                        tracing::info!("no brokerage session: opening one and repeating the call");
+                        let quiet = self.without_recovery();
+                        if recovery.recover(quiet.link(client)).await {
+                            pending = Some(next);
+                            continue;
+                        }
+                    }
+                    return Ok(response);
+                }
+                _ => return Ok(response),
             }
         }
     }
+
+    fn link<'a>(&'a self, http: &'a reqwest::Client) -> Link<'a> {
+        Link { http, wire: self }
+    }
 }
 
-/// `Retry-After` in seconds (IBKR rarely sends it; honour it when it does).
-pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    headers
-        .get(RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
+/// The response the wire answers with when it sent nothing.
+fn not_sent(reason: NotSent) -> Response {
+    let text = match &reason {
+        NotSent::Signing(e) => format!("request not sent: signing failed: {e}"),
+    };
+    let body = serde_json::json!({ "error": text }).to_string();
+    let mut response = http::Response::new(body);
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.extensions_mut().insert(reason);
+    Response::from(response)
 }
 
 /// Read a 400's body to see whether it is IBKR's `no bridge`; hand back an equivalent
@@ -440,39 +482,6 @@ async fn read_no_bridge(response: Response) -> reqwest::Result<(Response, bool)>
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
     Ok((Response::from(rebuilt), no_bridge))
-}
-
-/// `U1234567` → `U***4567` (also DU/DF/DFP paper and advisor ids), for logs.
-pub fn mask_accounts(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let at_word_start = i == 0 || !bytes[i - 1].is_ascii_alphanumeric();
-        if at_word_start && bytes[i].is_ascii_uppercase() {
-            let letters = bytes[i..]
-                .iter()
-                .take_while(|b| b.is_ascii_uppercase())
-                .count();
-            let digits = bytes[i + letters..]
-                .iter()
-                .take_while(|b| b.is_ascii_digit())
-                .count();
-            let end = i + letters + digits;
-            let word_ends = end == bytes.len() || !bytes[end].is_ascii_alphanumeric();
-            if (1..=3).contains(&letters) && (6..=10).contains(&digits) && word_ends {
-                out.push_str(&text[i..i + letters]);
-                out.push_str("***");
-                out.push_str(&text[end - 4..end]);
-                i = end;
-                continue;
-            }
-        }
-        let ch = text[i..].chars().next().expect("in bounds");
-        out.push(ch);
-        i += ch.len_utf8();
-    }
-    out
 }
 
 /// Implements progenitor's `ClientHooks` for a generated `Client` whose inner value is a
@@ -503,50 +512,15 @@ macro_rules! wire_hooks {
         }
 
         impl Client {
-            /// The shared runtime (pacing, retries, hooks) this client sends through.
+            /// The shared runtime (lane, pacing, retries, hooks) this client sends through.
             pub fn wire(&self) -> &$crate::wire::Wire {
                 &self.inner
             }
+
+            /// The same client sending through `wire` (e.g. one that holds the order lane).
+            pub fn with_wire(&self, wire: $crate::wire::Wire) -> Self {
+                Self::new_with_client(&self.baseurl, self.client.clone(), wire)
+            }
         }
     };
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn account_ids_are_masked_in_paths() {
-        assert_eq!(
-            mask_accounts("/iserver/account/U1234567/orders"),
-            "/iserver/account/U***4567/orders"
-        );
-        assert_eq!(
-            mask_accounts("/portfolio/DU7654321/ledger"),
-            "/portfolio/DU***4321/ledger"
-        );
-        // Conids and other numbers are left alone.
-        assert_eq!(
-            mask_accounts("/iserver/contract/265598/info"),
-            "/iserver/contract/265598/info"
-        );
-        assert_eq!(
-            mask_accounts("/iserver/marketdata/history"),
-            "/iserver/marketdata/history"
-        );
-    }
-
-    #[test]
-    fn backoff_doubles_is_jittered_and_capped() {
-        let p = RetryPolicy::default();
-        for retry in 0..6 {
-            let d = p.delay(retry, None);
-            let exp = p.base_delay * (1 << retry);
-            assert!(
-                d >= (exp / 2).min(p.max_delay) && d <= exp.min(p.max_delay),
-                "{retry}: {d:?}"
-            );
-        }
-        assert_eq!(p.delay(0, Some(Duration::from_secs(60))), p.max_delay);
-    }
 }

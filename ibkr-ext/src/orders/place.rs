@@ -1,0 +1,167 @@
+//! Placing and modifying orders: the question/reply loop, inside the order lane.
+
+use std::collections::VecDeque;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::MAX_ROUNDS;
+use super::answer::{self, OrderQuestion};
+use super::outcome::{OrderOutcome, Tally};
+use super::policy::{Answer, AnswerPolicy};
+use super::ticket::{OrderGroup, OrderTicket};
+use crate::Ibkr;
+use crate::error::{Error, Result};
+
+impl Ibkr {
+    pub(crate) fn order_account<'a>(
+        &'a self,
+        account: Option<&'a str>,
+        operation: &'static str,
+    ) -> Result<&'a str> {
+        match account {
+            Some(a) => Ok(a),
+            None => self.require_account(operation),
+        }
+    }
+
+    /// Place an order (or a bracket/OCA group) for the default account, answering IBKR's
+    /// questions only as `policy` says. See the module documentation for the rules.
+    pub async fn place(
+        &self,
+        order: impl Into<OrderGroup>,
+        policy: &AnswerPolicy,
+    ) -> Result<OrderOutcome> {
+        let account = self.order_account(None, "placeOrder")?.to_string();
+        self.place_for(&account, order, policy).await
+    }
+
+    /// [`Ibkr::place`] for a given account.
+    pub async fn place_for(
+        &self,
+        account: &str,
+        order: impl Into<OrderGroup>,
+        policy: &AnswerPolicy,
+    ) -> Result<OrderOutcome> {
+        let group = order.into();
+        let coids: Vec<String> = group
+            .tickets()
+            .iter()
+            .map(|t| t.client_order_id().to_string())
+            .collect();
+        let path = format!("/iserver/account/{account}/orders");
+        self.submit("placeOrder", &path, group.body(), &coids, policy)
+            .await
+    }
+
+    /// Change a working order: `ticket` must repeat every field of the original (IBKR's
+    /// rule), with the changes. Questions are answered as in [`Ibkr::place`].
+    pub async fn modify(
+        &self,
+        order_id: &str,
+        ticket: &OrderTicket,
+        policy: &AnswerPolicy,
+    ) -> Result<OrderOutcome> {
+        let account = self.order_account(None, "modifyOrder")?.to_string();
+        let path = format!("/iserver/account/{account}/order/{order_id}");
+        let coids = [ticket.client_order_id().to_string()];
+        self.submit("modifyOrder", &path, ticket.to_json(), &coids, policy)
+            .await
+    }
+
+    /// Send an order body and run the question loop, all inside the order lane.
+    async fn submit(
+        &self,
+        operation: &'static str,
+        path: &str,
+        body: Value,
+        coids: &[String],
+        policy: &AnswerPolicy,
+    ) -> Result<OrderOutcome> {
+        self.ready_for_orders().await?;
+        let unknown = |e: Error| e.order_state_unknown(coids);
+        self.exclusive(|lane| async move {
+            let first: Value = lane
+                .json_call(operation, Method::POST, path, &[], Some(&body))
+                .await
+                .map_err(unknown)?;
+            lane.answer_loop(operation, first, policy)
+                .await
+                .map_err(unknown)
+        })
+        .await
+    }
+
+    /// Orders are never repeated after `no bridge`, so open the brokerage session first
+    /// unless the session is known to be authenticated.
+    async fn ready_for_orders(&self) -> Result<()> {
+        if !self.core().current().authenticated {
+            self.ensure_brokerage_session().await?;
+        }
+        Ok(())
+    }
+
+    async fn reply(&self, reply_id: &str, confirmed: bool) -> Result<Value> {
+        let path = format!("/iserver/reply/{reply_id}");
+        let body = json!({"confirmed": confirmed});
+        self.json_call(
+            "replyToOrderQuestion",
+            Method::POST,
+            &path,
+            &[],
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Read every answer; decide every question of one answer before reading the next.
+    async fn answer_loop(
+        &self,
+        operation: &'static str,
+        first: Value,
+        policy: &AnswerPolicy,
+    ) -> Result<OrderOutcome> {
+        let mut tally = Tally::default();
+        let mut answers = VecDeque::from([first]);
+        let mut rounds = 0usize;
+        while let Some(answer) = answers.pop_front() {
+            let questions = tally.read(answer::items(operation, &answer)?);
+            if questions.is_empty() {
+                continue;
+            }
+            let decisions: Vec<Answer> = questions
+                .iter()
+                .map(|q| policy.decide(&q.message_ids, &q.text))
+                .collect();
+            if let Some(i) = decisions.iter().position(|d| *d != Answer::Yes) {
+                tracing::info!(message_ids = ?questions[i].message_ids, "order question declined");
+                tally.declined(&questions[i], decisions[i]);
+                self.decline_all(&questions).await;
+                continue;
+            }
+            rounds += 1;
+            if rounds > MAX_ROUNDS {
+                self.decline_all(&questions).await;
+                if tally.has_live_orders() {
+                    tally.declined(&questions[0], Answer::Unanswered);
+                    return tally.finish(operation);
+                }
+                return Err(Error::TooManyQuestions { rounds: MAX_ROUNDS });
+            }
+            for q in &questions {
+                tracing::info!(message_ids = ?q.message_ids, "order question confirmed by policy");
+                answers.push_back(self.reply(&q.reply_id, true).await?);
+            }
+        }
+        tally.finish(operation)
+    }
+
+    /// Send `confirmed:false` for each pending question, so IBKR discards the order.
+    async fn decline_all(&self, questions: &[OrderQuestion]) {
+        for q in questions {
+            if let Err(e) = self.reply(&q.reply_id, false).await {
+                tracing::warn!(error = %e, "declining an order question failed");
+            }
+        }
+    }
+}

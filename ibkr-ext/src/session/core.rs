@@ -1,0 +1,179 @@
+//! [`SessionCore`]: the brokerage session's single-flight opener, the state channel and the
+//! keeper switch; the wire's [`SessionRecovery`] hook. It holds data only (see the parent
+//! module for the ordering rule).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use ibkr_gen::trading;
+use ibkr_gen::wire::{Link, RecoveryFuture, SessionRecovery};
+use serde_json::json;
+use tokio::sync::watch;
+
+use super::keeper;
+use super::state::{KeeperConfig, SessionState};
+use crate::error::{Error, Result};
+
+/// How long `ssodh/init` may take to report the brokerage session authenticated.
+const INIT_POLLS: u32 = 10;
+const INIT_POLL_INTERVAL: Duration = Duration::from_millis(500);
+
+pub(crate) struct SessionCore {
+    state: watch::Sender<SessionState>,
+    base_url: String,
+    login_url: String,
+    compete: bool,
+    /// One brokerage-session opener at a time; always taken after the lane.
+    opening: tokio::sync::Mutex<()>,
+    keeper: Option<KeeperConfig>,
+    keeper_started: AtomicBool,
+    stop: watch::Sender<bool>,
+}
+
+impl SessionCore {
+    pub(crate) fn new(
+        base_url: String,
+        login_url: String,
+        compete: bool,
+        keeper: Option<KeeperConfig>,
+    ) -> Self {
+        Self {
+            state: watch::channel(SessionState::default()).0,
+            base_url,
+            login_url,
+            compete,
+            opening: tokio::sync::Mutex::new(()),
+            keeper,
+            keeper_started: AtomicBool::new(false),
+            stop: watch::channel(false).0,
+        }
+    }
+
+    pub(crate) fn subscribe(&self) -> watch::Receiver<SessionState> {
+        self.state.subscribe()
+    }
+
+    pub(crate) fn current(&self) -> SessionState {
+        self.state.borrow().clone()
+    }
+
+    pub(crate) fn closing(&self) -> watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
+    /// Send `next` only if it differs from the current state.
+    pub(crate) fn publish(&self, next: SessionState) {
+        super::state::publish(&self.state, next);
+    }
+
+    /// Stop the keeper (and anything else that watches `closing`).
+    pub(crate) fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    /// Start the keeper on the current runtime, once; a no-op outside a runtime (the
+    /// wire calls this again before every request).
+    pub(crate) fn start_keeper(&self, client: &trading::Client) {
+        let Some(config) = self.keeper else {
+            return;
+        };
+        if *self.stop.borrow() || tokio::runtime::Handle::try_current().is_err() {
+            return;
+        }
+        if self.keeper_started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let client = client.with_wire(client.wire().detached());
+        keeper::spawn(client, config, self.state.clone(), self.stop.subscribe());
+    }
+
+    /// Make sure `/iserver` works: open the brokerage session if it is not authenticated
+    /// (`ssodh/init`) and wait, bounded, until IBKR says so. Takes the lane shared first
+    /// (or uses the one `client` holds), then the single-flight lock, so concurrent callers
+    /// share one attempt and an order loop is never interleaved.
+    pub(crate) async fn ensure_brokerage(&self, client: &trading::Client) -> Result<SessionState> {
+        let wire = client.wire().shared_lane().await.without_recovery();
+        let client = client.with_wire(wire);
+        let _one_at_a_time = self.opening.lock().await;
+        let state = self.auth_status(&client).await?;
+        if state.authenticated && !state.competing {
+            return Ok(state);
+        }
+        let body: trading::types::BrokerageSessionInitRequest =
+            serde_json::from_value(json!({"publish": true, "compete": self.compete}))
+                .map_err(|e| Error::Config(e.to_string()))?;
+        let init = client.init_brokerage_session().body(body).send().await;
+        let init = self.checked("initBrokerageSession", init).await?;
+        let mut state =
+            SessionState::from_auth_status(&serde_json::to_value(init).unwrap_or_default());
+        for _ in 0..INIT_POLLS {
+            if state.authenticated {
+                break;
+            }
+            tokio::time::sleep(INIT_POLL_INTERVAL).await;
+            state = self.auth_status(&client).await?;
+        }
+        self.publish(state.clone());
+        if !state.authenticated {
+            return Err(Error::NoBrokerageSession {
+                operation: "initBrokerageSession",
+            });
+        }
+        Ok(state)
+    }
+
+    /// `POST /iserver/auth/status`, published.
+    pub(crate) async fn auth_status(&self, client: &trading::Client) -> Result<SessionState> {
+        let status = client.get_auth_status().send().await;
+        let status = self.checked("getAuthStatus", status).await?;
+        let state =
+            SessionState::from_auth_status(&serde_json::to_value(status).unwrap_or_default());
+        self.publish(state.clone());
+        Ok(state)
+    }
+
+    /// A generated call's result as this crate's error; a 401 marks the session logged out.
+    pub(crate) async fn checked<T>(
+        &self,
+        operation: &'static str,
+        result: std::result::Result<ibkr_gen::ResponseValue<T>, ibkr_gen::Error<()>>,
+    ) -> Result<T> {
+        match result {
+            Ok(v) => Ok(v.into_inner()),
+            Err(e) => Err(self.noted(Error::from_raw(operation, e, &self.login_url).await)),
+        }
+    }
+
+    /// Take note of what an error says about the session (a 401: logged out).
+    pub(crate) fn noted(&self, err: Error) -> Error {
+        if matches!(err, Error::NotAuthenticated { .. }) {
+            self.publish(SessionState::default());
+        }
+        err
+    }
+
+    fn client_for(&self, link: Link<'_>) -> trading::Client {
+        trading::Client::new_with_client(&self.base_url, link.http.clone(), link.wire.clone())
+    }
+}
+
+impl SessionRecovery for SessionCore {
+    fn recover<'a>(&'a self, link: Link<'a>) -> RecoveryFuture<'a> {
+        Box::pin(async move {
+            let client = self.client_for(link);
+            match self.ensure_brokerage(&client).await {
+                Ok(state) => state.authenticated,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not reopen the brokerage session");
+                    false
+                }
+            }
+        })
+    }
+
+    fn attempt_starting(&self, link: Link<'_>) {
+        if self.keeper.is_some() && !self.keeper_started.load(Ordering::Acquire) {
+            self.start_keeper(&self.client_for(link));
+        }
+    }
+}
