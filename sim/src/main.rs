@@ -30,6 +30,10 @@ struct Args {
     /// The paper account id.
     #[arg(long, default_value = "DU1234567")]
     account: String,
+    /// Play api.ibkr.com's OAuth too: write a ready consumer (keys and the TOML configs of
+    /// `ibkr --oauth1` / `--oauth2`) into DIR.
+    #[arg(long, value_name = "DIR")]
+    oauth: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -53,6 +57,7 @@ async fn main() -> ExitCode {
             ibkr_sim::Limits::default()
         },
         account: args.account,
+        oauth_dir: args.oauth,
     };
     match ibkr_sim::serve_forever(options).await {
         Ok(()) => ExitCode::SUCCESS,

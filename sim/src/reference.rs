@@ -46,6 +46,35 @@
 //! | GET | `/portfolio2/{acct}/positions` | GET_portfolio2_{accountId}_positions.json |
 //! | GET | `/portfolio/{acct}/ledger` | GET_portfolio_{accountId}_ledger.json |
 //! | GET | `/portfolio/{acct}/summary` | GET_portfolio_{accountId}_summary.json (all 114 keys) |
+//! | POST | `/iserver/account` (switch), `/iserver/dynaccount` | cpapi-v1 "Switch Account" `{"set":true,"acctId":..}` |
+//! | GET | `/iserver/account/search/{pattern}` | spec `dynAccountSearchResponse`; 503 without dynamic accounts (ibind-anchor §1 #3) |
+//! | GET | `/acesws/{acct}/signatures-and-owners` | spec `signatureAndOwners` |
+//! | GET | `/iserver/account/{acct}/summary/{available_funds,balances,margins,market_value}` | spec `availableFundsResponse` etc.; cpapi-v1 amounts `"1,214,906 USD"` |
+//! | POST | `/iserver/contract/rules`; GET `/iserver/contract/{conid}/info-and-rules` | cpapi-v1 "Contract Rules" (order types, `tifTypes` like `"GTC/o,a"`, `orderDefaults.LMT.LP`) |
+//! | GET | `/iserver/contract/{conid}/algos` | cpapi-v1 "IB Algo Parameters" (ids Adaptive, Vwap, Twap, ...) |
+//! | GET | `/trsrv/secdef/schedule`, `/contract/trading-schedule` | spec `tradingSchedule`, `scheduleResponse` |
+//! | GET | `/trsrv/all-conids`, `/iserver/currency/pairs`, `/iserver/exchangerate`, `/iserver/secdef/bond-filters` | spec shapes; FX conids (EUR.USD 12087792, ...) as in public TWS API code |
+//! | GET | `/md/regsnapshot` | spec `LegacyRegulatorySnapshotResponse` |
+//! | GET | `/portfolio/subaccounts2`, `/portfolio/{acct}/meta` | GET_portfolio_accounts.json attributes; spec `SubaccountsPageResponse` |
+//! | GET, POST | `/portfolio/{acct}/allocation`, `/portfolio/allocation` | spec `portfolioAllocations` |
+//! | GET | `/portfolio/{acct}/combo/positions`, `/portfolio/{acct}/position/{conid}`, `/portfolio/positions/{conid}` | spec `ComboPosition`, `individualPosition` (keyed by account) |
+//! | POST | `/portfolio/{acct}/positions/invalidate` | cpapi-v1 `{"message":"success"}` |
+//! | POST | `/pa/performance`, `/pa/allperiods`, `/pa/summary`, `/pa/transactions` | cpapi-v1 "Account Performance", "Transaction History"; spec shapes |
+//! | POST, GET, DELETE | `/iserver/watchlist`; GET `/iserver/watchlists` | POST_iserver_watchlist.json, GET_iserver_watchlist(s).json, DELETE_iserver_watchlist.json |
+//! | POST, GET, DELETE | `/iserver/account/{acct}/alert[/activate]`, `/alerts`, `/iserver/account/alert/{id}`, `/iserver/account/mta` | cpapi-v1 "Alerts" |
+//! | GET, POST | `/iserver/scanner/params`, `/iserver/scanner/run`, `/hmds/scanner/params`, `/hmds/scanner/run` | GET_iserver_scanner_params.json, POST_iserver_scanner_run*.json; spec `LegacyHmdsScannerRunResponse` |
+//! | GET, PUT, POST, DELETE | `/fyi/*` (12) | cpapi-v1 "FYIs and Notifications"; spec `notifications`, `fyiVT` |
+//! | GET, POST, PUT | `/iserver/account/allocation/{accounts,group,group/single,group/delete,presets}` | cpapi-v1 "Allocation" (`{"success":true}`) |
+//! | POST | `/fa/model/*`, `/fa/fa-preset/*` (10) | spec `modelListResponse`, `modelSummaryResponse`, ...; ibind-anchor §1 #24-#33 |
+//! | GET | `/forecast/category/tree`, `/forecast/contract/{market,details,rules,schedules}` | IBKR Web API reference "Trading Event Contracts"; spec shapes |
+//!
+//! Account management (IBKR's `/gw/api`), under the server root beside `/v1/api`, read-only:
+//! `GET /gw/api/v1/accounts/{acct}/details`, `/accounts/{acct}/status`, `/accounts/status`,
+//! `/accounts/{acct}/tasks?type=registration|pending`, `/accounts/{acct}/login-messages`,
+//! `/accounts/login-messages`, `/forms` (the documents list), `/forms/required-forms`,
+//! `/statements/available`, `/tax-documents/available`, `/trade-confirmations/available`,
+//! `/echo/https`; shapes from `openapi/ibkr-account-management.json`, errors in its
+//! `ErrorResponse` shape (`{"hasError":true,"errorDescription":..}`, 404 for an unknown account).
 //!
 //! Flex Web Service, under `flex_base_url()` (`/AccountManagement/FlexWebService`):
 //! `GET /SendRequest?t=&q=&v=3` and `GET /GetStatement?t=&q=&v=3` (envelopes as in
@@ -80,8 +109,13 @@
 //!   MEXI 38708077, EBS 273982664, "LS 1X AAPL" LSEETF 493546048, "APPLE INC-CDR" AEQLIT
 //!   532640894; other symbols from GET_trsrv_stocks__ibind_fixture.json and the spec's IBM
 //!   sample; `ACME` is a deliberate two-instrument US ambiguity (synthetic conids).
-//! - Futures ES/MES with the real conids of GET_trsrv_futures.json, later months synthetic;
-//!   `/trsrv/futures` lists only unexpired months.
+//! - Futures ES/MES with real conids only: ES Dec 2024/2025 from GET_trsrv_futures.json, the
+//!   other ES months through 2029 as public TWS API captures record them (e.g. ESZ6 515416632,
+//!   ESH7 649180684); MES 586139726 and 730283085 (no later MES month is known, none is
+//!   invented). `/trsrv/futures` lists only unexpired months.
+//! - FX pairs for `/iserver/currency/pairs` with IDEALPRO conids (EUR.USD 12087792, GBP.USD
+//!   12087797, USD.JPY 15016059, ...); exchange rates from the catalog's per-USD factors.
+//! - Event contracts: one synthetic ForecastEx market (conids 990000300+), whole-number strikes.
 //! - Options are generated on demand by `/iserver/secdef/info` (synthetic conids) and can then
 //!   be quoted and traded.
 //!
@@ -106,9 +140,59 @@
 //!   (GET_iserver_account_pnl_partitioned__spec_initial_empty.json).
 //!
 //! Pacing (`client-portal-api.md` §1; [`crate::Limits`]): 429 with an empty body for more than
-//! 10 req/s globally, snapshot 10/s, orders/trades/pnl/portfolio accounts 1 per 5 s, tickle
-//! 1/s, sso/validate 1/min, scanner params 1/15 min, more than 5 concurrent history requests;
-//! optional penalty box (every request 429 for a while after a violation).
+//! 10 req/s globally, snapshot 10/s, orders/trades/pnl/portfolio accounts/subaccounts(2) 1 per
+//! 5 s, tickle 1/s, sso/validate 1/min, scanner params (iserver and hmds) 1/15 min, scanner runs
+//! 1/s, `/pa/performance`, `/pa/summary`, `/pa/transactions` 1/15 min, each `/fyi` path 1/s,
+//! more than 5 concurrent history requests; optional penalty box (every request 429 for a
+//! while after a violation).
+//!
+//! Accounts and portfolio:
+//! - The selected account (`POST /iserver/account`, `/iserver/dynaccount`) decides what
+//!   `/iserver/accounts` (`selectedAccount`), `/iserver/account/orders`, `/iserver/account/trades`,
+//!   `/iserver/account/pnl/partitioned` and `/iserver/account/mta` show (ibind-anchor §1 #6:
+//!   switching changes the account later calls act on); a new brokerage session selects the
+//!   primary account again. Dynamic accounts need more than one account (`allowDynAccount`),
+//!   else 503.
+//! - Positions come from trades: a week of seeded executions (5 weekday sessions, the last a
+//!   quarter hour before start), so `/iserver/account/trades?days=7` (IBKR's maximum; default
+//!   one day, cpapi-v1 "Trades"), the positions, the ledger's cash and the Flex statement agree.
+//! - `/portfolio/{acct}/positions/{page}` is cached from its first call until
+//!   `POST /portfolio/{acct}/positions/invalidate` (ibind-anchor §1 #64; cpapi-v1 "Invalidate
+//!   Backend Portfolio Cache"); `/portfolio2/{acct}/positions` and
+//!   `/portfolio/{acct}/position/{conid}` are live.
+//! - `/iserver/account/{acct}/summary` has `accountType` `INDIVIDUAL` (the portfolio summary's
+//!   `accounttype`) and `status` `O` (the clearing status of `/portfolio/accounts`).
+//! - `/iserver/reauthenticate` answers `{"message":"triggered"}` (cpapi-v1) and opens the
+//!   brokerage session.
+//!
+//! Watchlists, alerts, allocation, scanner, FYI:
+//! - Watchlists are kept per simulator: create (an existing id is replaced), list (`MID`
+//!   counts up), show (instrument rows; headers left out), delete (id in the query or, as ibind
+//!   sends it, in a JSON body; ibind-anchor §1 #86).
+//! - Alerts per account: ids below 2^31 (the spec types them int32); id 0 activates or deletes
+//!   all (cpapi-v1); a price condition (`type` 1) that holds at the last price shows
+//!   `alert_triggered`.
+//! - Allocation groups: methods A, E, N, C, P, R, S; duplicate names, unknown groups and
+//!   accounts answer 400. FA models keep their targets (summing to 1) and invested amounts.
+//! - Scanner: the parameter tree lists instruments `STK`, `ETF.EQ.US`, locations
+//!   `STK.US.MAJOR` > `STK.NASDAQ`/`STK.NYSE`/`STK.ARCA`, scan types (`TOP_PERC_GAIN`,
+//!   `TOP_PERC_LOSE`, `MOST_ACTIVE`, `TOP_TRADE_COUNT`, `HOT_BY_VOLUME`, `TOP_PRICE_RANGE`,
+//!   `HIGH_VS_52W_HL`) and filters (`priceAbove`, `priceBelow`, `volumeAbove`,
+//!   `changePercAbove`, `changePercBelow`); a run ranks the catalog's US listings by the scan
+//!   type on the simulator's live quotes, at most 50 rows, `column_name` on the first row.
+//! - FYI: three seeded unread notifications; marking read lowers `BN`; settings per type code,
+//!   email and device delivery are remembered.
+//!
+//! Bad input: unknown accounts, conids, watchlists, alerts, groups, models, notification types
+//! and devices, a malformed or non-object JSON body, or a missing required field answer 400 in
+//! the gateway's bad-request shape `{"error":"Bad Request: ..","statusCode":400}`
+//! (ERROR_400_no_bridge__ibind_issue44.json); no handler panics or answers 500 on input.
+//!
+//! Spec conflicts resolved in favour of decoding (the spec types these int32 while IBKR sends
+//! other values, so they are left out): contract rules `increment`, `incrementRules`,
+//! `limitPrice`, `stopPrice`; `/pa/transactions` `from`, `to`, `amt`, `pr`; currency pairs
+//! `ccyPair`; alert details `condition_trigger_method` and `condition_logic_bind`, MTA `tool_id`.
+//! `POST /iserver/notification` keeps the real plain-text `Success` although the spec declares JSON.
 //!
 //! Orders (`client-portal-api.md` §3, ibind-anchor §3):
 //! - Questions `[{"id","message":[..],"isSuppressed":false,"messageIds":[..]}]`, one at a time,
@@ -171,8 +255,34 @@
 //! - Shapes not in any source (sim's choice): `ssd` rows `{key,currency,monetaryValue,value,
 //!   severity,timestamp}` under `args`, `sld` row keys, `sbd` rows under `data`.
 //!
+//! # api.ibkr.com's OAuth (`sim/src/oauth`, on with `.oauth1()` / `.oauth2()` / `--oauth DIR`)
+//!
+//! Protocol facts from the project's `oauth.md` (IBKR's "OAuth 1.0a extended" and "compute
+//! live session token" pages, spec 2.29.0, ibind, IbkrDotNet):
+//! - `POST /v1/api/oauth/live_session_token`: `Authorization: OAuth realm=..., k="v"` with
+//!   `oauth_signature_method=RSA-SHA256` over `prepend + METHOD&pct(url)&pct(params)` (no
+//!   query); `diffie_hellman_challenge` A; answer `diffie_hellman_response` B,
+//!   `live_session_token_signature` = hex HMAC-SHA1(LST, consumer key),
+//!   `live_session_token_expiration` (epoch ms, 24 h). K = A^b mod p with Java's 0x00 sign
+//!   byte; LST = HMAC-SHA1(K, prepend bytes) (spec `reqLiveSessionToken` example shape).
+//! - Every other request: HMAC-SHA256 under the LST; timestamps more than 5 minutes off and
+//!   reused nonces answer 401. The WebSocket upgrade passes with `?oauth_token=`.
+//! - Unknown consumer: `401 {"error":"id: N, error: invalid consumer","statusCode":401}`
+//!   (nsirons/ibkr_web_client issue #4; the other 401 texts use the same shape, their
+//!   wording is the simulator's).
+//! - OAuth 2.0: `POST /oauth2/api/v1/token` (form: client_credentials, jwt-bearer assertion
+//!   RS256 with `kid`, iss = sub = client id, aud `/token`, exp) answers `TokenResponse`
+//!   (spec); `POST /gw/api/v1/sso-sessions` (Bearer access token, `application/jwt` body with
+//!   `credential`, `ip`, iss, exp; `ip` required by the spec's `CreateSessionRequest`)
+//!   answers `CreateSessionResponse` (`access_token`, `active`, `token_type`). Refusals use
+//!   the spec's Problem-detail shape (`InvalidAccessTokenResponse`). The IP is checked
+//!   against the configured client IP (127.0.0.1), not the socket's peer.
+//! - Fault hooks (`control().oauth()`): the sign-byte case forced, tokens expired, a wrong
+//!   token signature, and `ssodh/init` refused with `500 {"error":"failed to generate sso dh
+//!   token"}` (ibind issue #152, a paper account over OAuth).
+//!
 //! # Not modelled
 //!
-//! OAuth, the live-orders pre-flight, server prompts (p12), scanner, watchlists,
-//! alerts, FYI, bracket/OCA semantics (orders in one submission are independent), partial
-//! fills, market hours for order execution, and time zones beyond a fixed US session.
+//! OAuth's third-party flow (request/access token), the live-orders pre-flight, server prompts (p12), bracket/OCA semantics (orders in one submission are independent), partial
+//! fills, combo positions (always empty), alert triggering beyond price conditions, FA model
+//! rebalancing orders, the account-management write operations, market hours for order execution, and time zones beyond a fixed US session.

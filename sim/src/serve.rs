@@ -26,6 +26,9 @@ pub struct ServeOptions {
     pub limits: Limits,
     /// The primary account id.
     pub account: String,
+    /// Play api.ibkr.com too: write a ready OAuth consumer (keys, TOML configs) into this
+    /// folder and accept its OAuth 1.0a signatures and OAuth 2.0 bearers.
+    pub oauth_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for ServeOptions {
@@ -38,6 +41,7 @@ impl Default for ServeOptions {
             brokerage_session: false,
             limits: Limits::default(),
             account: "DU1234567".to_string(),
+            oauth_dir: None,
         }
     }
 }
@@ -58,13 +62,30 @@ impl ServeOptions {
     }
 }
 
+/// The builder, with a freshly written OAuth consumer when `oauth_dir` is set.
+fn with_oauth(
+    options: &ServeOptions,
+) -> Result<(GatewayBuilder, Option<crate::oauth::ConsumerFiles>), SimError> {
+    let builder = options.builder();
+    let Some(dir) = &options.oauth_dir else {
+        return Ok((builder, None));
+    };
+    let consumer = crate::oauth::SimConsumer::generate()?;
+    let files = consumer.write_to(dir)?;
+    Ok((
+        builder.oauth1(consumer.oauth1()).oauth2(consumer.oauth2()),
+        Some(files),
+    ))
+}
+
 /// Start, call `on_ready` with the running gateway, serve until `stop` completes, shut down.
 pub async fn serve_until<F, R>(options: ServeOptions, stop: F, on_ready: R) -> Result<(), SimError>
 where
     F: Future<Output = ()>,
     R: FnOnce(&RunningGateway),
 {
-    let gateway = options.builder().start().await?;
+    let (builder, _) = with_oauth(&options)?;
+    let gateway = builder.start().await?;
     on_ready(&gateway);
     stop.await;
     gateway.shutdown().await;
@@ -74,7 +95,8 @@ where
 /// Start, print the base URLs to standard output (so the person at the terminal knows where
 /// to point a client), and serve until Ctrl-C.
 pub async fn serve_forever(options: ServeOptions) -> Result<(), SimError> {
-    let gateway = options.builder().start().await?;
+    let (builder, oauth) = with_oauth(&options)?;
+    let gateway = builder.start().await?;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "ibkr-sim: simulated IBKR Client Portal Gateway");
     let _ = writeln!(out, "  base URL: {}", gateway.base_url());
@@ -89,6 +111,29 @@ pub async fn serve_forever(options: ServeOptions) -> Result<(), SimError> {
         let _ = writeln!(
             out,
             "  first:    POST {}/iserver/auth/ssodh/init to open the brokerage session",
+            gateway.base_url()
+        );
+    }
+    if let Some(files) = oauth {
+        let _ = writeln!(
+            out,
+            "  OAuth:    api.ibkr.com's OAuth on; a consumer is in {}",
+            files
+                .oauth1_config
+                .parent()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+        let _ = writeln!(
+            out,
+            "            ibkr --oauth1 {} --gateway {} status",
+            files.oauth1_config.display(),
+            gateway.base_url()
+        );
+        let _ = writeln!(
+            out,
+            "            ibkr --oauth2 {} --gateway {} status",
+            files.oauth2_config.display(),
             gateway.base_url()
         );
     }
