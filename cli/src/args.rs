@@ -31,6 +31,25 @@ pub struct Global {
     /// Trust this PEM certificate for the gateway (pin it).
     #[arg(long, global = true, value_name = "PEM_FILE")]
     pub ca_cert: Option<PathBuf>,
+    /// Log in headlessly with OAuth 1.0a, this config file (TOML) [env: IBKR_OAUTH1_CONFIG]
+    #[arg(
+        long,
+        global = true,
+        env = "IBKR_OAUTH1_CONFIG",
+        hide_env = true,
+        value_name = "FILE",
+        conflicts_with = "oauth2"
+    )]
+    pub oauth1: Option<PathBuf>,
+    /// Log in headlessly with OAuth 2.0, this config file (TOML) [env: IBKR_OAUTH2_CONFIG]
+    #[arg(
+        long,
+        global = true,
+        env = "IBKR_OAUTH2_CONFIG",
+        hide_env = true,
+        value_name = "FILE"
+    )]
+    pub oauth2: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -116,6 +135,19 @@ pub enum Command {
         /// Random seed.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Play api.ibkr.com's OAuth too: write a ready consumer (keys, --oauth1/--oauth2 configs) into DIR.
+        #[arg(long, value_name = "DIR")]
+        oauth: Option<PathBuf>,
+    },
+    /// OAuth 1.0a setup: the keys and DH parameters IBKR's portal asks for.
+    Oauth1 {
+        #[command(subcommand)]
+        action: crate::oauth::KeysCommand,
+    },
+    /// OAuth 2.0 setup: the key pair IBKR registers.
+    Oauth2 {
+        #[command(subcommand)]
+        action: crate::oauth::KeysCommand,
     },
 }
 

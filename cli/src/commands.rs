@@ -66,6 +66,9 @@ pub async fn connect(global: &Global, use_sim: bool) -> Result<Session, Failure>
     if let Some(a) = &global.account {
         builder = builder.account_id(a);
     }
+    if sim.is_none() {
+        builder = crate::oauth::login(builder, global)?;
+    }
     let ibkr = builder.build()?;
     Ok(Session {
         ibkr,
@@ -97,7 +100,14 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let g = &cli.global;
     match cli.command {
         Command::Tour { yes } => crate::tour::run(g, yes).await,
-        Command::Sim { port, http, seed } => serve_sim(port, http, seed).await,
+        Command::Sim {
+            port,
+            http,
+            seed,
+            oauth,
+        } => serve_sim(port, http, seed, oauth).await,
+        Command::Oauth1 { action } => crate::oauth::oauth1_keys(action),
+        Command::Oauth2 { action } => crate::oauth::oauth2_keys(action),
         Command::Flex {
             action:
                 FlexAction::Parse {
@@ -150,7 +160,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 } => order(&s, &a, true).await,
                 Command::Orders => orders(&s).await,
                 Command::Cancel { id } => cancel(&s, &id).await,
-                Command::Tour { .. } | Command::Sim { .. } | Command::Flex { .. } => {
+                Command::Tour { .. }
+                | Command::Sim { .. }
+                | Command::Flex { .. }
+                | Command::Oauth1 { .. }
+                | Command::Oauth2 { .. } => {
                     unreachable!("handled above")
                 }
             }
@@ -183,7 +197,12 @@ async fn status(s: &Session) -> Result<(), Failure> {
         Err(ibkr_ext::Error::NotAuthenticated { .. }) => SessionState::default(),
         Err(e) => return Err(e.into()),
     };
-    output::status(s.json, s.ibkr.base_url(), &state);
+    output::status(
+        s.json,
+        s.ibkr.base_url(),
+        &state,
+        crate::oauth::auth_summary(&s.ibkr),
+    );
     if !state.logged_in {
         return Err(Failure::new(
             failure::SESSION,
@@ -517,11 +536,17 @@ async fn cancel(s: &Session, id: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn serve_sim(port: u16, http: bool, seed: u64) -> Result<(), Failure> {
+async fn serve_sim(
+    port: u16,
+    http: bool,
+    seed: u64,
+    oauth: Option<std::path::PathBuf>,
+) -> Result<(), Failure> {
     let options = ibkr_sim::ServeOptions {
         port,
         plain_http: http,
         seed,
+        oauth_dir: oauth,
         ..Default::default()
     };
     ibkr_sim::serve_forever(options).await?;

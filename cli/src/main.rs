@@ -10,6 +10,7 @@
 mod args;
 mod commands;
 mod failure;
+mod oauth;
 mod output;
 mod tour;
 

@@ -22,10 +22,12 @@ pub fn print_json(v: &Value) {
 }
 
 /// `status --json`: `{"gateway": .., "logged_in": .., "authenticated": .., "competing": .., "connected": .., "message": ..}`
-pub fn status(json: bool, gateway: &str, s: &SessionState) {
+pub fn status(json: bool, gateway: &str, s: &SessionState, auth: (String, Option<u64>)) {
     if json {
         print_json(&json!({
             "gateway": gateway,
+            "auth": auth.0,
+            "token_expires": auth.1,
             "logged_in": s.logged_in,
             "authenticated": s.authenticated,
             "competing": s.competing,
@@ -34,6 +36,7 @@ pub fn status(json: bool, gateway: &str, s: &SessionState) {
         }));
     } else {
         println!("gateway        {gateway}");
+        println!("auth           {}", auth.0);
         println!("logged in      {}", yes_no(s.logged_in));
         println!(
             "brokerage      {}",
