@@ -6,7 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use ibkr_ext::{Error, Ibkr, RetryPolicy, SessionState};
+use ibkr_ext::{
+    AnswerPolicy, Error, Ibkr, OrderGroup, OrderOutcome, OrderTicket, RetryPolicy, SessionState,
+};
+use rust_decimal::Decimal;
 use serde_json::json;
 
 fn fast_retries() -> RetryPolicy {
@@ -427,5 +430,119 @@ async fn no_session_id_or_account_number_reaches_errors_debug_or_logs() {
     assert!(
         logged.contains("U***4321"),
         "the request span names the masked account: {logged}"
+    );
+}
+
+/// The brokerage session is open: `/iserver/auth/status` says so.
+async fn authenticated(server: &MockServer) {
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/api/iserver/auth/status");
+            then.status(200)
+                .json_body(json!({"authenticated": true, "competing": false, "connected": true}));
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_bracket_with_an_accepted_parent_and_a_rejected_child_reports_both() {
+    let server = MockServer::start_async().await;
+    authenticated(&server).await;
+    // One answer, two items: the parent's acknowledgement (the recorded ack shape) and the
+    // child's reject (the recorded `{"error": ...}` shape).
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/api/iserver/account/DU1234567/orders");
+            then.status(200).json_body(json!([
+                {"order_id": "1234567890", "order_status": "PreSubmitted", "encrypt_message": "1", "local_order_id": "parent-7"},
+                {"error": "We cannot accept an order at the limit price you selected."}
+            ]));
+        })
+        .await;
+    let ibkr = client(&server);
+    let parent = OrderTicket::buy(265598, Decimal::ONE)
+        .limit(Decimal::from(150))
+        .coid("parent-7");
+    let bracket = OrderGroup::bracket(
+        parent,
+        OrderTicket::sell(265598, Decimal::ONE).limit(Decimal::from(1)),
+        OrderTicket::sell(265598, Decimal::ONE).stop(Decimal::from(140)),
+    );
+    let outcome = ibkr.place(bracket, &AnswerPolicy::new()).await.unwrap();
+    let OrderOutcome::PartlySubmitted {
+        orders, rejected, ..
+    } = &outcome
+    else {
+        panic!("a live parent is not a rejection: {outcome:?}")
+    };
+    assert_eq!(orders[0].order_id, "1234567890");
+    assert_eq!(orders[0].client_order_id.as_deref(), Some("parent-7"));
+    assert_eq!(rejected.len(), 1);
+    assert!(rejected[0].contains("limit price"));
+}
+
+#[tokio::test]
+async fn two_questions_in_one_answer_are_both_decided_and_answered() {
+    let server = MockServer::start_async().await;
+    authenticated(&server).await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v1/api/iserver/account/DU1234567/orders");
+            then.status(200).json_body(json!([
+                {"id": "reply-a", "message": ["You are submitting an order without market data."], "messageIds": ["o354"], "isSuppressed": false},
+                {"id": "reply-b", "message": ["The following order exceeds the price percentage limit"], "messageIds": ["o163"], "isSuppressed": false}
+            ]));
+        })
+        .await;
+    let reply_a = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/api/iserver/reply/reply-a")
+                .json_body(json!({"confirmed": true}));
+            then.status(200)
+                .json_body(json!([{"order_id": "111", "order_status": "Submitted"}]));
+        })
+        .await;
+    let reply_b = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/api/iserver/reply/reply-b")
+                .json_body(json!({"confirmed": true}));
+            then.status(200).json_body(
+                json!([{"id": "reply-c", "message": ["Size limit"], "messageIds": ["o383"]}]),
+            );
+        })
+        .await;
+    // The question that came back from the second reply is not covered: it is declined,
+    // never lost and never confirmed.
+    let reply_c = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/api/iserver/reply/reply-c")
+                .json_body(json!({"confirmed": false}));
+            then.status(200)
+                .json_body(json!({"error": "Order not confirmed "}));
+        })
+        .await;
+    let ibkr = client(&server);
+    let policy = AnswerPolicy::new().yes("o354").yes("o163");
+    let outcome = ibkr
+        .place(OrderTicket::buy(265598, Decimal::ONE), &policy)
+        .await
+        .unwrap();
+    assert_eq!(reply_a.calls_async().await, 1);
+    assert_eq!(reply_b.calls_async().await, 1);
+    assert_eq!(reply_c.calls_async().await, 1);
+    let OrderOutcome::PartlySubmitted {
+        orders, declined, ..
+    } = &outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(orders[0].order_id, "111");
+    assert_eq!(declined[0].message_ids, ["o383"]);
+    assert!(
+        !declined[0].by_policy,
+        "not covered, so declined on the wire"
     );
 }

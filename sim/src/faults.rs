@@ -18,6 +18,9 @@ pub enum Fault {
     Drop,
     /// Wait this long before handling the request normally.
     Latency(Duration),
+    /// Handle the request at once, then hold the answer this long: what a client that
+    /// times out meets when IBKR did act (an order placed whose acknowledgement is lost).
+    SlowAnswer(Duration),
 }
 
 /// A fault bound to the requests it applies to.

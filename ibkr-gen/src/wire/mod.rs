@@ -312,6 +312,9 @@ impl Wire {
         let iserver = request.url().path().contains("/iserver/");
         let first_use_404 = op.is_some_and(|o| o.id == "getHmdsHistory");
         let call_started = tokio::time::Instant::now();
+        let budget_ends = call_started.checked_add(policy.rate_limit_budget);
+        // The last 429/503 while a retry waits: the answer if the budget runs out.
+        let mut throttled: Option<Response> = None;
         let mut retries = 0u32;
         let (mut recovered, mut renewed, mut repeated_404) = (false, false, false);
         let mut pending = Some(request);
@@ -332,8 +335,22 @@ impl Wire {
                 None
             };
             let (result, latency) = {
-                let _lane = self.enter_lane().await;
-                let _slot = shared.pacer.acquire(op).await;
+                // A retry after a 429/503 waits for its lane and pacing slot only as long as
+                // the budget allows; past it, the last answer stands.
+                let admitted = async {
+                    let lane = self.enter_lane().await;
+                    (lane, shared.pacer.acquire(op).await)
+                };
+                let (_lane, _slot) = match (&throttled, budget_ends) {
+                    (Some(_), Some(ends)) => match tokio::time::timeout_at(ends, admitted).await {
+                        Ok(admitted) => admitted,
+                        Err(_) => {
+                            tracing::debug!("429 budget spent waiting for pacing; giving up");
+                            return Ok(throttled.take().expect("a retry follows an answer"));
+                        }
+                    },
+                    _ => admitted.await,
+                };
                 if let Some(signer) = &shared.signer
                     && let Err(e) = signer.sign(client, &mut attempt).await
                 {
@@ -374,6 +391,7 @@ impl Wire {
             };
             let status = response.status();
             span.record("status", status.as_u16());
+            throttled = None;
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let spacing = shared.pacer.rate_limited(operation_id);
                 tracing::warn!(?spacing, "429 from IBKR: slowing this operation down");
@@ -402,7 +420,7 @@ impl Wire {
                     let within_budget = call_started.elapsed() + delay <= policy.rate_limit_budget;
                     if retries < policy.max_retries && within_budget {
                         tracing::debug!(%status, ?delay, "retrying idempotent call");
-                        drop(response);
+                        throttled = Some(response);
                         tokio::time::sleep(delay).await;
                         retries += 1;
                         pending = Some(next);

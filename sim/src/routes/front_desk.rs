@@ -112,7 +112,7 @@ pub(crate) async fn front_desk(
             Fault::Status(code) => return finish(&shared, index, reply::empty(*code)),
             Fault::Html => return finish(&shared, index, reply::html_error_page()),
             Fault::MalformedJson => truncate = true,
-            Fault::Drop | Fault::Latency(_) => {}
+            Fault::Drop | Fault::Latency(_) | Fault::SlowAnswer(_) => {}
         }
     }
 
@@ -137,6 +137,11 @@ pub(crate) async fn front_desk(
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     drop(slot);
+    for f in &faults {
+        if let Fault::SlowAnswer(d) = f {
+            tokio::time::sleep(*d).await;
+        }
+    }
     let resp = if truncate {
         truncated(resp).await
     } else {
