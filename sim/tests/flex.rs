@@ -208,3 +208,69 @@ async fn the_legacy_servlet_answers_1001() {
     let xml = s.http.get(url).send().await.unwrap().text().await.unwrap();
     assert_eq!(tag(&xml, "ErrorCode"), Some("1001"));
 }
+
+/// `(conid, value of attr)` for every `<element ...>` row of a statement.
+fn rows(xml: &str, element: &str, attr: &str) -> Vec<(u64, f64)> {
+    let open = format!("<{element} ");
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|row| {
+            let row = &row[..row.find("/>").unwrap_or(row.len())];
+            let value = |name: &str| {
+                let key = format!(" {name}=\"");
+                let at = row.find(&key)? + key.len();
+                let end = row[at..].find('"')? + at;
+                Some(row[at..end].to_string())
+            };
+            Some((value("conid")?.parse().ok()?, value(attr)?.parse().ok()?))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_statement_agrees_with_the_trades_and_positions_the_gateway_shows() {
+    let s = sim_with(flex_sim(0, 0)).await;
+    let xml = send(&s).await;
+    let code = tag(&xml, "ReferenceCode").unwrap().to_string();
+    let st = s
+        .flex("GetStatement", &format!("t={TOKEN}&q={code}&v=3"))
+        .await;
+    // Trades: the same executions `/iserver/account/trades?days=7` lists.
+    let mut flex_trades = rows(&st, "Trade", "quantity");
+    let trades = s.get("/iserver/account/trades?days=7").await;
+    let mut gateway_trades: Vec<(u64, f64)> = trades
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let sign = if t["side"] == "B" { 1.0 } else { -1.0 };
+            (
+                t["conid"].as_u64().unwrap(),
+                sign * t["size"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    flex_trades.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    gateway_trades.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(flex_trades, gateway_trades);
+    // Open positions: the same as `/portfolio/{acct}/positions`.
+    let mut flex_positions = rows(&st, "OpenPosition", "position");
+    let positions = s.get("/portfolio/DU1234567/positions/0").await;
+    let mut gateway_positions: Vec<(u64, f64)> = positions
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["conid"].as_u64().unwrap(),
+                p["position"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    flex_positions.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    gateway_positions.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(flex_positions, gateway_positions);
+    assert!(!flex_positions.is_empty());
+}

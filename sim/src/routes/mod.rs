@@ -35,6 +35,26 @@ use axum::routing::{delete, get, post, put};
 
 use crate::shared::Shared;
 
+/// axum's own rejections (a path parameter that is not UTF-8, a query it cannot parse) are
+/// plain text; the gateway answers every bad request in its JSON shape
+/// (ERROR_400_no_bridge__ibind_issue44.json), so they are rewritten into it.
+async fn ibkr_rejection(resp: Response) -> Response {
+    let plain_text = resp
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    if !resp.status().is_client_error() || !plain_text {
+        return resp;
+    }
+    let status = resp.status().as_u16();
+    let bytes = axum::body::to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    reply::bad_request(status, &format!("Bad Request: {}", text.trim()))
+}
+
 /// Unknown paths: 404 in the gateway's bad-request shape.
 async fn not_found() -> Response {
     reply::bad_request(404, "Not Found")
@@ -367,6 +387,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             get(flex::legacy),
         )
         .fallback(not_found)
+        .layer(middleware::map_response(ibkr_rejection))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),
             front_desk::front_desk,

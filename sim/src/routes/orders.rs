@@ -140,7 +140,17 @@ pub(crate) async fn cancel(
 
 /// `POST /iserver/notification`: answers a server prompt with the plain text `Success`
 /// (POST_iserver_notification__doc_plaintext.txt).
-pub(crate) async fn notification() -> Response {
+/// The body must carry `orderId`, `reqId` and `text` (`client-portal-api.md` §3), else 400.
+pub(crate) async fn notification(body: Bytes) -> Response {
+    let v = match params::object_body(&body) {
+        Ok(v) => v,
+        Err(resp) => return resp,
+    };
+    for field in ["orderId", "reqId", "text"] {
+        if params::text_field(&v, field).is_none() {
+            return reply::missing(field);
+        }
+    }
     let mut resp = axum::response::Response::new(axum::body::Body::from("Success"));
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,
