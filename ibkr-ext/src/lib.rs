@@ -31,6 +31,7 @@ pub mod oauth;
 pub mod orders;
 pub mod session;
 pub mod snapshot;
+pub mod stream;
 pub mod tls;
 
 pub use client::{DEFAULT_GATEWAY_URL, GATEWAY_URL_ENV, Ibkr, IbkrBuilder};
@@ -46,6 +47,7 @@ pub use orders::{
 };
 pub use session::{KeeperConfig, SessionState};
 pub use snapshot::{Field, Quote};
+pub use stream::{StreamEvent, Streams, Subscription};
 
 /// Everything a typical program needs: `use ibkr_ext::prelude::*;`.
 pub mod prelude {

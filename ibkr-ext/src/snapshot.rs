@@ -158,39 +158,69 @@ pub struct FieldValue {
 impl FieldValue {
     /// Read one value as IBKR sends it (a JSON string or number).
     pub fn parse(v: &Value) -> FieldValue {
-        let raw = match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        let mut text = raw.trim();
-        let (mut prior_close, mut halted) = (false, false);
-        if let Some(rest) = text.strip_prefix('C')
-            && rest.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
-        {
-            prior_close = true;
-            text = rest;
-        } else if let Some(rest) = text.strip_prefix('H')
-            && rest.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.')
-        {
-            halted = true;
-            text = rest;
+        match v {
+            Value::String(s) => FieldValue::from_text(s),
+            other => FieldValue::from_text(&other.to_string()),
         }
-        let cleaned: String = text.chars().filter(|c| *c != ',').collect();
-        let cleaned = cleaned.trim_end_matches('%');
-        let (digits, scale) = match cleaned.chars().last() {
-            Some('K' | 'k') => (&cleaned[..cleaned.len() - 1], 1e3),
-            Some('M') => (&cleaned[..cleaned.len() - 1], 1e6),
-            Some('B') => (&cleaned[..cleaned.len() - 1], 1e9),
-            _ => (cleaned, 1.0),
-        };
-        let number = digits.trim().parse::<f64>().ok().map(|n| n * scale);
+    }
+
+    /// Read one value from IBKR's text: the decoder REST snapshots and the stream share.
+    pub fn from_text(raw: &str) -> FieldValue {
+        let (number, prior_close, halted) = read_number(raw);
         FieldValue {
-            raw,
+            raw: raw.to_string(),
             number,
             prior_close,
             halted,
         }
     }
+
+    /// Replace the value with `raw` unless it is the same text; `true` if it changed.
+    /// Reuses the text's allocation.
+    pub fn update(&mut self, raw: &str) -> bool {
+        if self.raw == raw {
+            return false;
+        }
+        self.raw.clear();
+        self.raw.push_str(raw);
+        (self.number, self.prior_close, self.halted) = read_number(raw);
+        true
+    }
+}
+
+/// The number in IBKR's display text: `C`/`H` prefixes (prior close, halted), thousands
+/// separators, a trailing `%`, and `K`/`M`/`B` multipliers. Allocates only when the text
+/// has thousands separators.
+fn read_number(raw: &str) -> (Option<f64>, bool, bool) {
+    let mut text = raw.trim();
+    let (mut prior_close, mut halted) = (false, false);
+    let numeric_start =
+        |rest: &str| rest.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.');
+    if let Some(rest) = text.strip_prefix('C')
+        && numeric_start(rest)
+    {
+        prior_close = true;
+        text = rest;
+    } else if let Some(rest) = text.strip_prefix('H')
+        && numeric_start(rest)
+    {
+        halted = true;
+        text = rest;
+    }
+    let text = text.trim_end_matches('%');
+    let (digits, scale) = match text.as_bytes().last() {
+        Some(b'K' | b'k') => (&text[..text.len() - 1], 1e3),
+        Some(b'M') => (&text[..text.len() - 1], 1e6),
+        Some(b'B') => (&text[..text.len() - 1], 1e9),
+        _ => (text, 1.0),
+    };
+    let digits = digits.trim();
+    let number = if digits.contains(',') {
+        digits.replace(',', "").parse::<f64>().ok()
+    } else {
+        digits.parse::<f64>().ok()
+    };
+    (number.map(|n| n * scale), prior_close, halted)
 }
 
 /// Where the market data comes from (the first letter of field 6509).
@@ -277,30 +307,95 @@ impl Quote {
         self.number(Field::LastPrice)
     }
 
-    fn from_row(row: &Value) -> Option<Quote> {
+    /// An empty quote for `conid`, to merge values into.
+    pub fn new(conid: Conid) -> Quote {
+        Quote {
+            conid,
+            updated: None,
+            availability: None,
+            fields: BTreeMap::new(),
+        }
+    }
+
+    /// Merge one field as IBKR sends it (`id` is the numeric key, `raw` the value's text).
+    /// Returns the field if its value changed. REST rows and stream frames both go through
+    /// here, so both decode alike (prefixes, K/M volumes, 6509).
+    pub fn merge_text(&mut self, id: u32, raw: &str) -> Option<Field> {
+        if id == SERVER_ID_FIELD {
+            // The server's subscription id (`6119`), not a market value.
+            return None;
+        }
+        let field = Field::from_id(id);
+        let changed = match self.fields.get_mut(&field) {
+            Some(v) => v.update(raw),
+            None => {
+                self.fields.insert(field, FieldValue::from_text(raw));
+                true
+            }
+        };
+        if !changed {
+            return None;
+        }
+        if field == Field::Availability {
+            self.availability = Availability::parse(raw);
+        }
+        Some(field)
+    }
+
+    /// Set `updated` from IBKR's `_updated` (epoch milliseconds).
+    pub fn set_updated_ms(&mut self, ms: i64) {
+        self.updated = Utc.timestamp_millis_opt(ms).single();
+    }
+
+    /// Merge a REST snapshot row or a decoded stream frame given as JSON; returns the
+    /// fields that changed.
+    pub fn merge_row(&mut self, row: &serde_json::Map<String, Value>) -> Vec<Field> {
+        let mut changed = Vec::new();
+        for (k, v) in row {
+            let Ok(id) = k.parse::<u32>() else { continue };
+            let merged = match v {
+                Value::String(s) => self.merge_text(id, s),
+                Value::Null => None,
+                other => self.merge_text(id, &other.to_string()),
+            };
+            changed.extend(merged);
+        }
+        if let Some(ms) = row.get("_updated").and_then(Value::as_i64) {
+            self.set_updated_ms(ms);
+        }
+        changed
+    }
+
+    pub(crate) fn from_row(row: &Value) -> Option<Quote> {
         let obj = row.as_object()?;
         let conid: Conid = serde_json::from_value(obj.get("conid")?.clone()).ok()?;
-        let mut fields = BTreeMap::new();
-        for (k, v) in obj {
-            if let Ok(id) = k.parse::<u32>() {
-                fields.insert(Field::from_id(id), FieldValue::parse(v));
-            }
+        let mut quote = Quote::new(conid);
+        quote.merge_row(obj);
+        Some(quote)
+    }
+
+    /// The quote as the CLI's JSON shows it: `conid` and each field by name (`LastPrice`,
+    /// `Bid`, ...), a number where the value is one, IBKR's text otherwise.
+    pub fn to_named_json(&self, fields: &[Field]) -> serde_json::Map<String, Value> {
+        let mut row = serde_json::Map::new();
+        row.insert("conid".into(), Value::from(self.conid.0));
+        for f in fields {
+            let v = self
+                .get(*f)
+                .map(|v| {
+                    v.number
+                        .map(Value::from)
+                        .unwrap_or_else(|| Value::from(v.raw.clone()))
+                })
+                .unwrap_or(Value::Null);
+            row.insert(format!("{f:?}"), v);
         }
-        let updated = obj
-            .get("_updated")
-            .and_then(Value::as_i64)
-            .and_then(|ms| Utc.timestamp_millis_opt(ms).single());
-        let availability = fields
-            .get(&Field::Availability)
-            .and_then(|v| Availability::parse(&v.raw));
-        Some(Quote {
-            conid,
-            updated,
-            availability,
-            fields,
-        })
+        row
     }
 }
+
+/// `6119`: the server id of a market data subscription, sent with every row.
+const SERVER_ID_FIELD: u32 = 6119;
 
 /// How often a snapshot is requested before returning what has arrived.
 pub const SNAPSHOT_POLLS: usize = 6;

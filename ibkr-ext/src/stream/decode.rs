@@ -1,0 +1,364 @@
+//! Reading frames: the fast path for market data (`smd`), and the topic of everything else.
+//!
+//! An `smd` frame is read in one pass, borrowing keys and values from the frame, and merged
+//! into the last known [`Quote`] of its conid through [`Quote::merge_text`], the decoder REST
+//! snapshots use. Only changed values are written, reusing their text's allocation.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value;
+
+use crate::conid::Conid;
+use crate::snapshot::{Field, Quote};
+
+/// A frame that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("malformed frame: {reason}")]
+pub struct FrameError {
+    /// What was wrong.
+    pub reason: String,
+    /// The topic, when it could still be found in the text.
+    pub topic: Option<String>,
+}
+
+/// What [`QuoteMerger::apply`] did with a frame.
+#[derive(Debug, PartialEq)]
+pub enum Applied {
+    /// A market data frame, merged: the conid and the fields that changed.
+    Market {
+        /// The contract.
+        conid: Conid,
+        /// Fields whose value changed.
+        changed: Vec<Field>,
+    },
+    /// Not a market data update (another topic, or an `smd` error frame).
+    Other,
+}
+
+/// The merged quotes of every conid seen on a socket: feed it frames, read merged quotes.
+///
+/// ```
+/// use ibkr_ext::stream::{Applied, QuoteMerger};
+/// use ibkr_ext::{Conid, Field};
+///
+/// let mut quotes = QuoteMerger::default();
+/// quotes.apply(r#"{"topic":"smd+265598","conid":265598,"31":"C193.18","87":"2.5M","6509":"RpB"}"#)?;
+/// let applied = quotes.apply(r#"{"topic":"smd+265598","conid":265598,"31":"193.40"}"#)?;
+/// assert_eq!(applied, Applied::Market { conid: Conid(265598), changed: vec![Field::LastPrice] });
+/// let quote = quotes.quote(Conid(265598)).unwrap();
+/// assert_eq!(quote.last(), Some(193.40));
+/// assert_eq!(quote.number(Field::Volume), Some(2_500_000.0));
+/// # Ok::<(), ibkr_ext::stream::FrameError>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct QuoteMerger {
+    quotes: HashMap<i64, Quote>,
+}
+
+impl QuoteMerger {
+    /// Read one frame; merge it if it is market data.
+    pub fn apply(&mut self, frame: &str) -> Result<Applied, FrameError> {
+        let mut de = serde_json::Deserializer::from_str(frame);
+        let peek = FrameSeed { merger: self }
+            .deserialize(&mut de)
+            .and_then(|p| de.end().map(|()| p))
+            .map_err(|e| FrameError {
+                reason: e.to_string(),
+                topic: topic_in_text(frame),
+            })?;
+        Ok(peek)
+    }
+
+    /// The merged quote of a conid.
+    pub fn quote(&self, conid: Conid) -> Option<&Quote> {
+        self.quotes.get(&conid.0)
+    }
+
+    /// Forget a conid.
+    pub fn remove(&mut self, conid: Conid) {
+        self.quotes.remove(&conid.0);
+    }
+}
+
+/// Find `"topic":"..."` in text that is not valid JSON, to name the topic in the error.
+pub(crate) fn topic_in_text(text: &str) -> Option<String> {
+    let at = text.find("\"topic\"")?;
+    let rest = text[at + 7..].trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let end = rest.find('"')?;
+    Some(rest[..end].to_string())
+}
+
+/// Text borrowed from the frame when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> de::Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string or a number")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed("")))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Text<'de>, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text(Cow::Borrowed("")))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text<'de>, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text(Cow::Borrowed("")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+struct FrameSeed<'m> {
+    merger: &'m mut QuoteMerger,
+}
+
+impl<'de> DeserializeSeed<'de> for FrameSeed<'_> {
+    type Value = Applied;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Applied, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FrameSeed<'_> {
+    type Value = Applied;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Applied, A::Error> {
+        let mut topic: Option<Text<'de>> = None;
+        let mut conid: Option<i64> = None;
+        let mut updated: Option<i64> = None;
+        let mut error = false;
+        let mut fields: Vec<(u32, Text<'de>)> = Vec::with_capacity(16);
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            let key = key.0;
+            match key.as_ref() {
+                "topic" => topic = Some(map.next_value()?),
+                "conid" => conid = map.next_value::<Text<'de>>()?.0.trim().parse().ok(),
+                "_updated" => updated = map.next_value::<Text<'de>>()?.0.parse().ok(),
+                "error" => {
+                    error = true;
+                    map.next_value::<IgnoredAny>()?;
+                }
+                k if k.as_bytes().first().is_some_and(u8::is_ascii_digit) => {
+                    match k.parse::<u32>() {
+                        Ok(id) => fields.push((id, map.next_value()?)),
+                        Err(_) => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let Some(topic) = topic else {
+            return Ok(Applied::Other);
+        };
+        let Some(rest) = topic.0.strip_prefix("smd+") else {
+            return Ok(Applied::Other);
+        };
+        if error {
+            return Ok(Applied::Other);
+        }
+        let conid = match conid.or_else(|| rest.split('@').next()?.parse().ok()) {
+            Some(c) => c,
+            None => return Err(de::Error::custom("smd frame without a conid")),
+        };
+        let quote = self
+            .merger
+            .quotes
+            .entry(conid)
+            .or_insert_with(|| Quote::new(Conid(conid)));
+        let mut changed = Vec::with_capacity(fields.len());
+        for (id, value) in &fields {
+            if let Some(f) = quote.merge_text(*id, &value.0) {
+                changed.push(f);
+            }
+        }
+        if let Some(ms) = updated {
+            quote.set_updated_ms(ms);
+        }
+        Ok(Applied::Market {
+            conid: Conid(conid),
+            changed,
+        })
+    }
+}
+
+/// A frame that is not market data, by what the manager does with it.
+#[derive(Debug)]
+pub(crate) enum Frame {
+    /// `{"topic":"system","success":..}`.
+    SystemReady(Option<String>),
+    /// `{"topic":"system","hb":..}` or any other system frame.
+    System,
+    /// `{"message":"waiting for session"}`.
+    WaitingForSession,
+    /// An error frame: `{"error":..,"code":..,"topic":..}`.
+    Error {
+        topic: Option<String>,
+        text: String,
+        code: Option<i64>,
+    },
+    /// A topic with its JSON (`sor`, `str`, `spl`, `ssd+..`, `sts`, `act`, `ntf`, ...).
+    Topic { topic: String, body: Value },
+    /// Anything else (`{"result":"unsubscribed from summary"}`, `tic` answers, ...).
+    Other,
+}
+
+/// Classify a frame that [`QuoteMerger::apply`] reported as [`Applied::Other`].
+pub(crate) fn classify(text: &str) -> Result<Frame, FrameError> {
+    let body: Value = serde_json::from_str(text).map_err(|e| FrameError {
+        reason: e.to_string(),
+        topic: topic_in_text(text),
+    })?;
+    let topic = body
+        .get("topic")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(error) = body.get("error") {
+        let text = match error {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let code = body.get("code").and_then(|c| match c {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.parse().ok(),
+            _ => None,
+        });
+        return Ok(Frame::Error { topic, text, code });
+    }
+    match topic.as_deref() {
+        Some("system") => Ok(match body.get("success") {
+            Some(user) => Frame::SystemReady(user.as_str().map(str::to_string)),
+            None => Frame::System,
+        }),
+        Some("tic") | Some("ech") => Ok(Frame::Other),
+        Some(t) => Ok(Frame::Topic {
+            topic: t.to_string(),
+            body,
+        }),
+        None => {
+            let waiting = body
+                .get("message")
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.contains("waiting for session"));
+            Ok(if waiting {
+                Frame::WaitingForSession
+            } else {
+                Frame::Other
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_gateway_docs_smd_frame_is_merged() {
+        // fixtures/cp/WS_smd_message__webapi_doc.json (IBKR's Web API documentation).
+        let mut m = QuoteMerger::default();
+        let frame = r#"{"31":"189.60","6119":"q2","6509":"RpB","7059":"100","84":"189.56","85":"500",
+            "86":"189.61","88":"200","_updated":1712596911593,"conid":8314,"conidEx":"8314",
+            "server_id":"q2","topic":"smd+8314"}"#;
+        let Applied::Market { conid, changed } = m.apply(frame).unwrap() else {
+            panic!("market data")
+        };
+        assert_eq!(conid, Conid(8314));
+        assert!(changed.contains(&Field::LastPrice) && changed.contains(&Field::Availability));
+        let q = m.quote(conid).unwrap();
+        assert_eq!(q.last(), Some(189.60));
+        assert_eq!(q.number(Field::AskSize), Some(500.0));
+        assert!(q.availability.is_some());
+        assert_eq!(q.updated.map(|t| t.timestamp_millis()), Some(1712596911593));
+        // Same values again: nothing changed.
+        let again = m.apply(frame).unwrap();
+        assert_eq!(
+            again,
+            Applied::Market {
+                conid,
+                changed: vec![]
+            }
+        );
+    }
+
+    #[test]
+    fn numeric_values_prefixes_and_suffixes_decode_like_rest() {
+        let mut m = QuoteMerger::default();
+        m.apply(r#"{"topic":"smd+1","conid":1,"83":0.04,"31":"H12.5","87":"37.4K","88":"1,300"}"#)
+            .unwrap();
+        let q = m.quote(Conid(1)).unwrap();
+        assert_eq!(q.number(Field::ChangePercent), Some(0.04));
+        assert!(q.get(Field::LastPrice).unwrap().halted);
+        assert_eq!(q.number(Field::Volume), Some(37_400.0));
+        assert_eq!(q.number(Field::BidSize), Some(1300.0));
+    }
+
+    #[test]
+    fn other_topics_errors_and_garbage() {
+        let mut m = QuoteMerger::default();
+        assert_eq!(
+            m.apply(r#"{"topic":"system","hb":1}"#).unwrap(),
+            Applied::Other
+        );
+        assert_eq!(
+            m.apply(r#"{"topic":"smd+1","error":"invalid conid"}"#)
+                .unwrap(),
+            Applied::Other
+        );
+        let err = m.apply(r#"{"topic":"smd+5","31":"1""#).unwrap_err();
+        assert_eq!(err.topic.as_deref(), Some("smd+5"));
+        assert!(m.apply("[1,2]").is_err());
+        match classify(r#"{"topic":"smd+1","error":"invalid conid"}"#).unwrap() {
+            Frame::Error { topic, text, .. } => {
+                assert_eq!(
+                    (topic.as_deref(), text.as_str()),
+                    (Some("smd+1"), "invalid conid")
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            classify(r#"{"message":"waiting for session"}"#).unwrap(),
+            Frame::WaitingForSession
+        ));
+    }
+}

@@ -1,0 +1,214 @@
+//! The bounded buffer between the connection manager and one subscription handle.
+//!
+//! Two policies, chosen per topic:
+//! - **conflate**: an item with the same key as one still queued is folded into it (quotes
+//!   by conid, P&L, summaries): a slow consumer sees fewer, always-current items and
+//!   nothing is lost but intermediate values;
+//! - **queue(n)**: at most `n` items wait; beyond that items are dropped and counted, and the
+//!   consumer gets `Lagged(count)` exactly where they were dropped (orders, trades,
+//!   notifications, bulletins, history, status): never a silent loss, and the manager is never
+//!   blocked by a slow consumer.
+//!
+//! `Gap` and `Error` events are never dropped (consecutive `Gap`s collapse into one).
+//! The lock is a plain mutex held for a push or a pop, never across an await.
+
+use std::collections::VecDeque;
+use std::sync::{Mutex, MutexGuard};
+
+use tokio::sync::Notify;
+
+use super::types::StreamEvent;
+
+/// How a feed treats a consumer that falls behind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Policy {
+    /// Fold items with the same key.
+    Conflate,
+    /// Queue up to this many items, then count drops as `Lagged`.
+    Queue(usize),
+}
+
+/// Items that can be conflated.
+pub(crate) trait Conflate: Sized {
+    /// The key items are folded by; `None` never folds.
+    fn key(&self) -> Option<i64> {
+        None
+    }
+
+    /// Fold a newer item with the same key into this one.
+    fn absorb(&mut self, newer: Self) {
+        *self = newer;
+    }
+}
+
+struct State<T> {
+    queue: VecDeque<StreamEvent<T>>,
+    lagged: u64,
+    closed: bool,
+}
+
+/// One subscription's buffer.
+pub(crate) struct Feed<T> {
+    state: Mutex<State<T>>,
+    notify: Notify,
+    policy: Policy,
+}
+
+impl<T> Feed<T> {
+    pub(crate) fn new(policy: Policy) -> Self {
+        Feed {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                lagged: 0,
+                closed: false,
+            }),
+            notify: Notify::new(),
+            policy,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Add a `Gap` or an `Error`: never dropped.
+    pub(crate) fn push_event(&self, event: StreamEvent<T>) {
+        {
+            let mut st = self.lock();
+            if matches!(event, StreamEvent::Gap)
+                && matches!(st.queue.back(), Some(StreamEvent::Gap))
+            {
+                return;
+            }
+            if st.lagged > 0 {
+                let n = std::mem::take(&mut st.lagged);
+                st.queue.push_back(StreamEvent::Lagged(n));
+            }
+            st.queue.push_back(event);
+        }
+        self.notify.notify_one();
+    }
+
+    /// No more items will come; the consumer gets `None` once the queue is drained.
+    pub(crate) fn close(&self) {
+        self.lock().closed = true;
+        self.notify.notify_one();
+    }
+
+    /// The next event, waiting for one; `None` once closed and drained.
+    pub(crate) async fn next(&self) -> Option<StreamEvent<T>> {
+        loop {
+            {
+                let mut st = self.lock();
+                if let Some(event) = st.queue.pop_front() {
+                    return Some(event);
+                }
+                if st.lagged > 0 {
+                    return Some(StreamEvent::Lagged(std::mem::take(&mut st.lagged)));
+                }
+                if st.closed {
+                    return None;
+                }
+            }
+            self.notify.notified().await;
+        }
+    }
+
+    /// The next event if one is waiting.
+    pub(crate) fn try_next(&self) -> Option<StreamEvent<T>> {
+        let mut st = self.lock();
+        if let Some(event) = st.queue.pop_front() {
+            return Some(event);
+        }
+        (st.lagged > 0).then(|| StreamEvent::Lagged(std::mem::take(&mut st.lagged)))
+    }
+}
+
+impl<T: Conflate> Feed<T> {
+    /// Add data under the feed's policy.
+    pub(crate) fn push(&self, item: T) {
+        {
+            let mut st = self.lock();
+            match self.policy {
+                Policy::Conflate => {
+                    if let Some(key) = item.key() {
+                        let queued = st.queue.iter_mut().rev().find_map(|e| match e {
+                            StreamEvent::Data(d) if d.key() == Some(key) => Some(d),
+                            _ => None,
+                        });
+                        if let Some(existing) = queued {
+                            existing.absorb(item);
+                            return;
+                        }
+                    }
+                    st.queue.push_back(StreamEvent::Data(item));
+                }
+                Policy::Queue(capacity) => {
+                    if st.queue.len() >= capacity {
+                        st.lagged += 1;
+                        return;
+                    }
+                    if st.lagged > 0 {
+                        let n = std::mem::take(&mut st.lagged);
+                        st.queue.push_back(StreamEvent::Lagged(n));
+                    }
+                    st.queue.push_back(StreamEvent::Data(item));
+                }
+            }
+        }
+        self.notify.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq)]
+    struct Tick(i64, u32);
+
+    impl Conflate for Tick {
+        fn key(&self) -> Option<i64> {
+            Some(self.0)
+        }
+    }
+
+    impl Conflate for u32 {}
+
+    #[test]
+    fn conflation_keeps_the_latest_value_per_key() {
+        let feed = Feed::new(Policy::Conflate);
+        for v in 0..1000 {
+            feed.push(Tick(1, v));
+            feed.push(Tick(2, v));
+        }
+        assert_eq!(feed.try_next(), Some(StreamEvent::Data(Tick(1, 999))));
+        assert_eq!(feed.try_next(), Some(StreamEvent::Data(Tick(2, 999))));
+        assert_eq!(feed.try_next(), None);
+    }
+
+    #[test]
+    fn a_full_queue_reports_lagged_where_items_were_dropped() {
+        let feed = Feed::new(Policy::Queue(2));
+        for v in 0..5u32 {
+            feed.push(v);
+        }
+        assert_eq!(feed.try_next(), Some(StreamEvent::Data(0)));
+        feed.push(5);
+        assert_eq!(feed.try_next(), Some(StreamEvent::Data(1)));
+        assert_eq!(feed.try_next(), Some(StreamEvent::Lagged(3)));
+        assert_eq!(feed.try_next(), Some(StreamEvent::Data(5)));
+        assert_eq!(feed.try_next(), None);
+    }
+
+    #[test]
+    fn gaps_are_never_dropped_and_collapse() {
+        let feed = Feed::<u32>::new(Policy::Queue(1));
+        feed.push(1);
+        feed.push_event(StreamEvent::Gap);
+        feed.push_event(StreamEvent::Gap);
+        assert_eq!(feed.try_next(), Some(StreamEvent::Data(1)));
+        assert_eq!(feed.try_next(), Some(StreamEvent::Gap));
+        assert_eq!(feed.try_next(), None);
+    }
+}

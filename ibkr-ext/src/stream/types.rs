@@ -1,0 +1,511 @@
+//! What the streams deliver: the events around the data, and the data of each topic.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::conid::Conid;
+use crate::history::Bar;
+use crate::snapshot::{Field, Quote};
+
+/// One item of a subscription.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum StreamEvent<T> {
+    /// New data.
+    Data(T),
+    /// The socket was reconnected: updates may have been missed in between. Values that
+    /// follow are current again; merged state (quotes, orders) is kept.
+    Gap,
+    /// This many items were dropped because the consumer fell behind (never for quotes,
+    /// which conflate to the latest value instead).
+    Lagged(u64),
+    /// The server refused or failed this subscription, or sent a frame for it that could not
+    /// be read. Other subscriptions are not affected; the subscription stays registered and
+    /// is retried on the next connection unless the error says otherwise.
+    Error(StreamError),
+}
+
+/// What went wrong with one topic.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{topic}: {kind}")]
+pub struct StreamError {
+    /// The topic as the wire names it (`smd+265598`, `sor`, `ssd+DU1234567`, ...).
+    pub topic: String,
+    /// What happened.
+    pub kind: StreamErrorKind,
+}
+
+/// The kinds of [`StreamError`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StreamErrorKind {
+    /// IBKR does not know the contract (`{"error":"invalid conid"}`): fix the conid.
+    #[error("invalid conid: check the contract id (ibkr conid SYMBOL)")]
+    InvalidConid,
+    /// IBKR refused the subscription (`sor`'s `unable to subscribe`); it is retried with
+    /// backoff after priming `/iserver/accounts` and live orders.
+    #[error("refused by IBKR ({0}); retrying with backoff")]
+    Refused(String),
+    /// An error frame for this topic.
+    #[error("IBKR error{}: {text}", code.map(|c| format!(" {c}")).unwrap_or_default())]
+    Server {
+        /// The code, when the frame had one.
+        code: Option<i64>,
+        /// The text.
+        text: String,
+    },
+    /// A frame for this topic that is not valid JSON or lacks what the topic needs.
+    #[error("unreadable frame ({0}); skipped")]
+    Malformed(String),
+    /// The WebSocket upgrade was refused (HTTP 401/403): the session is not logged in or
+    /// the session id is stale. The manager reconnects after a fresh `/tickle`.
+    #[error("WebSocket upgrade refused with HTTP {0}: log in (gateway) or renew the session")]
+    UpgradeRefused(u16),
+}
+
+/// A market data update: the merged quote (every field seen so far, decoded like REST
+/// snapshots) and the fields this update changed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QuoteUpdate {
+    /// The merged quote.
+    pub quote: Quote,
+    /// The fields that changed since the previous item of this subscription (conflated
+    /// updates report every field that changed since).
+    pub changed: Vec<Field>,
+}
+
+/// An order as the stream knows it: every key IBKR has sent for it, merged by order id.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OrderUpdate {
+    /// IBKR's order id.
+    pub order_id: String,
+    /// The merged order (`status`, `filledQuantity`, `remainingQuantity`, `avgPrice`, ...).
+    pub order: Map<String, Value>,
+    /// The keys this update changed.
+    pub changed: Vec<String>,
+}
+
+fn number(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().replace(',', "").parse().ok(),
+        _ => None,
+    }
+}
+
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl OrderUpdate {
+    /// The status (`Submitted`, `Filled`, `Cancelled`, ...).
+    pub fn status(&self) -> Option<&str> {
+        self.order.get("status").and_then(Value::as_str)
+    }
+
+    /// The contract.
+    pub fn conid(&self) -> Option<Conid> {
+        number(self.order.get("conid")).map(|n| Conid(n as i64))
+    }
+
+    /// The symbol.
+    pub fn ticker(&self) -> Option<&str> {
+        self.order.get("ticker").and_then(Value::as_str)
+    }
+
+    /// `BUY` or `SELL`.
+    pub fn side(&self) -> Option<&str> {
+        self.order.get("side").and_then(Value::as_str)
+    }
+
+    /// Filled so far.
+    pub fn filled(&self) -> Option<f64> {
+        number(self.order.get("filledQuantity"))
+    }
+
+    /// Still to fill.
+    pub fn remaining(&self) -> Option<f64> {
+        number(self.order.get("remainingQuantity"))
+    }
+
+    /// Average fill price.
+    pub fn avg_price(&self) -> Option<f64> {
+        number(self.order.get("avgPrice"))
+    }
+}
+
+/// One execution (`str`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Execution {
+    /// IBKR's execution id.
+    pub execution_id: String,
+    /// The contract.
+    pub conid: Option<Conid>,
+    /// The symbol.
+    pub symbol: Option<String>,
+    /// `B` or `S`.
+    pub side: Option<String>,
+    /// Quantity.
+    pub size: Option<f64>,
+    /// Price.
+    pub price: Option<f64>,
+    /// The account.
+    pub account: Option<String>,
+    /// The order it filled.
+    pub order_id: Option<String>,
+    /// When it traded.
+    pub time: Option<DateTime<Utc>>,
+    /// Every key IBKR sent.
+    pub raw: Value,
+}
+
+impl Execution {
+    pub(crate) fn from_json(v: &Value) -> Option<Execution> {
+        Some(Execution {
+            execution_id: text(v.get("execution_id"))?,
+            conid: number(v.get("conid")).map(|n| Conid(n as i64)),
+            symbol: text(v.get("symbol")),
+            side: text(v.get("side")),
+            size: number(v.get("size")),
+            price: number(v.get("price")),
+            account: text(v.get("account")),
+            order_id: text(v.get("order_id")),
+            time: v
+                .get("trade_time_r")
+                .and_then(Value::as_i64)
+                .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
+            raw: v.clone(),
+        })
+    }
+}
+
+/// Profit and loss of one account partition (`spl` `args.<acct>.Core`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PnlRow {
+    /// Daily P&L (`dpl`).
+    pub daily: Option<f64>,
+    /// Unrealized P&L (`upl`).
+    pub unrealized: Option<f64>,
+    /// Net liquidation (`nl`).
+    pub net_liquidation: Option<f64>,
+    /// Excess liquidity (`uel`).
+    pub excess_liquidity: Option<f64>,
+    /// Market value (`mv`).
+    pub market_value: Option<f64>,
+}
+
+/// The merged P&L of every partition (`DU1234567.Core` ...).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PnlUpdate {
+    /// Rows by partition key.
+    pub rows: BTreeMap<String, PnlRow>,
+}
+
+impl PnlUpdate {
+    pub(crate) fn merge(&mut self, args: &Map<String, Value>) {
+        for (key, row) in args {
+            let r = self.rows.entry(key.clone()).or_default();
+            let set = |slot: &mut Option<f64>, k: &str| {
+                if let Some(n) = number(row.get(k)) {
+                    *slot = Some(n);
+                }
+            };
+            set(&mut r.daily, "dpl");
+            set(&mut r.unrealized, "upl");
+            set(&mut r.net_liquidation, "nl");
+            set(&mut r.excess_liquidity, "uel");
+            set(&mut r.market_value, "mv");
+        }
+    }
+}
+
+/// One account value (`ssd`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccountValue {
+    /// The amount, when the value is monetary or numeric.
+    pub amount: Option<f64>,
+    /// The currency.
+    pub currency: Option<String>,
+    /// The value as text, when it is not a number.
+    pub text: Option<String>,
+}
+
+/// An account's merged summary (`ssd+<acct>`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SummaryUpdate {
+    /// The account.
+    pub account: String,
+    /// Values by key (`netliquidation`, `availablefunds`, ...).
+    pub values: BTreeMap<String, AccountValue>,
+    /// The keys this update changed.
+    pub changed: Vec<String>,
+}
+
+impl SummaryUpdate {
+    pub(crate) fn merge(&mut self, rows: &[Value]) {
+        self.changed.clear();
+        for row in rows {
+            let Some(key) = text(row.get("key")) else {
+                continue;
+            };
+            let value = AccountValue {
+                amount: number(row.get("monetaryValue")).or_else(|| number(row.get("value"))),
+                currency: text(row.get("currency")),
+                text: text(row.get("value")),
+            };
+            self.values.insert(key.clone(), value);
+            self.changed.push(key);
+        }
+    }
+}
+
+/// An account's merged ledger (`sld+<acct>`): one row per currency key (`LedgerListBASE`, ...).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LedgerUpdate {
+    /// The account.
+    pub account: String,
+    /// Rows by key, every field IBKR sent merged.
+    pub rows: BTreeMap<String, Map<String, Value>>,
+}
+
+impl LedgerUpdate {
+    pub(crate) fn merge(&mut self, rows: &[Value]) {
+        for row in rows {
+            let (Some(key), Some(obj)) = (text(row.get("key")), row.as_object()) else {
+                continue;
+            };
+            let slot = self.rows.entry(key).or_default();
+            for (k, v) in obj {
+                slot.insert(k.clone(), v.clone());
+            }
+        }
+    }
+}
+
+/// Streaming history (`smh`): bars, volumes already multiplied by `volumeFactor`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HistoryUpdate {
+    /// The contract.
+    pub conid: Conid,
+    /// The server's id for this stream (what `umh` needs).
+    pub server_id: Option<String>,
+    /// The bars, oldest first.
+    pub bars: Vec<Bar>,
+}
+
+impl HistoryUpdate {
+    pub(crate) fn from_json(conid: Conid, v: &Value) -> HistoryUpdate {
+        let volume_factor = number(v.get("volumeFactor")).unwrap_or(1.0);
+        let bars = v
+            .get("data")
+            .and_then(Value::as_array)
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|b| {
+                        Some(Bar {
+                            time: Utc.timestamp_millis_opt(b.get("t")?.as_i64()?).single()?,
+                            open: number(b.get("o"))?,
+                            high: number(b.get("h"))?,
+                            low: number(b.get("l"))?,
+                            close: number(b.get("c"))?,
+                            volume: number(b.get("v")).unwrap_or(0.0) * volume_factor,
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        HistoryUpdate {
+            conid,
+            server_id: text(v.get("serverId")),
+            bars,
+        }
+    }
+}
+
+/// One row of the price ladder (`sbd`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BookRow {
+    /// The price.
+    pub price: Option<f64>,
+    /// Size bid at this price.
+    pub bid: Option<f64>,
+    /// Size offered at this price.
+    pub ask: Option<f64>,
+    /// The row IBKR focuses (the inside market).
+    pub focus: bool,
+}
+
+/// The price ladder of one contract (`sbd`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BookUpdate {
+    /// The account it was requested for.
+    pub account: String,
+    /// The contract.
+    pub conid: Conid,
+    /// Rows, top first.
+    pub rows: Vec<BookRow>,
+}
+
+impl BookUpdate {
+    pub(crate) fn rows(v: &Value) -> Vec<BookRow> {
+        v.get("data")
+            .and_then(Value::as_array)
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| BookRow {
+                        price: number(r.get("price")),
+                        bid: number(r.get("bid")),
+                        ask: number(r.get("ask")),
+                        focus: number(r.get("focus")).is_some_and(|f| f != 0.0),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A notification (`ntf`), order prompts included.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Notification {
+    /// IBKR's id.
+    pub id: Option<String>,
+    /// The title.
+    pub title: Option<String>,
+    /// The text.
+    pub text: Option<String>,
+    /// A link.
+    pub url: Option<String>,
+    /// When this is a server prompt (an order question): its message id (`p12`), the order
+    /// and the options offered.
+    pub prompt: Option<Prompt>,
+    /// Everything IBKR sent.
+    pub raw: Value,
+}
+
+/// A server prompt carried by `ntf`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Prompt {
+    /// The message id (`p12`).
+    pub message_id: Option<String>,
+    /// The order it is about.
+    pub order_id: Option<String>,
+    /// The answers offered.
+    pub options: Vec<String>,
+}
+
+impl Notification {
+    pub(crate) fn from_json(v: &Value) -> Notification {
+        let is_prompt = v.get("prompt").and_then(Value::as_bool).unwrap_or(false)
+            || v.get("messageId").is_some();
+        Notification {
+            id: text(v.get("id")),
+            title: text(v.get("title")),
+            text: text(v.get("text")),
+            url: text(v.get("url")),
+            prompt: is_prompt.then(|| Prompt {
+                message_id: text(v.get("messageId")),
+                order_id: text(v.get("orderId")),
+                options: v
+                    .get("options")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(|o| text(Some(o))).collect())
+                    .unwrap_or_default(),
+            }),
+            raw: v.clone(),
+        }
+    }
+}
+
+/// A bulletin (`blt`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Bulletin {
+    /// IBKR's id.
+    pub id: Option<String>,
+    /// The message.
+    pub message: Option<String>,
+    /// Everything IBKR sent.
+    pub raw: Value,
+}
+
+impl Bulletin {
+    pub(crate) fn from_json(v: &Value) -> Bulletin {
+        Bulletin {
+            id: text(v.get("id")),
+            message: text(v.get("message")),
+            raw: v.clone(),
+        }
+    }
+}
+
+/// Where the connection is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ConnectionState {
+    /// Getting the session id and opening the socket.
+    Connecting,
+    /// Open, waiting for the server's `system` frame (nothing is sent before it).
+    WaitingForServer,
+    /// Ready: subscriptions are live.
+    Ready,
+    /// Closed; the next attempt is scheduled.
+    Backoff,
+    /// The session shut down, or every handle was dropped.
+    Closed,
+}
+
+/// What happens to the connection and the session (`streams.status()`).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ConnectionEvent {
+    /// Connecting (attempt 1 is the first; the count resets once ready).
+    Connecting {
+        /// Attempts since the last ready connection.
+        attempt: u32,
+    },
+    /// The server's `system` frame arrived; subscriptions were (re)sent.
+    Ready {
+        /// The user name in the `system` frame.
+        user: Option<String>,
+        /// Whether this is a reconnection (every stream also got a `Gap`).
+        reconnected: bool,
+    },
+    /// `sts`: the brokerage session's state as the socket reports it.
+    Session {
+        /// `authenticated`.
+        authenticated: Option<bool>,
+        /// `competing`.
+        competing: Option<bool>,
+        /// `message`.
+        message: Option<String>,
+    },
+    /// `act`: the accounts of the session.
+    Accounts {
+        /// Account ids.
+        accounts: Vec<String>,
+        /// The selected account.
+        selected: Option<String>,
+    },
+    /// The connection ended; a reconnection follows after `retry_in`.
+    Disconnected {
+        /// Why.
+        reason: String,
+        /// The backoff before the next attempt.
+        retry_in: std::time::Duration,
+    },
+    /// `/tickle` reports another session id than the socket's (a re-login under an open
+    /// socket): the manager reconnects.
+    SessionChanged,
+    /// The server said `waiting for session` (no cookie reached it); the session id was sent.
+    WaitingForSession,
+    /// An error frame without a topic, or a frame without a known topic that could not be
+    /// read (subscriptions are not affected).
+    Error(StreamError),
+    /// The session shut down or every handle was dropped: no more events.
+    Closed,
+}

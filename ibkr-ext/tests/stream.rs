@@ -1,0 +1,568 @@
+//! Streams against the simulated gateway's WebSocket: every quirk of the real socket, and
+//! in each case the consumer keeps getting data or gets a clear error.
+//!
+//! These tests run on real time with shortened timings (heartbeats every 100 ms, a dead
+//! socket after 600 ms): the simulator and the client talk over real loopback sockets, which
+//! a paused clock would race.
+
+use std::time::Duration;
+
+use ibkr_ext::prelude::*;
+use ibkr_ext::stream::{
+    ConnectionEvent, QuoteUpdate, StreamConfig, StreamErrorKind, StreamEvent, Subscription,
+};
+use ibkr_sim::{Fault, FaultRule, Gateway, Limits, RunningGateway, SocketControl};
+use rust_decimal::Decimal;
+
+const ACCOUNT: &str = "DU1234567";
+const AAPL: Conid = Conid(265598);
+const MSFT: Conid = Conid(272093);
+
+async fn start(plain_http: bool) -> RunningGateway {
+    let mut b = Gateway::builder()
+        .seed(7)
+        .account(ACCOUNT)
+        .brokerage_session(true)
+        .limits(Limits::unlimited());
+    if plain_http {
+        b = b.plain_http();
+    }
+    let gw = b.start().await.expect("simulator starts");
+    let socket = gw.control().socket();
+    socket.set_system_delay(Duration::from_millis(200));
+    socket.set_heartbeat(Duration::from_millis(100));
+    socket.set_tick(Duration::from_millis(40));
+    gw
+}
+
+fn client(gw: &RunningGateway) -> Ibkr {
+    Ibkr::builder()
+        .base_url(gw.base_url())
+        .account_id(ACCOUNT)
+        .without_pacing()
+        .without_keepalive()
+        .build()
+        .expect("client")
+}
+
+fn fast() -> StreamConfig {
+    StreamConfig {
+        tic_interval: Duration::from_millis(300),
+        dead_after: Duration::from_millis(600),
+        session_check: Duration::from_millis(200),
+        backoff_min: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(200),
+        sor_backoff_min: Duration::from_millis(100),
+        sor_backoff_max: Duration::from_millis(400),
+        ready_timeout: Duration::from_secs(3),
+        connect_timeout: Duration::from_secs(3),
+        ..StreamConfig::default()
+    }
+}
+
+fn socket(gw: &RunningGateway) -> SocketControl {
+    gw.control().socket()
+}
+
+/// The next event within 5 s.
+async fn next<T: Send + 'static>(sub: &mut Subscription<T>) -> StreamEvent<T> {
+    tokio::time::timeout(Duration::from_secs(5), sub.next())
+        .await
+        .expect("an event within 5 s")
+        .expect("the stream is open")
+}
+
+/// The next data item within 5 s, skipping other events.
+async fn next_data<T: Send + 'static + std::fmt::Debug>(sub: &mut Subscription<T>) -> T {
+    loop {
+        if let StreamEvent::Data(d) = next(sub).await {
+            return d;
+        }
+    }
+}
+
+/// Events until `pick` accepts one (within 5 s); returns those seen, the picked one last.
+async fn until<T: Send + 'static + std::fmt::Debug>(
+    sub: &mut Subscription<T>,
+    pick: impl Fn(&StreamEvent<T>) -> bool,
+) -> Vec<StreamEvent<T>> {
+    let mut seen = Vec::new();
+    loop {
+        let e = next(sub).await;
+        let done = pick(&e);
+        seen.push(e);
+        if done {
+            return seen;
+        }
+    }
+}
+
+fn received(gw: &RunningGateway, text: &str) -> usize {
+    socket(gw).received().iter().filter(|m| *m == text).count()
+}
+
+async fn eventually(what: &str, f: impl Fn() -> bool) {
+    for _ in 0..100 {
+        if f() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what}: not within 5 s");
+}
+
+#[tokio::test]
+async fn quotes_subscribed_before_the_server_is_ready_arrive_merged_over_wss() {
+    let gw = start(false).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    // Subscribed at once: the manager holds it until the `system` frame (the simulator
+    // drops anything earlier, as the gateway does).
+    let mut quotes = streams.quotes(
+        &[AAPL],
+        &[
+            Field::LastPrice,
+            Field::Bid,
+            Field::Ask,
+            Field::Availability,
+        ],
+    );
+    let first = next_data(&mut quotes).await;
+    assert_eq!(first.quote.conid, AAPL);
+    for f in [
+        Field::LastPrice,
+        Field::Bid,
+        Field::Ask,
+        Field::Availability,
+    ] {
+        assert!(first.changed.contains(&f), "{f:?} in the first update");
+    }
+    assert!(first.quote.availability.is_some());
+    let bid = first.quote.number(Field::Bid).unwrap();
+    let ask = first.quote.number(Field::Ask).unwrap();
+    assert!(bid < ask);
+    // Only what was sent after `system` reached the server.
+    assert_eq!(
+        received(&gw, r#"smd+265598+{"fields":["31","84","86","6509"]}"#),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_plain_http_gateway_streams_over_ws() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let mut quotes = ibkr
+        .stream_with(fast())
+        .unwrap()
+        .quotes(&[AAPL], &[Field::LastPrice]);
+    assert!(next_data(&mut quotes).await.quote.last().is_some());
+}
+
+#[tokio::test]
+async fn the_stream_and_the_rest_snapshot_agree() {
+    let gw = start(true).await;
+    socket(&gw).set_tick(Duration::from_secs(3600));
+    let ibkr = client(&gw);
+    let mut quotes = ibkr
+        .stream_with(fast())
+        .unwrap()
+        .quotes(&[AAPL], &[Field::LastPrice]);
+    next_data(&mut quotes).await;
+    let rest = ibkr.snapshot(&[AAPL], &[Field::LastPrice]).await.unwrap();
+    let rest_last = rest[0].last().unwrap();
+    let streamed = loop {
+        let u = next_data(&mut quotes).await;
+        if u.quote.last() == Some(rest_last) {
+            break u;
+        }
+    };
+    assert_eq!(streamed.changed, vec![Field::LastPrice]);
+}
+
+#[tokio::test]
+async fn handles_on_one_session_share_one_socket() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let a = ibkr.stream_with(fast()).unwrap();
+    let b = ibkr.clone().stream().unwrap();
+    let mut qa = a.quotes(&[AAPL], &[Field::LastPrice]);
+    let mut qb = b.quotes(&[AAPL], &[Field::LastPrice]);
+    next_data(&mut qa).await;
+    next_data(&mut qb).await;
+    assert_eq!(socket(&gw).accepted_connections(), 1);
+}
+
+#[tokio::test]
+async fn an_abrupt_drop_reconnects_resubscribes_and_reports_a_gap() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut quotes = streams.quotes(&[AAPL], &[Field::LastPrice]);
+    next_data(&mut quotes).await;
+    socket(&gw).drop_connections();
+    let seen = until(&mut quotes, |e| matches!(e, StreamEvent::Gap)).await;
+    assert!(matches!(seen.last(), Some(StreamEvent::Gap)));
+    next_data(&mut quotes).await;
+    assert_eq!(socket(&gw).accepted_connections(), 2);
+    assert_eq!(received(&gw, r#"smd+265598+{"fields":["31"]}"#), 2);
+}
+
+#[tokio::test]
+async fn market_data_is_renewed_before_it_expires() {
+    let gw = start(true).await;
+    socket(&gw).set_md_expiry(Duration::from_millis(500));
+    let ibkr = client(&gw);
+    let config = StreamConfig {
+        md_renew: Duration::from_millis(300),
+        ..fast()
+    };
+    let mut quotes = ibkr
+        .stream_with(config)
+        .unwrap()
+        .quotes(&[AAPL], &[Field::LastPrice]);
+    next_data(&mut quotes).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    while quotes.try_next().is_some() {}
+    // Three expiries later, data still flows.
+    next_data(&mut quotes).await;
+    assert!(received(&gw, r#"smd+265598+{"fields":["31"]}"#) >= 4);
+}
+
+#[tokio::test]
+async fn without_renewal_market_data_expires() {
+    let gw = start(true).await;
+    socket(&gw).set_md_expiry(Duration::from_millis(300));
+    let ibkr = client(&gw);
+    let mut quotes = ibkr
+        .stream_with(fast())
+        .unwrap()
+        .quotes(&[AAPL], &[Field::LastPrice]);
+    next_data(&mut quotes).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    while quotes.try_next().is_some() {}
+    let more = tokio::time::timeout(Duration::from_millis(400), quotes.next()).await;
+    assert!(more.is_err(), "the simulator ends the stream: {more:?}");
+}
+
+async fn place_market_order(ibkr: &Ibkr, qty: i64) {
+    ibkr.snapshot(&[AAPL], &[Field::LastPrice]).await.unwrap();
+    let policy = AnswerPolicy::new()
+        .yes(ibkr_ext::orders::questions::NO_MARKET_DATA)
+        .yes(ibkr_ext::orders::questions::SIZE_LIMIT)
+        .yes(ibkr_ext::orders::questions::VALUE_LIMIT)
+        .yes(ibkr_ext::orders::questions::PRICE_CONSTRAINT);
+    let ticket = OrderTicket::buy(AAPL, Decimal::from(qty)).market();
+    ibkr.place(ticket, &policy).await.expect("order placed");
+}
+
+#[tokio::test]
+async fn a_refused_sor_is_primed_and_retried_until_it_streams() {
+    let gw = start(true).await;
+    socket(&gw).refuse_sor(3);
+    let ibkr = client(&gw);
+    let mut orders = ibkr.stream_with(fast()).unwrap().orders();
+    for _ in 0..3 {
+        match next(&mut orders).await {
+            StreamEvent::Error(e) => {
+                assert_eq!(e.topic, "sor");
+                assert!(matches!(e.kind, StreamErrorKind::Refused(_)), "{e}");
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+    eventually("the fourth sor", || received(&gw, "sor+{}") == 4).await;
+    // Primed before each retry: accounts, then live orders with force=true.
+    let requests = gw.inspect().requests();
+    let forced = requests
+        .iter()
+        .filter(|r| {
+            r.path == "/iserver/account/orders"
+                && r.query.as_deref().is_some_and(|q| q.contains("force=true"))
+        })
+        .count();
+    assert!(forced >= 1, "orders?force=true was called");
+    assert!(gw.inspect().count("GET", "/iserver/accounts") >= 1);
+    place_market_order(&ibkr, 2).await;
+    let update = next_data(&mut orders).await;
+    assert_eq!(update.conid(), Some(AAPL));
+}
+
+#[tokio::test]
+async fn fills_arrive_on_orders_trades_pnl_and_summary() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut orders = streams.orders();
+    let mut trades = streams.trades(1);
+    let mut pnl = streams.pnl();
+    let mut summary = streams.account_summary(ACCOUNT);
+    next_data(&mut pnl).await;
+    next_data(&mut summary).await;
+    place_market_order(&ibkr, 3).await;
+    let filled = loop {
+        let o = next_data(&mut orders).await;
+        if o.status() == Some("Filled") {
+            break o;
+        }
+    };
+    assert_eq!(filled.filled(), Some(3.0));
+    // The last day's executions first (the simulator seeds some), then ours.
+    let fill = loop {
+        let e = next_data(&mut trades).await;
+        if e.conid == Some(AAPL) && e.size == Some(3.0) {
+            break e;
+        }
+    };
+    assert_eq!(fill.side.as_deref(), Some("B"));
+    let p = next_data(&mut pnl).await;
+    assert!(p.rows.contains_key("DU1234567.Core"));
+    let s = next_data(&mut summary).await;
+    assert!(s.values.contains_key("netliquidation"));
+}
+
+#[tokio::test]
+async fn a_session_rollover_is_detected_and_the_socket_replaced() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut status = streams.status();
+    let mut quotes = streams.quotes(&[AAPL], &[Field::LastPrice]);
+    next_data(&mut quotes).await;
+    socket(&gw).roll_session();
+    until(&mut status, |e| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::SessionChanged))
+    })
+    .await;
+    until(&mut status, |e| {
+        matches!(
+            e,
+            StreamEvent::Data(ConnectionEvent::Ready {
+                reconnected: true,
+                ..
+            })
+        )
+    })
+    .await;
+    until(&mut quotes, |e| matches!(e, StreamEvent::Gap)).await;
+    next_data(&mut quotes).await;
+}
+
+#[tokio::test]
+async fn heartbeat_silence_is_a_dead_socket() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut status = streams.status();
+    let mut quotes = streams.quotes(&[AAPL], &[Field::LastPrice]);
+    next_data(&mut quotes).await;
+    socket(&gw).silence();
+    let seen = until(&mut status, |e| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::Disconnected { .. }))
+    })
+    .await;
+    let Some(StreamEvent::Data(ConnectionEvent::Disconnected { reason, .. })) = seen.last() else {
+        unreachable!()
+    };
+    assert!(reason.contains("no frame"), "{reason}");
+    until(&mut quotes, |e| matches!(e, StreamEvent::Gap)).await;
+    next_data(&mut quotes).await;
+}
+
+#[tokio::test]
+async fn a_slow_consumer_gets_the_latest_quote_conflated() {
+    let gw = start(true).await;
+    socket(&gw).set_tick(Duration::from_millis(10));
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut quotes = streams.quotes(&[AAPL, MSFT], &[Field::LastPrice, Field::Bid]);
+    next_data(&mut quotes).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let mut waiting: Vec<QuoteUpdate> = Vec::new();
+    while let Some(e) = quotes.try_next() {
+        if let StreamEvent::Data(u) = e {
+            waiting.push(u);
+        }
+    }
+    // Dozens of ticks, at most one waiting item per conid.
+    assert!(waiting.len() <= 2, "{} items waited", waiting.len());
+    assert!(
+        waiting
+            .iter()
+            .all(|u| u.changed.contains(&Field::LastPrice))
+    );
+}
+
+#[tokio::test]
+async fn a_slow_orders_consumer_gets_lagged_not_a_silent_loss() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let config = StreamConfig {
+        queue_capacity: 4,
+        ..fast()
+    };
+    let streams = ibkr.stream_with(config).unwrap();
+    let mut status = streams.status();
+    let mut orders = streams.orders();
+    until(&mut status, |e| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::Ready { .. }))
+    })
+    .await;
+    eventually("sor sent", || received(&gw, "sor+{}") == 1).await;
+    for id in 0..10 {
+        socket(&gw).push(&format!(
+            r#"{{"topic":"sor","args":[{{"acct":"DU1234567","orderId":{id},"status":"Submitted"}}]}}"#
+        ));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut events = Vec::new();
+    while let Some(e) = orders.try_next() {
+        events.push(e);
+    }
+    let data = events
+        .iter()
+        .filter(|e| matches!(e, StreamEvent::Data(_)))
+        .count();
+    let lagged: u64 = events
+        .iter()
+        .map(|e| {
+            if let StreamEvent::Lagged(n) = e {
+                *n
+            } else {
+                0
+            }
+        })
+        .sum();
+    assert_eq!(data, 4);
+    assert_eq!(lagged, 6, "{events:?}");
+}
+
+#[tokio::test]
+async fn dropping_a_handle_sends_the_unsubscribe() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut keep = streams.quotes(&[MSFT], &[Field::LastPrice]);
+    let mut quotes = streams.quotes(&[AAPL], &[Field::LastPrice]);
+    let mut summary = streams.account_summary(ACCOUNT);
+    let mut history = streams.history(AAPL, "1d", "1h");
+    next_data(&mut quotes).await;
+    next_data(&mut summary).await;
+    let bars = next_data(&mut history).await;
+    assert!(!bars.bars.is_empty());
+    let server_id = bars.server_id.clone().expect("a server id");
+    drop(quotes);
+    drop(summary);
+    drop(history);
+    eventually("umd", || received(&gw, "umd+265598+{}") == 1).await;
+    eventually("usd", || received(&gw, "usd+DU1234567") == 1).await;
+    eventually("umh", || received(&gw, &format!("umh+{server_id}")) == 1).await;
+    // The other subscription is untouched.
+    next_data(&mut keep).await;
+    assert_eq!(received(&gw, "umd+272093+{}"), 0);
+}
+
+#[tokio::test]
+async fn an_unknown_conid_is_an_error_for_its_subscription_only() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut good = streams.quotes(&[AAPL], &[Field::LastPrice]);
+    let mut bad = streams.quotes(&[Conid(1)], &[Field::LastPrice]);
+    match next(&mut bad).await {
+        StreamEvent::Error(e) => {
+            assert_eq!(e.topic, "smd+1");
+            assert_eq!(e.kind, StreamErrorKind::InvalidConid);
+        }
+        other => panic!("{other:?}"),
+    }
+    next_data(&mut good).await;
+}
+
+#[tokio::test]
+async fn malformed_and_error_frames_name_their_topic_and_do_not_stop_the_stream() {
+    let gw = start(true).await;
+    socket(&gw).set_tick(Duration::from_millis(100));
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut quotes = streams.quotes(&[AAPL], &[Field::LastPrice]);
+    let mut status = streams.status();
+    next_data(&mut quotes).await;
+    socket(&gw).push(r#"{"topic":"smd+265598","31":"#);
+    let seen = until(&mut quotes, |e| matches!(e, StreamEvent::Error(_))).await;
+    let Some(StreamEvent::Error(e)) = seen.last() else {
+        unreachable!()
+    };
+    assert_eq!(e.topic, "smd+265598");
+    assert!(matches!(e.kind, StreamErrorKind::Malformed(_)));
+    socket(&gw).push(r#"{"error":"something broke","code":500}"#);
+    until(&mut status, |e| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::Error(_)))
+    })
+    .await;
+    next_data(&mut quotes).await;
+}
+
+#[tokio::test]
+async fn a_refused_upgrade_is_reported_then_the_manager_recovers() {
+    let gw = start(true).await;
+    gw.control()
+        .add_fault(FaultRule::new("/ws", Fault::Status(401)).times(1));
+    let ibkr = client(&gw);
+    let mut quotes = ibkr
+        .stream_with(fast())
+        .unwrap()
+        .quotes(&[AAPL], &[Field::LastPrice]);
+    match next(&mut quotes).await {
+        StreamEvent::Error(e) => assert_eq!(e.kind, StreamErrorKind::UpgradeRefused(401)),
+        other => panic!("{other:?}"),
+    }
+    next_data(&mut quotes).await;
+}
+
+#[tokio::test]
+async fn notifications_and_prompts_arrive_typed() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut status = streams.status();
+    let mut notes = streams.notifications();
+    let mut bulletins = streams.bulletins();
+    until(&mut status, |e| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::Ready { .. }))
+    })
+    .await;
+    socket(&gw).notify("n1", "Warning", "CFD quotes reference the underlying");
+    socket(&gw).prompt(42, "p12", "Are you sure?");
+    socket(&gw).bulletin("b1", "Exchange halted");
+    let n = next_data(&mut notes).await;
+    assert_eq!(n.title.as_deref(), Some("Warning"));
+    assert!(n.prompt.is_none());
+    let p = next_data(&mut notes).await;
+    let prompt = p.prompt.expect("a prompt");
+    assert_eq!(prompt.message_id.as_deref(), Some("p12"));
+    assert_eq!(prompt.order_id.as_deref(), Some("42"));
+    let b = next_data(&mut bulletins).await;
+    assert_eq!(b.message.as_deref(), Some("Exchange halted"));
+}
+
+#[tokio::test]
+async fn the_session_id_never_shows_in_events() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let id = ibkr.socket_session().await.unwrap();
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut status = streams.status();
+    socket(&gw).drop_connections();
+    let seen = until(&mut status, |e| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::Ready { .. }))
+    })
+    .await;
+    socket(&gw).drop_connections();
+    let more = until(&mut status, |e| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::Ready { .. }))
+    })
+    .await;
+    let text = format!("{seen:?} {more:?} {streams:?}");
+    assert!(!text.contains(id.expose()), "{text}");
+}
