@@ -58,8 +58,92 @@ fn generate(path: &Path, json: &Value, out: &Path) {
     let tokens = generator
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor rejected {}: {e}", path.display()));
-    let file: syn::File = syn::parse2(tokens).expect("progenitor emits valid Rust");
+    let mut file: syn::File = syn::parse2(tokens).expect("progenitor emits valid Rust");
+    let calls = raw_calls(&file, json);
+    file.items.extend(calls);
     std::fs::write(out, prettyplease::unparse(&file)).expect("write generated client");
+}
+
+/// `impl RawCall for builder::X<'a>` for every operation's builder: its operationId and
+/// what its `send` returns, read off the generated `send` itself.
+fn raw_calls(file: &syn::File, doc: &Value) -> Vec<syn::Item> {
+    let ids: std::collections::HashMap<String, String> = operation_ids(doc)
+        .into_iter()
+        .map(|id| (heck::ToUpperCamelCase::to_upper_camel_case(id.as_str()), id))
+        .collect();
+    let Some(builder) = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in builder {
+        let syn::Item::Impl(imp) = item else { continue };
+        let syn::Type::Path(self_ty) = &*imp.self_ty else {
+            continue;
+        };
+        let Some(name) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
+            continue;
+        };
+        let Some(id) = ids.get(&name) else { continue };
+        let Some(output) = imp.items.iter().find_map(|i| match i {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" => send_output(&f.sig.output),
+            _ => None,
+        }) else {
+            continue;
+        };
+        let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());
+        let tokens = quote::quote! {
+            impl<'a> crate::RawCall<'a> for builder::#ident<'a> {
+                const OPERATION: &'static str = #id;
+                type Output = #output;
+                fn send(self) -> crate::RawFuture<'a, Self::Output> {
+                    Box::pin(builder::#ident::send(self))
+                }
+            }
+        };
+        out.push(syn::parse2(tokens).expect("a RawCall impl"));
+    }
+    out
+}
+
+/// `T` of `-> Result<ResponseValue<T>, Error<()>>`.
+fn send_output(ret: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = ret else {
+        return None;
+    };
+    let generic = |ty: &syn::Type| -> Option<syn::Type> {
+        let syn::Type::Path(p) = ty else { return None };
+        let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+            return None;
+        };
+        match args.args.first()? {
+            syn::GenericArgument::Type(t) => Some(t.clone()),
+            _ => None,
+        }
+    };
+    generic(&generic(ty)?)
+}
+
+fn operation_ids(doc: &Value) -> Vec<String> {
+    let mut ids = Vec::new();
+    for item in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for method in METHODS {
+            if let Some(id) = item
+                .pointer(&format!("/{method}/operationId"))
+                .and_then(Value::as_str)
+            {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids
 }
 
 /// (operationId, api, method, path, pacing, idempotent, tag, summary)

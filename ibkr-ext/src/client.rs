@@ -35,7 +35,7 @@ pub const GATEWAY_URL_ENV: &str = "IBKR_GATEWAY_URL";
 /// let ibkr = ibkr_ext::Ibkr::gateway()?;           // https://localhost:5000/v1/api, or $IBKR_GATEWAY_URL
 /// let state = ibkr.ensure_brokerage_session().await?;
 /// println!("authenticated: {}", state.authenticated);
-/// let accounts = ibkr.call("getAccounts", ibkr.raw().get_accounts().send()).await?;
+/// let accounts = ibkr.send(ibkr.raw().get_accounts()).await?;
 /// println!("{:?}", accounts.accounts);
 /// # Ok(()) }
 /// ```
@@ -155,6 +155,19 @@ impl Ibkr {
         call: impl Future<Output = std::result::Result<ibkr_gen::ResponseValue<T>, ibkr_gen::Error<()>>>,
     ) -> Result<T> {
         self.core().checked(operation, call.await).await
+    }
+
+    /// Send a call of the raw client, naming its operation once: its error becomes this
+    /// crate's [`Error`], and a 401 marks the session as logged out.
+    ///
+    /// ```no_run
+    /// # async fn demo(ibkr: ibkr_ext::Ibkr) -> ibkr_ext::Result<()> {
+    /// let accounts = ibkr.send(ibkr.raw().get_accounts()).await?;
+    /// let ledger = ibkr.send(ibkr.raw().get_account_ledger().account_id("DU1234567")).await?;
+    /// # let _ = (accounts, ledger); Ok(()) }
+    /// ```
+    pub async fn send<'a, C: ibkr_gen::RawCall<'a>>(&self, call: C) -> Result<C::Output> {
+        self.call(C::OPERATION, call.send()).await
     }
 
     /// `POST /iserver/auth/status`: the brokerage session's state, published to watchers.
