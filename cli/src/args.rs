@@ -112,7 +112,32 @@ pub enum Command {
         action: OrderAction,
     },
     /// Live orders.
-    Orders,
+    Orders {
+        /// Keep following: print every change as it streams (over the WebSocket).
+        #[arg(long)]
+        follow: bool,
+        #[command(flatten)]
+        until: Until,
+    },
+    /// Profit and loss per account partition (over the WebSocket).
+    Pnl {
+        /// Keep following: print every update (about once a second).
+        #[arg(long)]
+        follow: bool,
+        #[command(flatten)]
+        until: Until,
+    },
+    /// Live quotes, updated in place like `top`; with --json, NDJSON (one update a line).
+    Watch {
+        /// Symbols or conids.
+        #[arg(required = true)]
+        items: Vec<String>,
+        /// Fields by name or id (default: last, bid, ask, volume, change %).
+        #[arg(long, value_delimiter = ',')]
+        fields: Vec<String>,
+        #[command(flatten)]
+        until: Until,
+    },
     /// Cancel an order.
     Cancel {
         /// The order id (-1 cancels all open orders).
@@ -149,6 +174,17 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::oauth::KeysCommand,
     },
+}
+
+/// When a following command stops (default: at Ctrl-C).
+#[derive(Debug, Args)]
+pub struct Until {
+    /// Stop after this many updates.
+    #[arg(long)]
+    pub count: Option<u64>,
+    /// Stop after this long (30s, 5m, 1h).
+    #[arg(long = "for", value_name = "DURATION")]
+    pub within: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

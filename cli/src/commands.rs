@@ -158,7 +158,25 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Command::Order {
                     action: OrderAction::Place(a),
                 } => order(&s, &a, true).await,
-                Command::Orders => orders(&s).await,
+                Command::Orders {
+                    follow: false,
+                    until: _,
+                } => orders(&s).await,
+                Command::Orders {
+                    follow: true,
+                    until,
+                } => crate::watch::follow_orders(&s, until.count, until.within.as_deref()).await,
+                Command::Pnl { follow, until } => {
+                    crate::watch::pnl(&s, follow, until.count, until.within.as_deref()).await
+                }
+                Command::Watch {
+                    items,
+                    fields,
+                    until,
+                } => {
+                    crate::watch::watch(&s, &items, &fields, until.count, until.within.as_deref())
+                        .await
+                }
                 Command::Cancel { id } => cancel(&s, &id).await,
                 Command::Tour { .. }
                 | Command::Sim { .. }
@@ -264,7 +282,10 @@ pub async fn conid(s: &Session, queries: &[StockQuery]) -> Result<(), Failure> {
 }
 
 /// Symbols and conids from the command line, in order.
-async fn conids_of(ibkr: &Ibkr, items: &[String]) -> Result<Vec<(String, Conid)>, Failure> {
+pub(crate) async fn conids_of(
+    ibkr: &Ibkr,
+    items: &[String],
+) -> Result<Vec<(String, Conid)>, Failure> {
     let queries: Vec<StockQuery> = items
         .iter()
         .filter(|i| i.parse::<i64>().is_err())

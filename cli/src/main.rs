@@ -13,6 +13,7 @@ mod failure;
 mod oauth;
 mod output;
 mod tour;
+mod watch;
 
 use std::process::ExitCode;
 

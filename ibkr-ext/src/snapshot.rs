@@ -208,19 +208,21 @@ fn read_number(raw: &str) -> (Option<f64>, bool, bool) {
         text = rest;
     }
     let text = text.trim_end_matches('%');
-    let (digits, scale) = match text.as_bytes().last() {
-        Some(b'K' | b'k') => (&text[..text.len() - 1], 1e3),
-        Some(b'M') => (&text[..text.len() - 1], 1e6),
-        Some(b'B') => (&text[..text.len() - 1], 1e9),
-        _ => (text, 1.0),
+    let (digits, exponent) = match text.as_bytes().last() {
+        Some(b'K' | b'k') => (&text[..text.len() - 1], 3),
+        Some(b'M') => (&text[..text.len() - 1], 6),
+        Some(b'B') => (&text[..text.len() - 1], 9),
+        _ => (text, 0),
     };
     let digits = digits.trim();
-    let number = if digits.contains(',') {
-        digits.replace(',', "").parse::<f64>().ok()
+    let number = if exponent > 0 || digits.contains(',') {
+        // `8.31M` is read as `8.31e6`: exact, where 8.31 * 1e6 is not.
+        let plain: String = digits.chars().filter(|c| *c != ',').collect();
+        format!("{plain}e{exponent}").parse::<f64>().ok()
     } else {
         digits.parse::<f64>().ok()
     };
-    (number.map(|n| n * scale), prior_close, halted)
+    (number, prior_close, halted)
 }
 
 /// Where the market data comes from (the first letter of field 6509).
@@ -468,6 +470,11 @@ mod tests {
         assert_eq!(FieldValue::parse(&json!("1,300")).number, Some(1300.0));
         assert_eq!(FieldValue::parse(&json!("2.5M")).number, Some(2_500_000.0));
         assert_eq!(FieldValue::parse(&json!("37.4K")).number, Some(37_400.0));
+        assert_eq!(FieldValue::parse(&json!("8.31M")).number, Some(8_310_000.0));
+        assert_eq!(
+            FieldValue::parse(&json!("1,234.5K")).number,
+            Some(1_234_500.0)
+        );
         assert_eq!(FieldValue::parse(&json!("-0.52%")).number, Some(-0.52));
         assert_eq!(FieldValue::parse(&json!(0.04)).number, Some(0.04));
         assert_eq!(FieldValue::parse(&json!("APPLE INC")).number, None);

@@ -1,0 +1,409 @@
+//! Live commands over the WebSocket: `watch` (a quote table updated in place, or NDJSON),
+//! `orders --follow` and `pnl [--follow]`.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use chrono::{SecondsFormat, Utc};
+use ibkr_ext::prelude::*;
+use ibkr_ext::stream::{ConnectionEvent, StreamEvent, Streams, Subscription};
+use serde_json::{Map, Value, json};
+use tokio::time::Instant;
+
+use crate::commands::{DEFAULT_SNAPSHOT_FIELDS, Session, conids_of};
+use crate::failure::{self, Failure};
+
+/// `30s`, `5m`, `2h`, `1h30m`, `500ms`, or plain seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return Duration::try_from_secs_f64(secs).map_err(|e| e.to_string());
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("{text:?}: a unit is missing (s, m, h, ms)"))?;
+        let (number, tail) = rest.split_at(digits);
+        let n: f64 = number
+            .parse()
+            .map_err(|_| format!("{text:?}: not a duration like 30s, 5m or 1h"))?;
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, next) = tail.split_at(unit_len);
+        let scale = match unit {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(format!("{text:?}: unknown unit {unit:?} (s, m, h, ms)")),
+        };
+        total += Duration::try_from_secs_f64(n * scale).map_err(|e| e.to_string())?;
+        rest = next;
+    }
+    Ok(total)
+}
+
+fn now_text() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// When to stop: after `count` updates, after `within`, or at Ctrl-C.
+struct Stop {
+    count: Option<u64>,
+    deadline: Option<Instant>,
+    seen: u64,
+}
+
+impl Stop {
+    fn new(count: Option<u64>, within: Option<Duration>) -> Stop {
+        Stop {
+            count,
+            deadline: within.map(|d| Instant::now() + d),
+            seen: 0,
+        }
+    }
+
+    fn counted(&mut self) -> bool {
+        self.seen += 1;
+        self.count.is_some_and(|n| self.seen >= n)
+    }
+
+    async fn deadline(&self) {
+        match self.deadline {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// The next event of `sub`, or `None` at the deadline or Ctrl-C.
+async fn next_or_stop<T: Send + 'static>(
+    sub: &mut Subscription<T>,
+    stop: &Stop,
+) -> Option<StreamEvent<T>> {
+    tokio::select! {
+        e = sub.next() => e,
+        _ = stop.deadline() => None,
+        _ = tokio::signal::ctrl_c() => None,
+    }
+}
+
+fn streams(s: &Session) -> Result<Streams, Failure> {
+    Ok(s.ibkr.stream()?)
+}
+
+/// Report what the stream says besides data: gaps and errors on stderr.
+fn report<T>(event: &StreamEvent<T>) {
+    match event {
+        StreamEvent::Gap => eprintln!("ibkr: reconnected; updates may have been missed"),
+        StreamEvent::Lagged(n) => eprintln!("ibkr: {n} updates dropped (output too slow)"),
+        StreamEvent::Error(e) => eprintln!("ibkr: {e}"),
+        _ => {}
+    }
+}
+
+/// `ibkr watch SYMBOL|CONID... [--fields F,..] [--count N] [--for DURATION]`.
+pub async fn watch(
+    s: &Session,
+    items: &[String],
+    fields: &[String],
+    count: Option<u64>,
+    within: Option<&str>,
+) -> Result<(), Failure> {
+    let within = within
+        .map(parse_duration)
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--for {e}")))?;
+    let fields: Vec<Field> = if fields.is_empty() {
+        DEFAULT_SNAPSHOT_FIELDS.to_vec()
+    } else {
+        fields
+            .iter()
+            .map(|f| {
+                Field::parse(f).ok_or_else(|| {
+                    Failure::usage(format!(
+                        "unknown field {f:?}: use a name like LastPrice or an id like 31"
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    s.ibkr.ensure_brokerage_session().await?;
+    let keyed = conids_of(&s.ibkr, items).await?;
+    let conids: Vec<Conid> = keyed.iter().map(|(_, c)| *c).collect();
+    let streams = streams(s)?;
+    let mut quotes = streams.quotes(&conids, &fields);
+    let mut stop = Stop::new(count, within);
+    let mut table = Table::new(&keyed, &fields, std::io::stdout().is_terminal());
+    if !s.json && !table.in_place {
+        println!("{}", table.header());
+    }
+    let mut failed: BTreeMap<i64, String> = BTreeMap::new();
+    while let Some(event) = next_or_stop(&mut quotes, &stop).await {
+        match event {
+            StreamEvent::Data(update) => {
+                let q = &update.quote;
+                if s.json {
+                    let mut row = Map::new();
+                    row.insert("conid".into(), json!(q.conid.0));
+                    row.insert("t".into(), json!(now_text()));
+                    for (k, v) in q.to_named_json(&fields) {
+                        if k != "conid" {
+                            row.insert(k, v);
+                        }
+                    }
+                    let line = Value::Object(row).to_string();
+                    if writeln!(std::io::stdout(), "{line}").is_err() {
+                        return Ok(()); // stdout closed (e.g. piped into head)
+                    }
+                } else {
+                    table.update(q);
+                }
+                if stop.counted() {
+                    break;
+                }
+            }
+            StreamEvent::Error(e) => {
+                eprintln!("ibkr: {e}");
+                if let Some(c) = e.topic.strip_prefix("smd+").and_then(|c| c.parse().ok()) {
+                    failed.insert(c, e.to_string());
+                }
+                if conids.iter().all(|c| failed.contains_key(&c.0)) {
+                    return Err(Failure::new(
+                        failure::GENERAL,
+                        "no instrument can be watched (see the errors above)",
+                    ));
+                }
+            }
+            other => report(&other),
+        }
+    }
+    table.finish();
+    Ok(())
+}
+
+/// The `watch` table: one row per instrument, redrawn in place on a terminal, one line per
+/// update otherwise.
+struct Table {
+    keys: Vec<(String, Conid)>,
+    fields: Vec<Field>,
+    rows: BTreeMap<i64, Vec<String>>,
+    in_place: bool,
+    drawn: usize,
+}
+
+impl Table {
+    fn new(keys: &[(String, Conid)], fields: &[Field], in_place: bool) -> Table {
+        Table {
+            keys: keys.to_vec(),
+            fields: fields.to_vec(),
+            rows: BTreeMap::new(),
+            in_place,
+            drawn: 0,
+        }
+    }
+
+    fn header(&self) -> String {
+        let mut line = format!("{:<10} {:>10}", "", "conid");
+        for f in &self.fields {
+            line.push_str(&format!(" {:>14}", format!("{f:?}")));
+        }
+        line
+    }
+
+    fn cells(&self, q: &Quote) -> Vec<String> {
+        self.fields
+            .iter()
+            .map(|f| q.get(*f).map_or_else(|| "-".to_string(), |v| v.raw.clone()))
+            .collect()
+    }
+
+    fn line(&self, key: &str, conid: Conid, cells: &[String]) -> String {
+        let mut line = format!("{key:<10} {:>10}", conid.0);
+        for c in cells {
+            line.push_str(&format!(" {c:>14}"));
+        }
+        line
+    }
+
+    fn update(&mut self, q: &Quote) {
+        let cells = self.cells(q);
+        let key = self
+            .keys
+            .iter()
+            .find(|(_, c)| *c == q.conid)
+            .map_or_else(|| q.conid.0.to_string(), |(k, _)| k.clone());
+        if !self.in_place {
+            println!("{}", self.line(&key, q.conid, &cells));
+            return;
+        }
+        self.rows.insert(q.conid.0, cells);
+        self.redraw();
+    }
+
+    fn redraw(&mut self) {
+        let mut out = String::new();
+        if self.drawn > 0 {
+            // Back to the table's first line.
+            out.push_str(&format!("\x1b[{}F", self.drawn));
+        }
+        out.push_str(&format!("\x1b[2K{}\n", self.header()));
+        for (key, conid) in &self.keys {
+            let cells = self
+                .rows
+                .get(&conid.0)
+                .cloned()
+                .unwrap_or_else(|| vec!["-".to_string(); self.fields.len()]);
+            out.push_str(&format!("\x1b[2K{}\n", self.line(key, *conid, &cells)));
+        }
+        out.push_str(&format!(
+            "\x1b[2K{}\n",
+            Utc::now().format("updated %H:%M:%S%.3f UTC  (Ctrl-C to stop)")
+        ));
+        self.drawn = self.keys.len() + 2;
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(out.as_bytes());
+        let _ = stdout.flush();
+    }
+
+    fn finish(&self) {
+        let _ = std::io::stdout().flush();
+    }
+}
+
+/// `ibkr orders --follow`: live orders now, then every change as it streams.
+pub async fn follow_orders(
+    s: &Session,
+    count: Option<u64>,
+    within: Option<&str>,
+) -> Result<(), Failure> {
+    let within = within
+        .map(parse_duration)
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--for {e}")))?;
+    s.ibkr.ensure_brokerage_session().await?;
+    let streams = streams(s)?;
+    let mut status = streams.status();
+    let mut orders = streams.orders();
+    let mut stop = Stop::new(count, within);
+    if !s.json {
+        println!("following orders (Ctrl-C to stop)");
+    }
+    loop {
+        tokio::select! {
+            e = next_or_stop(&mut orders, &stop) => {
+                let Some(e) = e else { break };
+                match e {
+                    StreamEvent::Data(u) => {
+                        if s.json {
+                            println!("{}", json!({"t": now_text(), "orderId": u.order_id, "changed": u.changed, "order": u.order}));
+                        } else {
+                            println!(
+                                "{} {:>12} {:<6} {:<4} {:<12} filled {}/{}",
+                                Utc::now().format("%H:%M:%S"),
+                                u.order_id,
+                                u.ticker().unwrap_or("-"),
+                                u.side().unwrap_or("-"),
+                                u.status().unwrap_or("-"),
+                                u.filled().map_or("-".into(), |f| f.to_string()),
+                                u.order.get("totalSize").map_or("-".into(), |v| v.to_string()),
+                            );
+                        }
+                        if stop.counted() { break; }
+                    }
+                    other => report(&other),
+                }
+            }
+            Some(StreamEvent::Data(ConnectionEvent::Disconnected { reason, retry_in })) = status.next() => {
+                eprintln!("ibkr: disconnected ({reason}); retrying in {retry_in:?}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn pnl_json(p: &ibkr_ext::stream::PnlUpdate) -> Value {
+    let rows: Map<String, Value> = p
+        .rows
+        .iter()
+        .map(|(k, r)| {
+            (
+                k.clone(),
+                json!({"dpl": r.daily, "upl": r.unrealized, "nl": r.net_liquidation,
+                       "uel": r.excess_liquidity, "mv": r.market_value}),
+            )
+        })
+        .collect();
+    json!({"t": now_text(), "rows": rows})
+}
+
+/// `ibkr pnl [--follow]`: the P&L of each account partition, once or as it streams.
+pub async fn pnl(
+    s: &Session,
+    follow: bool,
+    count: Option<u64>,
+    within: Option<&str>,
+) -> Result<(), Failure> {
+    let within = within
+        .map(parse_duration)
+        .transpose()
+        .map_err(|e| Failure::usage(format!("--for {e}")))?;
+    s.ibkr.ensure_brokerage_session().await?;
+    let streams = streams(s)?;
+    let mut pnl = streams.pnl();
+    let count = if follow { count } else { Some(1) };
+    let within = within.or((!follow).then_some(Duration::from_secs(30)));
+    let mut stop = Stop::new(count, within);
+    while let Some(e) = next_or_stop(&mut pnl, &stop).await {
+        match e {
+            StreamEvent::Data(p) => {
+                if s.json {
+                    println!("{}", pnl_json(&p));
+                } else {
+                    for (k, r) in &p.rows {
+                        let n = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2}"));
+                        println!(
+                            "{} {k}: daily {} unrealized {} net liquidation {} market value {}",
+                            Utc::now().format("%H:%M:%S"),
+                            n(r.daily),
+                            n(r.unrealized),
+                            n(r.net_liquidation),
+                            n(r.market_value)
+                        );
+                    }
+                }
+                if stop.counted() {
+                    return Ok(());
+                }
+            }
+            other => report(&other),
+        }
+    }
+    if !follow && stop.seen == 0 {
+        return Err(Failure::new(
+            failure::GENERAL,
+            "no P&L arrived within 30 s: is the brokerage session open (ibkr status)?",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("m").is_err());
+    }
+}
