@@ -283,6 +283,8 @@
 //!
 //! # Not modelled
 //!
-//! OAuth's third-party flow (request/access token), the live-orders pre-flight, server prompts (p12), bracket/OCA semantics (orders in one submission are independent), partial
-//! fills, combo positions (always empty), alert triggering beyond price conditions, FA model
-//! rebalancing orders, the account-management write operations, market hours for order execution, and time zones beyond a fixed US session.
+//! OAuth's third-party flow (request/access token), the live-orders pre-flight, server prompts
+//! (p12), bracket/OCA semantics (orders in one submission are independent), partial fills,
+//! combo positions (always empty), alert triggering beyond price conditions, FA model
+//! rebalancing orders, the account-management write operations, market hours for order
+//! execution, and time zones beyond a fixed US session.
