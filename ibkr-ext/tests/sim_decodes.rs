@@ -43,6 +43,10 @@ const ACCOUNT_MANAGEMENT_SERVED: &[&str] = &[
     "listAvailableTaxDocuments",
     "listAvailableTradeConfirmations",
     "echoHttps",
+    "getEnumerations",
+    "listComplexAssetTransferBrokers",
+    "checkUsernameAvailable",
+    "listRequests",
 ];
 
 /// The operation ids that decoded in this test binary.
@@ -1048,6 +1052,43 @@ async fn every_simulated_account_management_answer_decodes_through_the_generated
             .is_some_and(|d| !d.is_empty())
     );
     decode!("echoHttps", c.echo_https().send());
+    // `jsonData` is a Jackson `ArrayNode` (a JSON array) that the spec types as an object, so
+    // the generated type rejects the real shape; the simulator keeps the array.
+    match c
+        .get_enumerations()
+        .enumeration_type(val::<am::EnumerationType>(json!("exchange-bundles")))
+        .send()
+        .await
+    {
+        Ok(v) => {
+            let v = serde_json::to_value(v.into_inner()).unwrap_or(Value::Null);
+            assert_eq!(v["enumerationsType"], "exchange-bundles", "{v}");
+        }
+        Err(ibkr_gen::Error::InvalidResponsePayload(bytes, _)) => {
+            let v: Value = serde_json::from_slice(&bytes).expect("JSON");
+            assert!(v["jsonData"].is_array(), "{v}");
+        }
+        Err(e) => panic!("getEnumerations: {e:?}"),
+    }
+    record("getEnumerations");
+    decode!(
+        "listComplexAssetTransferBrokers",
+        c.list_complex_asset_transfer_brokers()
+            .instruction_type("COMPLEX_ASSET_TRANSFER")
+            .send()
+    );
+    let name = decode!(
+        "checkUsernameAvailable",
+        c.check_username_available().username("simuser1").send()
+    );
+    assert_eq!(name["isAvailable"], false, "{name}");
+    decode!(
+        "listRequests",
+        c.list_requests()
+            .start_date(day("2024-01-01"))
+            .end_date(day("2030-01-01"))
+            .send()
+    );
 
     let decoded = DECODED.lock().unwrap_or_else(|p| p.into_inner()).clone();
     for id in ACCOUNT_MANAGEMENT_SERVED {

@@ -73,7 +73,10 @@
 //! `/accounts/{acct}/tasks?type=registration|pending`, `/accounts/{acct}/login-messages`,
 //! `/accounts/login-messages`, `/forms` (the documents list), `/forms/required-forms`,
 //! `/statements/available`, `/tax-documents/available`, `/trade-confirmations/available`,
-//! `/echo/https`; shapes from `openapi/ibkr-account-management.json`, errors in its
+//! `/enumerations/{type}` (`jsonData` an array, as Jackson's `ArrayNode` is, though the spec
+//! types it as an object), `/enumerations/complex-asset-transfer`, `/requests`,
+//! `/validations/usernames/{name}`, `/echo/https`; shapes from
+//! `openapi/ibkr-account-management.json`, errors in its
 //! `ErrorResponse` shape (`{"hasError":true,"errorDescription":..}`, 404 for an unknown account).
 //!
 //! Flex Web Service, under `flex_base_url()` (`/AccountManagement/FlexWebService`):

@@ -375,3 +375,109 @@ pub(crate) async fn echo(Query(q): Query<params::Query>) -> Response {
         q.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
     reply::ok(&json!({"requestMethod": "GET", "securityPolicy": "HTTPS", "queryParameters": query}))
 }
+
+/// `GET /gw/api/v1/enumerations/{type}`: IBKR's lookup lists; the simulator fills
+/// `exchange-bundles` and `market-data` (its own subscriptions) and answers an empty list for
+/// the other types the spec's `EnumerationType` names.
+pub(crate) async fn enumerations(
+    Path(kind): Path<String>,
+    Query(q): Query<params::Query>,
+) -> Response {
+    const TYPES: &[&str] = &[
+        "exchange-bundles",
+        "business-and-occupation",
+        "employee-track",
+        "fin-info-ranges",
+        "acats",
+        "aton",
+        "market-data",
+        "edd-avt",
+        "prohibited-country",
+        "employee-plans",
+        "questionnaires",
+        "security-questions",
+        "quiz-questions",
+        "wire-instructions",
+        "product-country-bundles",
+    ];
+    if !TYPES.contains(&kind.as_str()) {
+        return gw_error(400, &format!("unknown enumeration type {kind}"));
+    }
+    let data = match kind.as_str() {
+        "exchange-bundles" => json!([
+            {"exchangeBundle": "US-Sec", "description": "US Securities Snapshot and Futures Value Bundle"},
+            {"exchangeBundle": "US-Fut", "description": "US Futures Value Bundle"},
+        ]),
+        "market-data" => json!([
+            {"code": "NYSE", "description": "NYSE (Network A/CTA)", "subscribed": true},
+            {"code": "NASDAQ", "description": "NASDAQ (Network C/UTP)", "subscribed": true},
+            {"code": "ARCA", "description": "NYSE American, BATS, ARCA, IEX, and Regional Exchanges (Network B)", "subscribed": true},
+        ]),
+        _ => json!([]),
+    };
+    reply::ok(&json!({
+        "enumerationsType": kind,
+        "formNumber": q.get("form-number"),
+        "jsonData": data,
+    }))
+}
+
+/// `GET /gw/api/v1/validations/usernames/{username}`: the simulated user's name is taken;
+/// a name of 6-20 letters and digits is otherwise available.
+pub(crate) async fn username_available(Path(name): Path<String>) -> Response {
+    let valid = (6..=20).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric());
+    let taken = name.eq_ignore_ascii_case(crate::routes::session::USER_NAME);
+    let suggestions: Vec<String> = if taken {
+        (1..=3).map(|i| format!("{name}{i}")).collect()
+    } else {
+        Vec::new()
+    };
+    reply::ok(&json!({
+        "hasError": false,
+        "isValid": valid,
+        "isAvailable": valid && !taken,
+        "suggestedUserName": suggestions,
+    }))
+}
+
+/// `GET /gw/api/v1/requests?startDate=&endDate=`: the account-opening request of each account.
+pub(crate) async fn requests(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<params::Query>,
+) -> Response {
+    for name in ["startDate", "endDate"] {
+        if q.get(name).is_none_or(|v| v.trim().is_empty()) {
+            return gw_error(400, &format!("{name} is required"));
+        }
+    }
+    let world = lock(&shared.world);
+    let rows: Vec<Value> = world
+        .settings
+        .accounts
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            json!({
+                "requestId": 100_000_001 + i as i64,
+                "accountID": a,
+                "requestType": "ACCOUNT_OPEN",
+                "dateSubmitted": opened(),
+                "status": "C",
+            })
+        })
+        .collect();
+    let total = rows.len();
+    reply::ok(&json!({"requestDetails": rows, "limit": 100, "offset": 0, "total": total}))
+}
+
+/// `GET /gw/api/v1/enumerations/complex-asset-transfer?instructionType=`: brokers that accept
+/// complex asset transfers (a short list of well-known US brokers).
+pub(crate) async fn complex_asset_transfer_brokers(Query(q): Query<params::Query>) -> Response {
+    let Some(kind) = q.get("instructionType").filter(|t| !t.trim().is_empty()) else {
+        return gw_error(400, "instructionType is required");
+    };
+    reply::ok(&json!({
+        "instructionType": kind,
+        "brokers": ["Charles Schwab & Co., Inc.", "Fidelity Brokerage Services LLC", "E*TRADE Securities LLC"],
+    }))
+}

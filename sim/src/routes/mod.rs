@@ -367,6 +367,13 @@ fn account_management() -> Router<Arc<Shared>> {
             get(am::trade_confirmations_available),
         )
         .route("/echo/https", get(am::echo))
+        .route(
+            "/enumerations/complex-asset-transfer",
+            get(am::complex_asset_transfer_brokers),
+        )
+        .route("/enumerations/{kind}", get(am::enumerations))
+        .route("/validations/usernames/{name}", get(am::username_available))
+        .route("/requests", get(am::requests))
 }
 
 /// The whole server: gateway, Flex service, front desk.
