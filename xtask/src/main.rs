@@ -7,6 +7,7 @@
 
 mod bench;
 mod check;
+mod features;
 mod flex_synth;
 mod regen;
 mod spec;
