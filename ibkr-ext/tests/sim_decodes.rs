@@ -342,6 +342,13 @@ async fn every_simulated_endpoint_decodes_through_the_generated_client() {
                 .send()
         );
     }
+    // A multi-account user must choose the account before order status answers.
+    decode!(
+        "switchAccount",
+        c.switch_account()
+            .body(body::<types::SwitchAccountBody>(json!({"acctId": ACCOUNT})))
+            .send()
+    );
     let order_id = answer[0]["order_id"]
         .as_str()
         .unwrap_or_else(|| panic!("an acknowledgement: {answer}"))

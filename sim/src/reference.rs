@@ -155,7 +155,8 @@
 //!   `/iserver/account/pnl/partitioned` and `/iserver/account/mta` show (ibind-anchor §1 #6:
 //!   switching changes the account later calls act on); a new brokerage session selects the
 //!   primary account again. Dynamic accounts need more than one account (`allowDynAccount`),
-//!   else 503.
+//!   else 503. A multi-account user gets 503 from `/iserver/account/order/status/{id}` until
+//!   the account is chosen in the brokerage session (`client-portal-api.md` §2, "Order status").
 //! - Positions come from trades: a week of seeded executions (5 weekday sessions, the last a
 //!   quarter hour before start), so `/iserver/account/trades?days=7` (IBKR's maximum; default
 //!   one day, cpapi-v1 "Trades"), the positions, the ledger's cash and the Flex statement agree.

@@ -96,6 +96,9 @@ pub(crate) struct World {
     /// The account `/iserver` calls act on (`POST /iserver/account` switches it; ibind-anchor
     /// §1 #6); the primary account at the start of every brokerage session.
     pub selected_account: String,
+    /// Whether the account was chosen (`/iserver/account` or `/iserver/dynaccount`) in this
+    /// brokerage session; multi-account users get 503 from order status until it is.
+    pub account_chosen: bool,
     /// Watchlists, alerts, allocation groups, notifications.
     pub user: UserState,
     /// `/portfolio/{acct}/positions` answers from this cache until
@@ -136,6 +139,7 @@ impl World {
                 .first()
                 .cloned()
                 .unwrap_or_else(|| "DU1234567".to_string()),
+            account_chosen: false,
             user: UserState::new(&settings.accounts),
             positions_cache: HashMap::new(),
             settings,
@@ -178,6 +182,7 @@ impl World {
         self.md = MarketDataSession::default();
         self.suppressed.clear();
         self.selected_account = self.primary_account().to_string();
+        self.account_chosen = false;
         self.drop_pending(crate::journal::OrderOutcome::Invalidated);
     }
 

@@ -310,3 +310,19 @@ async fn contract_rules_and_reference_data_answer_for_real_conids() {
         400
     );
 }
+
+#[tokio::test]
+async fn multi_account_users_get_503_from_order_status_until_they_switch_account() {
+    let s = two_accounts().await;
+    s.warm(265598).await;
+    let ack = s
+        .place_confirming(json!({"conid": 265598, "side": "BUY", "orderType": "LMT", "price": 1.0, "quantity": 1, "tif": "GTC"}))
+        .await;
+    let id = ack.body[0]["order_id"].as_str().unwrap().to_string();
+    let before = s.get(&format!("/iserver/account/order/status/{id}")).await;
+    assert_eq!(before.status, 503);
+    s.post("/iserver/account", json!({"acctId": PRIMARY})).await;
+    let after = s.get(&format!("/iserver/account/order/status/{id}")).await;
+    assert_eq!(after.status, 200, "{}", after.text);
+    assert_eq!(after.body["order_id"].to_string(), id);
+}

@@ -41,6 +41,7 @@ fn select(shared: &Shared, body: &[u8]) -> Response {
         return reply::unknown_account(&account);
     }
     world.selected_account = account.clone();
+    world.account_chosen = true;
     reply::ok(&json!({"set": true, "acctId": account}))
 }
 

@@ -274,13 +274,17 @@ pub(crate) async fn live_orders(
 }
 
 /// `GET /iserver/account/order/status/{orderId}` (GET_iserver_account_order_status_{orderId}.json).
-/// Unknown ids answer 503, as for orders the gateway has nothing cached for
+/// Unknown ids answer 503, as for orders the gateway has nothing cached for, and so does every
+/// id for a multi-account user who has not switched account in this brokerage session
 /// (`client-portal-api.md` §2, "Order status").
 pub(crate) async fn order_status(
     State(shared): State<Arc<Shared>>,
     Path(order_id): Path<String>,
 ) -> Response {
     let world = lock(&shared.world);
+    if world.settings.accounts.len() > 1 && !world.account_chosen {
+        return reply::empty(503);
+    }
     let Some(o) = order_id
         .parse::<u64>()
         .ok()
