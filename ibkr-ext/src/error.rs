@@ -92,6 +92,15 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// What the request names does not exist for this login (a watchlist id, an account,
+    /// an option expiry, a scanner with no results); nothing was changed.
+    #[error("{operation}: {what}")]
+    NotFound {
+        /// The operationId (or the workflow).
+        operation: &'static str,
+        /// What was not found, in one line, with what to try instead.
+        what: String,
+    },
     /// A [`StockQuery`](crate::StockQuery) did not resolve to exactly one contract.
     #[error("{}", resolve_message(symbol, query, failure, candidates))]
     Resolve {
@@ -232,6 +241,7 @@ impl Error {
             | Error::Transport { operation, .. }
             | Error::Timeout { operation }
             | Error::InvalidRequest { operation, .. }
+            | Error::NotFound { operation, .. }
             | Error::OrderRejected { operation, .. }
             | Error::OrderStateUnknown { operation, .. }
             | Error::OutcomeUnknown { operation, .. }

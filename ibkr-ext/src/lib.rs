@@ -22,18 +22,25 @@
 
 #![warn(missing_docs)]
 
+pub mod account;
+pub mod alerts;
 mod client;
 pub mod conid;
+pub mod contracts;
 pub mod error;
 pub mod history;
 mod json_call;
 pub mod oauth;
 pub mod orders;
+pub mod portfolio;
+pub mod scanner;
 pub mod session;
 pub mod snapshot;
 pub mod stream;
 pub mod tls;
+pub mod watchlists;
 
+pub use account::{AccountSummary, LedgerEntry};
 pub use client::{DEFAULT_GATEWAY_URL, GATEWAY_URL_ENV, Ibkr, IbkrBuilder};
 pub use conid::{Conid, ContractCondition, InstrumentCondition, StockQuery};
 pub use error::{Error, Result};
@@ -45,6 +52,7 @@ pub use oauth::AuthMode;
 pub use orders::{
     AnswerPolicy, LiveOrder, OrderGroup, OrderOutcome, OrderTicket, Side, TimeInForce,
 };
+pub use portfolio::{PnlRow, Position, Trade};
 pub use session::{KeeperConfig, SessionState};
 pub use snapshot::{Field, Quote};
 pub use stream::{StreamEvent, Streams, Subscription};
