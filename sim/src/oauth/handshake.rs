@@ -1,6 +1,7 @@
 //! `POST /v1/api/oauth/live_session_token`: the request signed with RSA-SHA256 over the
 //! prepend and the base string, the Diffie-Hellman exchange, the token and its signature.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime};
 
@@ -14,7 +15,7 @@ use super::crypto::{
     base_string, hex, hmac_sha1, java_bytes, parse_oauth_header, rsa_sha256_valid,
 };
 use super::gate::{check_timestamp_and_nonce, signed_url, unauthorized};
-use super::{Issued, OAuthState};
+use super::{Issued, OAuth1Consumer, OAuthState};
 use crate::routes::reply;
 use crate::shared::lock;
 
@@ -63,34 +64,14 @@ pub(crate) async fn live_session_token(State(state): State<OAuthState>, req: Req
     {
         return refusal;
     }
-    let signed = format!(
-        "{}{}",
-        hex(&consumer.prepend),
-        base_string("POST", &url, &params)
-    );
-    if !rsa_sha256_valid(&consumer.signature_key, &signed, get("oauth_signature")) {
-        return unauthorized(desk, "invalid signature");
-    }
-    let p = &consumer.dh_prime;
-    let one = BigUint::from(1u8);
-    let challenge = BigUint::parse_bytes(get("diffie_hellman_challenge").as_bytes(), 16);
-    let Some(a) = challenge.filter(|a| *a > one && *a < p - &one) else {
-        return reply::json(
-            400,
-            &json!({"error": "invalid diffie_hellman_challenge", "statusCode": 400}),
-        );
-    };
     let force = desk.force_sign_byte.load(Ordering::SeqCst);
-    // b, B = g^b, K = A^b; when forced, draw b until K's bit length is a multiple of 8.
-    let (big_b, k) = loop {
-        let b = random_exponent();
-        let k = a.modpow(&b, p);
-        if !force || k.bits() % 8 == 0 {
-            break (consumer.dh_generator.modpow(&b, p), k);
+    let (lst, big_b, mut signature) = match exchange(consumer, &params, &url, force) {
+        Ok(v) => v,
+        Err(Refusal::Unauthorized(what)) => return unauthorized(desk, what),
+        Err(Refusal::BadRequest(what)) => {
+            return reply::json(400, &json!({"error": what, "statusCode": 400}));
         }
     };
-    let lst = hmac_sha1(&java_bytes(&k), &consumer.prepend);
-    let mut signature = hex(&hmac_sha1(&lst, consumer.consumer_key.as_bytes()));
     if desk.corrupt_next_signature.swap(false, Ordering::SeqCst) {
         signature = hex(&hmac_sha1(
             b"not the token",
@@ -112,9 +93,84 @@ pub(crate) async fn live_session_token(State(state): State<OAuthState>, req: Req
     reply::json(
         200,
         &json!({
-            "diffie_hellman_response": big_b.to_str_radix(16),
+            "diffie_hellman_response": big_b,
             "live_session_token_signature": signature,
             "live_session_token_expiration": expiration_ms,
         }),
     )
+}
+
+/// Why a live session token request is refused.
+pub(crate) enum Refusal {
+    Unauthorized(&'static str),
+    BadRequest(&'static str),
+}
+
+/// Check the RSA-SHA256 signature over prepend + base string, and answer the DH
+/// challenge: (LST bytes, B as hex, the token's signature as hex).
+pub(crate) fn exchange(
+    consumer: &OAuth1Consumer,
+    params: &BTreeMap<String, String>,
+    url: &str,
+    force_sign_byte: bool,
+) -> Result<(Vec<u8>, String, String), Refusal> {
+    let get = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
+    let signed = format!(
+        "{}{}",
+        hex(&consumer.prepend),
+        base_string("POST", url, params)
+    );
+    if !rsa_sha256_valid(&consumer.signature_key, &signed, get("oauth_signature")) {
+        return Err(Refusal::Unauthorized("invalid signature"));
+    }
+    let p = &consumer.dh_prime;
+    let one = BigUint::from(1u8);
+    let challenge = BigUint::parse_bytes(get("diffie_hellman_challenge").as_bytes(), 16);
+    let Some(a) = challenge.filter(|a| *a > one && *a < p - &one) else {
+        return Err(Refusal::BadRequest("invalid diffie_hellman_challenge"));
+    };
+    // b, B = g^b, K = A^b; when forced, draw b until K's bit length is a multiple of 8.
+    let (big_b, k) = loop {
+        let b = random_exponent();
+        let k = a.modpow(&b, p);
+        if !force_sign_byte || k.bits() % 8 == 0 {
+            break (consumer.dh_generator.modpow(&b, p), k);
+        }
+    };
+    let lst = hmac_sha1(&java_bytes(&k), &consumer.prepend);
+    let signature = hex(&hmac_sha1(&lst, consumer.consumer_key.as_bytes()));
+    Ok((lst, big_b.to_str_radix(16), signature))
+}
+
+impl OAuth1Consumer {
+    /// Answer a live session token request as api.ibkr.com does (consumer, token and
+    /// RSA-SHA256 signature checked; no nonce or timestamp bookkeeping): the JSON body.
+    /// For servers of one's own (benchmarks, tests); `url` is the URL the client signed.
+    pub fn answer_live_session_token(
+        &self,
+        url: &str,
+        authorization: &str,
+    ) -> Result<String, String> {
+        let params = parse_oauth_header(authorization).ok_or("malformed authorization header")?;
+        let get = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
+        if get("oauth_consumer_key") != self.consumer_key {
+            return Err("invalid consumer".into());
+        }
+        if get("oauth_token") != self.access_token {
+            return Err("invalid token".into());
+        }
+        let (_, big_b, signature) = exchange(self, &params, url, false).map_err(|r| match r {
+            Refusal::Unauthorized(w) | Refusal::BadRequest(w) => w.to_string(),
+        })?;
+        let expiration_ms = (SystemTime::now() + LST_LIFETIME)
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default();
+        Ok(json!({
+            "diffie_hellman_response": big_b,
+            "live_session_token_signature": signature,
+            "live_session_token_expiration": expiration_ms,
+        })
+        .to_string())
+    }
 }
