@@ -528,6 +528,7 @@ impl IbkrBuilder {
             authority: self.authority,
             tls,
             user_agent: self.user_agent,
+            streams: Default::default(),
         });
         let lease = Arc::new(Lease { session });
         let raw = raw.with_wire(raw.wire().with_lease(lease.clone()));

@@ -40,6 +40,8 @@ pub(crate) struct Session {
     pub(crate) authority: Option<Arc<dyn Authority>>,
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
     pub(crate) user_agent: String,
+    /// The session's stream manager, while any `Streams` handle holds it.
+    pub(crate) streams: std::sync::Mutex<std::sync::Weak<crate::stream::StreamsShared>>,
 }
 
 /// Held by every handle; the last one dropped stops the session's background work.

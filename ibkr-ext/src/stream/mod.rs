@@ -66,7 +66,8 @@
 //!   REST.
 //! - Per subscription, items arrive in the order the server sent them; a `Gap` comes
 //!   before the first item of a new connection.
-//! - The manager holds an `Ibkr` clone: the session lives while any stream or handle does.
+//! - The session owner keeps the manager weakly (one per session); the manager holds an
+//!   `Ibkr` clone: the session lives while any stream or handle does.
 //!   It stops when every handle is dropped or the session shuts down; buffers are then
 //!   closed and `next()` returns `None` once drained.
 //!
@@ -79,7 +80,7 @@ mod socket;
 mod types;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -140,7 +141,8 @@ impl Default for StreamConfig {
     }
 }
 
-struct Inner {
+/// What every `Streams` handle of one session shares: the way to its manager.
+pub(crate) struct StreamsShared {
     commands: mpsc::UnboundedSender<Command>,
     state: watch::Receiver<ConnectionState>,
     next_id: AtomicU64,
@@ -150,7 +152,7 @@ struct Inner {
 /// The streams of one session (from [`Ibkr::stream`]); cheap to clone.
 #[derive(Clone)]
 pub struct Streams {
-    inner: Arc<Inner>,
+    inner: Arc<StreamsShared>,
 }
 
 impl std::fmt::Debug for Streams {
@@ -166,7 +168,7 @@ impl std::fmt::Debug for Streams {
 pub struct Subscription<T> {
     feed: Arc<Feed<T>>,
     id: u64,
-    inner: Arc<Inner>,
+    inner: Arc<StreamsShared>,
 }
 
 impl<T> std::fmt::Debug for Subscription<T> {
@@ -368,9 +370,6 @@ impl Streams {
     }
 }
 
-/// The managers of live sessions, by session identity.
-static MANAGERS: Mutex<Vec<(usize, Weak<Inner>)>> = Mutex::new(Vec::new());
-
 impl Ibkr {
     /// The streams of this session, with the default timings. Handles of the same session
     /// share one connection.
@@ -386,26 +385,26 @@ impl Ibkr {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             Error::Config("streams need a Tokio runtime: call stream() inside one".into())
         })?;
-        let key = self.core() as *const _ as usize;
-        let mut managers = MANAGERS.lock().unwrap_or_else(|p| p.into_inner());
-        managers.retain(|(_, w)| w.strong_count() > 0);
-        if let Some(inner) = managers
-            .iter()
-            .find(|(k, _)| *k == key)
-            .and_then(|(_, w)| w.upgrade())
-        {
+        // The session owner keeps the one manager of this session (weakly: the streams
+        // live while a `Streams` handle does).
+        let mut current = self
+            .owner()
+            .streams
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(inner) = current.upgrade() {
             return Ok(Streams { inner });
         }
         let (commands, receiver) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(ConnectionState::Connecting);
-        let inner = Arc::new(Inner {
+        let inner = Arc::new(StreamsShared {
             commands,
             state,
             next_id: AtomicU64::new(1),
             capacity: config.queue_capacity,
         });
-        managers.push((key, Arc::downgrade(&inner)));
-        drop(managers);
+        *current = Arc::downgrade(&inner);
+        drop(current);
         let manager = Manager::new(self.clone(), config, receiver, state_tx);
         runtime.spawn(manager.run());
         Ok(Streams { inner })
