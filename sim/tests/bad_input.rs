@@ -38,6 +38,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/portfolio/positions/-1"),
     ("POST", "/portfolio/zzz/positions/invalidate"),
     ("GET", "/portfolio/zzz/positions/x"),
+    ("GET", "/iserver/account/order/status/zzz"),
     ("POST", "/pa/performance"),
     ("POST", "/pa/allperiods"),
     ("POST", "/pa/summary"),
@@ -93,7 +94,44 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", "/forecast/contract/schedules?conid=-1"),
     ("POST", "/iserver/notification"),
     ("POST", "/iserver/reauthenticate"),
+    // The endpoints served before: orders, market data, contracts, session, portfolio.
+    ("POST", "/iserver/account/zzz/orders"),
+    ("POST", "/iserver/account/DU1234567/orders"),
+    ("POST", "/iserver/account/DU1234567/orders/whatif"),
+    ("POST", "/iserver/reply/zzz"),
+    ("POST", "/iserver/account/DU1234567/order/zzz"),
+    ("DELETE", "/iserver/account/DU1234567/order/zzz"),
+    ("GET", "/iserver/account/orders?filters=%ff,x&force=maybe"),
+    ("GET", "/iserver/account/trades?days=-9"),
+    ("GET", "/iserver/account/pnl/partitioned"),
+    ("POST", "/iserver/questions/suppress"),
+    ("POST", "/iserver/questions/suppress/reset"),
+    ("GET", "/iserver/marketdata/snapshot?conids=x,-1&fields=zz"),
+    ("GET", "/iserver/marketdata/snapshot"),
+    ("GET", "/iserver/marketdata/history?conid=x&period=zz&bar=q"),
+    ("GET", "/hmds/history?conid=-1"),
+    ("POST", "/iserver/marketdata/unsubscribe"),
+    ("GET", "/trsrv/stocks?symbols="),
+    ("GET", "/trsrv/secdef?conids=a,b"),
+    ("GET", "/trsrv/futures?symbols=%20"),
+    ("GET", "/iserver/secdef/search?symbol="),
+    ("POST", "/iserver/secdef/search"),
+    ("GET", "/iserver/secdef/strikes?conid=x&month=zz"),
+    (
+        "GET",
+        "/iserver/secdef/info?conid=265598&sectype=OPT&month=zz",
+    ),
+    ("POST", "/iserver/auth/ssodh/init"),
+    ("GET", "/portfolio/zzz/ledger"),
+    ("GET", "/portfolio/zzz/summary"),
+    ("GET", "/portfolio2/zzz/positions"),
 ];
+
+/// 5xx answers IBKR documents for ordinary requests: order status of an order with nothing
+/// cached is 503 (`client-portal-api.md` §2).
+fn documented_5xx(path: &str, status: u16) -> bool {
+    status == 503 && path.starts_with("/iserver/account/order/status/")
+}
 
 /// Bodies a confused client might send.
 const BODIES: &[&str] = &[
@@ -123,7 +161,7 @@ async fn junk_ids_bodies_and_parameters_never_answer_500() {
             let json_or_empty = a.text.is_empty()
                 || serde_json::from_str::<serde_json::Value>(&a.text).is_ok()
                 || a.text == "Success";
-            if a.status >= 500 || !json_or_empty {
+            if (a.status >= 500 && !documented_5xx(path, a.status)) || !json_or_empty {
                 failures.push(format!(
                     "{method} {path} {body:?} -> {} {}",
                     a.status, a.text
