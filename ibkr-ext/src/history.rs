@@ -19,7 +19,6 @@ use serde_json::Value;
 use crate::Ibkr;
 use crate::conid::{Conid, StockQuery};
 use crate::error::{Error, Result};
-use crate::json_call::json_number;
 
 /// One bar.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -138,36 +137,95 @@ struct RawBars {
     text: Option<String>,
     #[serde(default, rename = "mdAvailability")]
     md_availability: Option<String>,
-    #[serde(default, rename = "priceFactor")]
-    price_factor: Option<Value>,
-    #[serde(default, rename = "barLength")]
-    bar_length: Option<Value>,
+    #[serde(default, rename = "priceFactor", deserialize_with = "number")]
+    price_factor: Option<f64>,
+    #[serde(default, rename = "barLength", deserialize_with = "number")]
+    bar_length: Option<f64>,
     #[serde(default)]
     data: Vec<RawBar>,
 }
 
+/// One bar as IBKR sends it: numbers, sometimes as text.
 #[derive(Deserialize)]
 struct RawBar {
-    t: Value,
-    #[serde(default)]
-    o: Option<Value>,
-    #[serde(default)]
-    h: Option<Value>,
-    #[serde(default)]
-    l: Option<Value>,
-    #[serde(default)]
-    c: Option<Value>,
-    #[serde(default)]
-    v: Option<Value>,
+    #[serde(default, deserialize_with = "number")]
+    t: Option<f64>,
+    #[serde(default, deserialize_with = "number")]
+    o: Option<f64>,
+    #[serde(default, deserialize_with = "number")]
+    h: Option<f64>,
+    #[serde(default, deserialize_with = "number")]
+    l: Option<f64>,
+    #[serde(default, deserialize_with = "number")]
+    c: Option<f64>,
+    #[serde(default, deserialize_with = "number")]
+    v: Option<f64>,
+}
+
+/// A JSON number, or text holding one (`"1,300"`), read without building a `Value`;
+/// anything else (null, an object) is `None`.
+fn number<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+    struct Number;
+    impl<'de> serde::de::Visitor<'de> for Number {
+        type Value = Option<f64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number, or text holding one")
+        }
+        fn visit_f64<E>(self, v: f64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            Ok(v.trim().replace(',', "").parse().ok())
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+        fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            while map
+                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                .is_some()
+            {}
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Number)
 }
 
 fn bars_from(conid: Conid, raw: RawBars) -> Result<Bars> {
     let mut bars = Vec::with_capacity(raw.data.len());
     for b in raw.data {
-        let ms = json_number(Some(&b.t)).ok_or_else(|| Error::Decode {
+        let ms = b.t.ok_or_else(|| Error::Decode {
             operation: "getMarketDataHistory",
             status: 200,
-            reason: format!("bar time {} is not a number", b.t),
+            reason: "a bar without a numeric time".into(),
             excerpt: String::new(),
         })? as i64;
         let time = Utc
@@ -181,11 +239,11 @@ fn bars_from(conid: Conid, raw: RawBars) -> Result<Bars> {
             })?;
         bars.push(Bar {
             time,
-            open: json_number(b.o.as_ref()).unwrap_or(f64::NAN),
-            high: json_number(b.h.as_ref()).unwrap_or(f64::NAN),
-            low: json_number(b.l.as_ref()).unwrap_or(f64::NAN),
-            close: json_number(b.c.as_ref()).unwrap_or(f64::NAN),
-            volume: json_number(b.v.as_ref()).unwrap_or(0.0),
+            open: b.o.unwrap_or(f64::NAN),
+            high: b.h.unwrap_or(f64::NAN),
+            low: b.l.unwrap_or(f64::NAN),
+            close: b.c.unwrap_or(f64::NAN),
+            volume: b.v.unwrap_or(0.0),
         });
     }
     bars.sort_by_key(|b| b.time);
@@ -194,8 +252,8 @@ fn bars_from(conid: Conid, raw: RawBars) -> Result<Bars> {
         symbol: raw.symbol,
         text: raw.text,
         md_availability: raw.md_availability,
-        price_factor: json_number(raw.price_factor.as_ref()),
-        bar_length_secs: json_number(raw.bar_length.as_ref()).map(|v| v as i64),
+        price_factor: raw.price_factor,
+        bar_length_secs: raw.bar_length.map(|v| v as i64),
         bars,
     })
 }
@@ -347,5 +405,25 @@ mod tests {
             (b.open, b.high, b.low, b.close, b.volume),
             (171.05, 192.93, 170.12, 189.37, 6942998.04)
         );
+    }
+
+    #[test]
+    fn numbers_sent_as_text_or_null_are_read_and_junk_is_a_decode_error() {
+        let raw: RawBars = serde_json::from_str(
+            r#"{"priceFactor":"100","barLength":86400,"data":[
+                {"t":"1698796800000","o":"171.05","h":192.93,"l":170.12,"c":189.37,"v":"6,942,998"},
+                {"t":1698883200000,"o":190,"h":191,"l":189,"c":190.5,"v":null}]}"#,
+        )
+        .unwrap();
+        let bars = bars_from(Conid(265598), raw).unwrap();
+        assert_eq!(bars.price_factor, Some(100.0));
+        assert_eq!(bars.bars[0].open, 171.05);
+        assert_eq!(bars.bars[0].volume, 6_942_998.0);
+        assert_eq!(bars.bars[1].volume, 0.0);
+        let no_time: RawBars = serde_json::from_str(r#"{"data":[{"o":1}]}"#).unwrap();
+        assert!(matches!(
+            bars_from(Conid(1), no_time),
+            Err(Error::Decode { .. })
+        ));
     }
 }
