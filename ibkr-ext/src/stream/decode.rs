@@ -62,13 +62,16 @@ impl QuoteMerger {
     /// Read one frame; merge it if it is market data.
     pub fn apply(&mut self, frame: &str) -> Result<Applied, FrameError> {
         let mut de = serde_json::Deserializer::from_str(frame);
-        let peek = FrameSeed { merger: self }
-            .deserialize(&mut de)
-            .and_then(|p| de.end().map(|()| p))
-            .map_err(|e| FrameError {
-                reason: e.to_string(),
-                topic: topic_in_text(frame),
-            })?;
+        let peek = FrameSeed {
+            merger: self,
+            hint: conid_hint(frame),
+        }
+        .deserialize(&mut de)
+        .and_then(|p| de.end().map(|()| p))
+        .map_err(|e| FrameError {
+            reason: e.to_string(),
+            topic: topic_in_text(frame),
+        })?;
         Ok(peek)
     }
 
@@ -81,6 +84,16 @@ impl QuoteMerger {
     pub fn remove(&mut self, conid: Conid) {
         self.quotes.remove(&conid.0);
     }
+}
+
+/// The conid of a compact `smd` frame, read from its `"topic":"smd+<conid>"` before
+/// parsing, so fields merge as they are read instead of being buffered until the conid
+/// (usually last) arrives. (An unescaped `"topic":"` cannot occur inside a JSON string.)
+fn conid_hint(frame: &str) -> Option<i64> {
+    const MARK: &str = "\"topic\":\"smd+";
+    let at = frame.find(MARK)? + MARK.len();
+    let digits = frame[at..].bytes().take_while(u8::is_ascii_digit).count();
+    frame[at..at + digits].parse().ok()
 }
 
 /// Find `"topic":"..."` in text that is not valid JSON, to name the topic in the error.
@@ -142,6 +155,7 @@ impl<'de> de::Deserialize<'de> for Text<'de> {
 
 struct FrameSeed<'m> {
     merger: &'m mut QuoteMerger,
+    hint: Option<i64>,
 }
 
 impl<'de> DeserializeSeed<'de> for FrameSeed<'_> {
@@ -163,7 +177,14 @@ impl<'de> Visitor<'de> for FrameSeed<'_> {
         let mut conid: Option<i64> = None;
         let mut updated: Option<i64> = None;
         let mut error = false;
-        let mut fields: Vec<(u32, Text<'de>)> = Vec::with_capacity(16);
+        let mut fields: Vec<(u32, Text<'de>)> = Vec::new();
+        // With the conid known up front, fields merge as they are read.
+        let hint = self.hint;
+        let quotes = &mut self.merger.quotes;
+        let created = hint.is_some_and(|c| !quotes.contains_key(&c));
+        let mut target: Option<&mut Quote> =
+            hint.map(|c| quotes.entry(c).or_insert_with(|| Quote::new(Conid(c))));
+        let mut changed = Vec::new();
         while let Some(key) = map.next_key::<Text<'de>>()? {
             let key = key.0;
             match key.as_ref() {
@@ -176,7 +197,13 @@ impl<'de> Visitor<'de> for FrameSeed<'_> {
                 }
                 k if k.as_bytes().first().is_some_and(u8::is_ascii_digit) => {
                     match k.parse::<u32>() {
-                        Ok(id) => fields.push((id, map.next_value()?)),
+                        Ok(id) => {
+                            let value: Text<'de> = map.next_value()?;
+                            match target.as_deref_mut() {
+                                Some(quote) => changed.extend(quote.merge_text(id, &value.0)),
+                                None => fields.push((id, value)),
+                            }
+                        }
                         Err(_) => {
                             map.next_value::<IgnoredAny>()?;
                         }
@@ -187,25 +214,27 @@ impl<'de> Visitor<'de> for FrameSeed<'_> {
                 }
             }
         }
-        let Some(topic) = topic else {
+        let rest = topic.as_ref().and_then(|t| t.0.strip_prefix("smd+"));
+        let Some(rest) = rest.filter(|_| !error) else {
+            // Not market data after all (an error frame): forget a quote made for it.
+            if created && let Some(c) = hint {
+                quotes.remove(&c);
+            }
             return Ok(Applied::Other);
         };
-        let Some(rest) = topic.0.strip_prefix("smd+") else {
-            return Ok(Applied::Other);
-        };
-        if error {
-            return Ok(Applied::Other);
-        }
-        let conid = match conid.or_else(|| rest.split('@').next()?.parse().ok()) {
+        let conid = match hint
+            .or(conid)
+            .or_else(|| rest.split('@').next()?.parse().ok())
+        {
             Some(c) => c,
             None => return Err(de::Error::custom("smd frame without a conid")),
         };
-        let quote = self
-            .merger
-            .quotes
-            .entry(conid)
-            .or_insert_with(|| Quote::new(Conid(conid)));
-        let mut changed = Vec::with_capacity(fields.len());
+        let quote = match target {
+            Some(q) => q,
+            None => quotes
+                .entry(conid)
+                .or_insert_with(|| Quote::new(Conid(conid))),
+        };
         for (id, value) in &fields {
             if let Some(f) = quote.merge_text(*id, &value.0) {
                 changed.push(f);
