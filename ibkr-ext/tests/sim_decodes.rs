@@ -47,6 +47,9 @@ const ACCOUNT_MANAGEMENT_SERVED: &[&str] = &[
     "listComplexAssetTransferBrokers",
     "checkUsernameAvailable",
     "listRequests",
+    "getRequestStatus",
+    "listParticipatingBanks",
+    "getKycUrl",
 ];
 
 /// The operation ids that decoded in this test binary.
@@ -1089,6 +1092,18 @@ async fn every_simulated_account_management_answer_decodes_through_the_generated
         c.check_username_available().username("simuser1").send()
     );
     assert_eq!(name["isAvailable"], false, "{name}");
+    decode!(
+        "getRequestStatus",
+        c.get_request_status()
+            .request_id(100_000_001)
+            .type_(val::<am::GetRequestStatusType>(json!("response")))
+            .send()
+    );
+    decode!(
+        "listParticipatingBanks",
+        c.list_participating_banks().type_("eDDA").send()
+    );
+    decode!("getKycUrl", c.get_kyc_url().account_id(ACCOUNT).send());
     decode!(
         "listRequests",
         c.list_requests()

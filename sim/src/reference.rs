@@ -75,6 +75,7 @@
 //! `/statements/available`, `/tax-documents/available`, `/trade-confirmations/available`,
 //! `/enumerations/{type}` (`jsonData` an array, as Jackson's `ArrayNode` is, though the spec
 //! types it as an object), `/enumerations/complex-asset-transfer`, `/requests`,
+//! `/requests/{id}/status`, `/participating-banks`, `/accounts/{acct}/kyc`,
 //! `/validations/usernames/{name}`, `/echo/https`; shapes from
 //! `openapi/ibkr-account-management.json`, errors in its
 //! `ErrorResponse` shape (`{"hasError":true,"errorDescription":..}`, 404 for an unknown account).

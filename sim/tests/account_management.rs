@@ -71,3 +71,32 @@ async fn unknown_accounts_and_missing_dates_get_the_error_response_shape() {
     let no_account = s.get_root("/gw/api/v1/statements/available").await;
     assert_eq!(no_account.status, 400);
 }
+
+#[tokio::test]
+async fn the_account_opening_request_is_listed_and_its_status_is_completed() {
+    let s = sim().await;
+    let list = s
+        .get_root("/gw/api/v1/requests?startDate=2024-01-01&endDate=2030-01-01")
+        .await;
+    let id = list.body["requestDetails"][0]["requestId"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(list.body["requestDetails"][0]["accountID"], ACCOUNT);
+    let status = s
+        .get_root(&format!("/gw/api/v1/requests/{id}/status?type=response"))
+        .await;
+    assert_eq!(status.body["status"], "C");
+    assert_eq!(status.body["acctId"], ACCOUNT);
+    let unknown = s
+        .get_root("/gw/api/v1/requests/42/status?type=response")
+        .await;
+    assert_eq!(unknown.status, 404);
+    let name = s
+        .get_root("/gw/api/v1/validations/usernames/simuser1")
+        .await;
+    assert_eq!(name.body["isAvailable"], false);
+    let free = s
+        .get_root("/gw/api/v1/validations/usernames/newtrader7")
+        .await;
+    assert_eq!(free.body["isAvailable"], true);
+}

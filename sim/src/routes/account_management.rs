@@ -481,3 +481,67 @@ pub(crate) async fn complex_asset_transfer_brokers(Query(q): Query<params::Query
         "brokers": ["Charles Schwab & Co., Inc.", "Fidelity Brokerage Services LLC", "E*TRADE Securities LLC"],
     }))
 }
+
+/// `GET /gw/api/v1/requests/{requestId}/status?type=response|update`: the account-opening
+/// requests `/requests` lists (ids 100000001 and up), completed.
+pub(crate) async fn request_status(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    Query(q): Query<params::Query>,
+) -> Response {
+    if !matches!(
+        q.get("type").map(String::as_str),
+        Some("response" | "update")
+    ) {
+        return gw_error(400, "type must be response or update");
+    }
+    let world = lock(&shared.world);
+    let index = id
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_sub(100_000_001));
+    let Some(account) = index.and_then(|i| world.settings.accounts.get(i)) else {
+        return gw_error(404, &format!("Request {id} not found"));
+    };
+    reply::ok(&json!({
+        "requestId": id.trim(),
+        "acctId": account,
+        "requestType": "ACCOUNT_OPEN",
+        "status": "C",
+        "message": "Completed",
+    }))
+}
+
+/// `GET /gw/api/v1/participating-banks?type=`: banks that take part in a transfer scheme.
+pub(crate) async fn participating_banks(Query(q): Query<params::Query>) -> Response {
+    let Some(kind) = q.get("type").filter(|t| !t.trim().is_empty()) else {
+        return gw_error(400, "type is required");
+    };
+    reply::ok(&json!({
+        "type": kind,
+        "participatingBanks": [
+            {"institutionName": "JPMORGAN CHASE BANK, N.A.", "BIC": "CHASUS33", "clearingCode": "021000021"},
+            {"institutionName": "BANK OF AMERICA, N.A.", "BIC": "BOFAUS3N", "clearingCode": "026009593"},
+        ],
+    }))
+}
+
+/// `GET /gw/api/v1/accounts/{accountId}/kyc`: the identity check was done at opening.
+pub(crate) async fn kyc(
+    State(shared): State<Arc<Shared>>,
+    Path(account): Path<String>,
+) -> Response {
+    if !known(&shared, &account) {
+        return unknown_account(&account);
+    }
+    reply::ok(&json!({
+        "hasError": false,
+        "entityId": 100_000_001,
+        "externalId": account,
+        "state": "COMPLETED",
+        "startDate": opened(),
+        "expiryDate": null,
+        "url": null,
+    }))
+}

@@ -374,6 +374,9 @@ fn account_management() -> Router<Arc<Shared>> {
         .route("/enumerations/{kind}", get(am::enumerations))
         .route("/validations/usernames/{name}", get(am::username_available))
         .route("/requests", get(am::requests))
+        .route("/requests/{id}/status", get(am::request_status))
+        .route("/participating-banks", get(am::participating_banks))
+        .route("/accounts/{account}/kyc", get(am::kyc))
 }
 
 /// The whole server: gateway, Flex service, front desk.
