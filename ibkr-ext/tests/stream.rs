@@ -566,3 +566,62 @@ async fn the_session_id_never_shows_in_events() {
     let text = format!("{seen:?} {more:?} {streams:?}");
     assert!(!text.contains(id.expose()), "{text}");
 }
+
+fn recorded(name: &str) -> String {
+    let path = format!("{}/tests/fixtures/ws/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn recorded_smd_frames_decode_like_rest_snapshots() {
+    use ibkr_ext::stream::QuoteMerger;
+    let mut merger = QuoteMerger::default();
+    merger.apply(&recorded("smd__webapi_doc.json")).unwrap();
+    let q = merger.quote(Conid(8314)).unwrap();
+    assert_eq!(q.last(), Some(189.60));
+    assert_eq!(q.number(Field::Bid), Some(189.56));
+    assert_eq!(q.number(Field::AskSize), Some(500.0));
+    assert_eq!(q.number(Field::LastSize), Some(100.0));
+    assert_eq!(q.availability.as_ref().map(|a| a.raw.as_str()), Some("RpB"));
+    // The gateway documentation's frame has a trailing comma: an error naming its topic.
+    let err = merger.apply(&recorded("smd__gateway_doc.txt")).unwrap_err();
+    assert_eq!(err.topic.as_deref(), Some("smd+265598"));
+}
+
+#[tokio::test]
+async fn recorded_order_frames_merge_by_order_id_and_broken_ones_are_named() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut orders = streams.orders();
+    let mut pnl = streams.pnl();
+    eventually("sor sent", || received(&gw, "sor+{}") == 1).await;
+    eventually("spl sent", || received(&gw, "spl+{}") == 1).await;
+    socket(&gw).push(&recorded("sor_initial__gateway_doc.json"));
+    let first = next_data(&mut orders).await;
+    assert_eq!(first.order_id, "922048212");
+    assert_eq!(first.status(), Some("Submitted"));
+    assert_eq!(first.remaining(), Some(100.0));
+    socket(&gw).push(&recorded("sor_status_deltas__gateway_doc.json"));
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let u = next_data(&mut orders).await;
+        assert_eq!(u.order_id, "352055828");
+        statuses.push(u.status().unwrap_or("").to_string());
+    }
+    assert_eq!(statuses, ["PendingSubmit", "PreSubmitted", "Submitted"]);
+    socket(&gw).push(&recorded("sor_fill_deltas__gateway_doc.txt"));
+    match next(&mut orders).await {
+        StreamEvent::Error(e) => {
+            assert_eq!(e.topic, "sor");
+            assert!(matches!(e.kind, StreamErrorKind::Malformed(_)), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    socket(&gw).push(&recorded("spl__gateway_doc.txt"));
+    let seen = until(&mut pnl, |e| matches!(e, StreamEvent::Error(_))).await;
+    let Some(StreamEvent::Error(e)) = seen.last() else {
+        unreachable!()
+    };
+    assert_eq!(e.topic, "spl");
+}
