@@ -14,7 +14,6 @@ use chrono::{DateTime, TimeZone, Utc};
 use futures::stream::{self, BoxStream, StreamExt};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::Ibkr;
 use crate::conid::{Conid, StockQuery};
