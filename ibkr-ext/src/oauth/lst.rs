@@ -70,7 +70,7 @@ impl DhExchange {
 /// The big-endian bytes Java's `BigInteger.toByteArray()` gives for a positive number.
 pub(crate) fn java_bytes(k: &BigUint) -> Zeroizing<Vec<u8>> {
     let mut bytes = Zeroizing::new(k.to_bytes_be());
-    if k.bits() % 8 == 0 {
+    if k.bits().is_multiple_of(8) {
         bytes.insert(0, 0);
     }
     bytes
@@ -79,7 +79,7 @@ pub(crate) fn java_bytes(k: &BigUint) -> Zeroizing<Vec<u8>> {
 /// `prepend`'s bytes: the hex text decoded.
 fn prepend_bytes(prepend_hex: &str) -> Result<Zeroizing<Vec<u8>>, String> {
     let text = prepend_hex.trim();
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err("the decrypted access token secret is not hex".to_string());
     }
     let mut out = Zeroizing::new(Vec::with_capacity(text.len() / 2));
@@ -206,7 +206,7 @@ mod tests {
         assert_eq!(BigUint::from_bytes_be(&k).bits(), k_bits);
         assert_eq!(
             k[0] == 0,
-            k_bits % 8 == 0,
+            k_bits.is_multiple_of(8),
             "the sign byte is there exactly when needed"
         );
         let lst = live_session_token(&k, case["prepend"].as_str().unwrap()).unwrap();

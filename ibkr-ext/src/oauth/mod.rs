@@ -170,15 +170,18 @@ fn unix_now() -> u64 {
         .unwrap_or_default()
 }
 
-/// A fresh random nonce: 16 bytes as hex.
+/// A fresh nonce: a random per-process prefix and a counter, so no two requests of this
+/// process (and, with 64 random bits, of any two processes) share one; no system call per
+/// request.
 fn nonce() -> String {
-    use rsa::rand_core::RngCore as _;
-    let mut bytes = [0u8; 16];
-    rsa::rand_core::OsRng.fill_bytes(&mut bytes);
-    let mut out = String::with_capacity(32);
-    for b in bytes {
-        use std::fmt::Write as _;
-        let _ = write!(out, "{b:02x}");
-    }
-    out
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| {
+        use rsa::rand_core::RngCore as _;
+        rsa::rand_core::OsRng.next_u64()
+    });
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{prefix:016x}{n:08x}")
 }

@@ -164,7 +164,7 @@ pub fn safe_prime(bits: usize, progress: &mut dyn FnMut(u64)) -> String {
             let delta = step as u64 * 12;
             let composite = primes.iter().zip(&residues).any(|(&s, &r)| {
                 let qm = ((r as u64 + delta) % s as u64) as u32;
-                qm == 0 || (2 * qm as u64 + 1) % s as u64 == 0
+                qm == 0 || (2 * qm as u64 + 1).is_multiple_of(s as u64)
             });
             if composite {
                 continue;

@@ -127,7 +127,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// is a multiple of 8.
 pub(crate) fn java_bytes(k: &BigUint) -> Vec<u8> {
     let mut bytes = k.to_bytes_be();
-    if k.bits() % 8 == 0 {
+    if k.bits().is_multiple_of(8) {
         bytes.insert(0, 0);
     }
     bytes

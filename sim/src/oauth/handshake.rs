@@ -133,7 +133,7 @@ pub(crate) fn exchange(
     let (big_b, k) = loop {
         let b = random_exponent();
         let k = a.modpow(&b, p);
-        if !force_sign_byte || k.bits() % 8 == 0 {
+        if !force_sign_byte || k.bits().is_multiple_of(8) {
             break (consumer.dh_generator.modpow(&b, p), k);
         }
     };
