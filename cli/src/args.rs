@@ -22,9 +22,12 @@ pub struct Global {
     /// Start the embedded simulator and talk to it instead of a gateway.
     #[arg(long, global = true)]
     pub sim: bool,
-    /// Print machine-readable JSON (schemas in the README).
+    /// Print machine-readable JSON (schemas in the README); the same as --output json.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Output of the account commands: table (default), json or csv.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<OutputFormat>,
     /// The account to use (default: the gateway's selected account).
     #[arg(long, global = true, env = "IBKR_ACCOUNT_ID", hide_env = true)]
     pub account: Option<String>,
@@ -62,8 +65,60 @@ pub enum Command {
     },
     /// The session: logged in, brokerage session, competing.
     Status,
-    /// The brokerage accounts of this login.
-    Accounts,
+    /// The brokerage accounts of this login; `accounts switch ID` selects one.
+    Accounts {
+        #[command(subcommand)]
+        action: Option<AccountsAction>,
+    },
+    /// Positions of the account (every page), or of one contract across accounts.
+    Positions {
+        /// Only this contract, in every account of the login.
+        #[arg(long)]
+        conid: Option<i64>,
+    },
+    /// Balances, margin and buying power.
+    Summary,
+    /// Cash ledger per currency.
+    Ledger,
+    /// Executions of the last days.
+    Trades {
+        /// How many days back (1 to 7).
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+    },
+    /// Watchlists: list, show, create, delete.
+    Watchlist {
+        #[command(subcommand)]
+        action: WatchlistAction,
+    },
+    /// Market scanners: parameters and runs.
+    Scanner {
+        #[command(subcommand)]
+        action: ScannerAction,
+    },
+    /// Price alerts: list, create, activate, pause, delete.
+    Alert {
+        #[command(subcommand)]
+        action: AlertAction,
+    },
+    /// What a contract is and how it trades.
+    Contract {
+        /// A symbol or a conid.
+        item: String,
+    },
+    /// The option chain of a stock for one expiry month.
+    Chain {
+        /// The underlying's symbol.
+        symbol: String,
+        /// The expiry month, YYYYMM.
+        #[arg(long, value_name = "YYYYMM")]
+        expiry: String,
+    },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Resolve stock symbols to conids.
     Conid {
         /// Symbols (AAPL MSFT ...).
@@ -289,5 +344,110 @@ pub enum FlexAction {
         /// Output format (csv needs --section).
         #[arg(long, value_enum, default_value_t = FileFormat::Json)]
         format: FileFormat,
+    },
+}
+
+/// How the account commands print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// An aligned table for people.
+    Table,
+    /// The documented JSON schemas.
+    Json,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsAction {
+    /// Select this account for the session (multi-account logins).
+    Switch {
+        /// The account id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WatchlistAction {
+    /// The login's watchlists.
+    List,
+    /// One watchlist's instruments.
+    Show {
+        /// The watchlist id.
+        id: String,
+    },
+    /// Create (or replace) a watchlist.
+    Create {
+        /// A new numeric id.
+        id: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Symbols or conids, in order.
+        #[arg(required = true)]
+        items: Vec<String>,
+    },
+    /// Delete a watchlist.
+    Delete {
+        /// The watchlist id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScannerAction {
+    /// Scan types, instruments, locations and filters (IBKR allows this once per 15 minutes).
+    Params,
+    /// Run a scan.
+    Run {
+        /// The scan type (TOP_PERC_GAIN, MOST_ACTIVE, ...).
+        scan_type: String,
+        /// The instrument.
+        #[arg(long, default_value = "STK")]
+        instrument: String,
+        /// The location.
+        #[arg(long, default_value = "STK.US.MAJOR")]
+        location: String,
+        /// A filter CODE=VALUE (priceAbove=5). Repeatable.
+        #[arg(long = "filter", value_name = "CODE=VALUE")]
+        filters: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertAction {
+    /// The account's alerts.
+    List,
+    /// Create a price alert.
+    Create {
+        /// A symbol or conid.
+        item: String,
+        /// When the price rises to or above this.
+        #[arg(long, conflicts_with = "below", required_unless_present = "below")]
+        above: Option<rust_decimal::Decimal>,
+        /// When the price falls to or below this.
+        #[arg(long)]
+        below: Option<rust_decimal::Decimal>,
+        /// The alert's name (default: SYMBOL >= PRICE).
+        #[arg(long)]
+        name: Option<String>,
+        /// Trigger outside regular trading hours too.
+        #[arg(long)]
+        outside_rth: bool,
+    },
+    /// Activate an alert.
+    Activate {
+        /// The alert id.
+        id: i64,
+    },
+    /// Pause an alert.
+    Pause {
+        /// The alert id.
+        id: i64,
+    },
+    /// Delete an alert.
+    Delete {
+        /// The alert id.
+        id: i64,
     },
 }

@@ -108,6 +108,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         } => serve_sim(port, http, seed, oauth).await,
         Command::Oauth1 { action } => crate::oauth::oauth1_keys(action),
         Command::Oauth2 { action } => crate::oauth::oauth2_keys(action),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ibkr", &mut script);
+            use std::io::Write;
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = std::io::stdout().write_all(&script);
+            Ok(())
+        }
         Command::Flex {
             action:
                 FlexAction::Parse {
@@ -128,8 +137,20 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         other => {
             let s = connect(g, g.sim).await?;
             match other {
+                cmd @ (Command::Positions { .. }
+                | Command::Summary
+                | Command::Ledger
+                | Command::Trades { .. }
+                | Command::Watchlist { .. }
+                | Command::Scanner { .. }
+                | Command::Alert { .. }
+                | Command::Contract { .. }
+                | Command::Chain { .. }
+                | Command::Accounts { action: Some(_) }) => {
+                    crate::portfolio::run(&s, crate::portfolio::format_of(g), cmd).await
+                }
                 Command::Status => status(&s).await,
-                Command::Accounts => accounts(&s).await,
+                Command::Accounts { action: None } => accounts(&s).await,
                 Command::Conid {
                     symbols,
                     exchange,
@@ -182,7 +203,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 | Command::Sim { .. }
                 | Command::Flex { .. }
                 | Command::Oauth1 { .. }
-                | Command::Oauth2 { .. } => {
+                | Command::Oauth2 { .. }
+                | Command::Completions { .. } => {
                     unreachable!("handled above")
                 }
             }
@@ -286,19 +308,32 @@ pub(crate) async fn conids_of(
     ibkr: &Ibkr,
     items: &[String],
 ) -> Result<Vec<(String, Conid)>, Failure> {
-    let queries: Vec<StockQuery> = items
+    // StockQuery keys its symbol trimmed and upper-cased; look it up by the same key
+    // (" aapl" once indexed the map by the raw text and panicked).
+    let keys: Vec<String> = items.iter().map(|i| i.trim().to_uppercase()).collect();
+    if let Some(blank) = items.iter().find(|i| i.trim().is_empty()) {
+        return Err(Failure::usage(format!(
+            "{blank:?} is neither a symbol nor a conid"
+        )));
+    }
+    let queries: Vec<StockQuery> = keys
         .iter()
-        .filter(|i| i.parse::<i64>().is_err())
-        .map(|i| StockQuery::new(i.as_str()))
+        .filter(|k| k.parse::<i64>().is_err())
+        .map(|k| StockQuery::new(k.as_str()))
         .collect();
     let resolved = ibkr.resolve_conids(&queries).await?;
-    Ok(items
-        .iter()
-        .map(|i| match i.parse::<i64>() {
-            Ok(n) => (i.clone(), Conid(n)),
-            Err(_) => (i.to_uppercase(), resolved[&i.to_uppercase()]),
+    keys.into_iter()
+        .map(|k| match k.parse::<i64>() {
+            Ok(n) => Ok((k, Conid(n))),
+            Err(_) => match resolved.get(&k) {
+                Some(c) => Ok((k, *c)),
+                None => Err(Failure::new(
+                    failure::GENERAL,
+                    format!("{k}: not resolved to a conid"),
+                )),
+            },
         })
-        .collect())
+        .collect()
 }
 
 pub const DEFAULT_SNAPSHOT_FIELDS: &[Field] = &[

@@ -12,6 +12,8 @@ mod commands;
 mod failure;
 mod oauth;
 mod output;
+mod portfolio;
+mod table;
 mod tour;
 mod watch;
 

@@ -14,6 +14,10 @@ use crate::args::Global;
 use crate::commands::{self, SIM_FLEX_QUERY, SIM_FLEX_TOKEN};
 use crate::failure::Failure;
 
+/// The one order question the tour's order expects: IBKR's "price far from the market"
+/// (o163). The tour answers yes to it and to nothing else.
+const TOUR_QUESTION: &str = questions::PRICE_CONSTRAINT;
+
 /// Twenty liquid US symbols the simulator knows with IBKR's real conids.
 pub const TOUR_SYMBOLS: [&str; 20] = [
     "AAPL", "MSFT", "IBM", "META", "GOOG", "SPY", "VOO", "TSLA", "AMD", "MCD", "IBKR", "ARCC",
@@ -183,26 +187,29 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
                 println!(
                     "   -> declined on the wire (confirmed:false): nothing is ever confirmed silently"
                 );
-                let mut policy = AnswerPolicy::new();
-                for id in &message_ids {
-                    policy = policy.yes(id.as_str());
-                }
-                println!(
-                    "   placing again, answering yes to {}:",
-                    message_ids.join(",")
-                );
-                match ibkr
-                    .place(ticket.coid(format!("tour-{}", std::process::id())), &policy)
-                    .await?
-                {
-                    OrderOutcome::Submitted {
-                        order_id, status, ..
-                    } => {
-                        println!("   order {order_id}: {status}");
-                        let ack = ibkr.cancel(&order_id).await?;
-                        println!("   cancelled: {}", ack.message);
+                let unexpected = unexpected_questions(&message_ids);
+                if !unexpected.is_empty() {
+                    println!(
+                        "   the tour answers only {TOUR_QUESTION} (a limit price far from the market); IBKR also asked [{}], so the order stays declined",
+                        unexpected.join(",")
+                    );
+                } else {
+                    // Only the question this step expects: anything else IBKR asks is declined.
+                    let policy = AnswerPolicy::new().yes(TOUR_QUESTION);
+                    println!("   placing again, answering yes to {TOUR_QUESTION} only:");
+                    match ibkr
+                        .place(ticket.coid(format!("tour-{}", std::process::id())), &policy)
+                        .await?
+                    {
+                        OrderOutcome::Submitted {
+                            order_id, status, ..
+                        } => {
+                            println!("   order {order_id}: {status}");
+                            let ack = ibkr.cancel(&order_id).await?;
+                            println!("   cancelled: {}", ack.message);
+                        }
+                        other => println!("   {other:?}"),
                     }
-                    other => println!("   {other:?}"),
                 }
             }
             Ok(OrderOutcome::Submitted {
@@ -290,4 +297,27 @@ fn fmt(v: Option<f64>) -> String {
 
 fn mask(account: &str) -> String {
     ibkr_ext::raw_api::wire::mask_accounts(account)
+}
+
+/// The questions of `message_ids` the tour does not expect (anything but o163): the tour
+/// declines the order when there is one.
+fn unexpected_questions(message_ids: &[String]) -> Vec<&str> {
+    message_ids
+        .iter()
+        .map(String::as_str)
+        .filter(|id| *id != TOUR_QUESTION)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tour_answers_only_the_price_question() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(unexpected_questions(&ids(&["o163"])).is_empty());
+        assert_eq!(unexpected_questions(&ids(&["o163", "o354"])), ["o354"]);
+        assert_eq!(unexpected_questions(&ids(&["o10331"])), ["o10331"]);
+    }
 }
