@@ -178,7 +178,7 @@ pub enum Error {
     },
     /// An OAuth config value is missing or wrong (a key file that does not load, a PEM of
     /// the wrong kind, a prime that is not hex, an unknown key). Names the config key.
-    #[error("OAuth config `{key}`: {reason}")]
+    #[error("config key `{key}` (OAuth): {reason}")]
     OAuthConfig {
         /// The config key at fault (`signature_key`, `dh_prime`, ...).
         key: &'static str,
@@ -187,9 +187,9 @@ pub enum Error {
     },
     /// An OAuth login step failed (the live session token handshake, the OAuth 2.0 token
     /// or SSO session); nothing was sent with an unvalidated token.
-    #[error("OAuth {step}: {reason}")]
+    #[error("{step}: {reason}")]
     OAuth {
-        /// The step (`live session token`, `OAuth 2.0 access token`, ...).
+        /// The step (`live session token handshake`, `access-token request (OAuth2)`, ...).
         step: &'static str,
         /// What went wrong and what to do, without any secret.
         reason: String,

@@ -367,3 +367,46 @@ fn no_secret_reaches_debug_output() {
     let config2 = OAuth2Config::from_file(&consumer().1.oauth2_config).unwrap();
     assert!(!format!("{config2:?}").contains("BEGIN"));
 }
+
+#[tokio::test]
+async fn nothing_listening_is_reported_with_the_network_hint() {
+    // A port nothing listens on: bind one, note it, close it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let ibkr = Ibkr::builder()
+        .oauth1(oauth1_config())
+        .base_url(format!("http://127.0.0.1:{port}/v1/api"))
+        .without_keepalive()
+        .build()
+        .unwrap();
+    let text = accounts(&ibkr).await.unwrap_err().to_string();
+    assert!(
+        text.contains("live session token") && text.contains("could not connect"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_tls_failure_at_connect_mentions_akamai() {
+    let (c, _, _) = consumer();
+    let gw = Gateway::builder()
+        .limits(Limits::unlimited())
+        .oauth1(c.oauth1())
+        .start()
+        .await
+        .unwrap();
+    // Pinned to another simulator's certificate: the TLS handshake fails.
+    let other = Gateway::builder().start().await.unwrap();
+    let ibkr = Ibkr::builder()
+        .oauth1(oauth1_config())
+        .base_url(gw.base_url())
+        .ca_cert(other.cert_pem().unwrap())
+        .without_keepalive()
+        .build()
+        .unwrap();
+    let text = accounts(&ibkr).await.unwrap_err().to_string();
+    assert!(text.contains("TLS") && text.contains("Akamai"), "{text}");
+}

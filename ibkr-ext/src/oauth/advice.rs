@@ -29,7 +29,7 @@ pub(crate) fn clock_skew(headers: &HeaderMap) -> Option<String> {
     };
     (skew > TOLERATED_SKEW).then(|| {
         format!(
-            "your clock is {} s {} IBKR's: OAuth timestamps that far off are refused; sync the clock (NTP)",
+            "your clock is {} s {} IBKR's: signed timestamps that far off are refused; sync the clock (NTP)",
             skew.as_secs(),
             if ahead { "ahead of" } else { "behind" }
         )

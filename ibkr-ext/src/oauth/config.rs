@@ -179,20 +179,28 @@ impl OAuth1Config {
         let consumer_key = file
             .consumer_key
             .map(|k| k.trim().to_string())
-            .ok_or_else(|| missing("consumer_key", "the consumer key from IBKR's OAuth portal"))?;
+            .ok_or_else(|| {
+                missing(
+                    "consumer_key",
+                    "the consumer key from IBKR's self-service portal",
+                )
+            })?;
         if consumer_key.is_empty() || !consumer_key.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(Error::OAuthConfig {
                 key: "consumer_key",
                 reason: "expected letters and digits (IBKR's consumer keys are 9 letters)".into(),
             });
         }
-        let access_token = file
-            .access_token
-            .ok_or_else(|| missing("access_token", "the access token from IBKR's OAuth portal"))?;
+        let access_token = file.access_token.ok_or_else(|| {
+            missing(
+                "access_token",
+                "the access token from IBKR's self-service portal",
+            )
+        })?;
         let secret = file.access_token_secret.ok_or_else(|| {
             missing(
                 "access_token_secret",
-                "the access token secret (base64) from IBKR's OAuth portal",
+                "the access token secret (base64) from IBKR's self-service portal",
             )
         })?;
         let signature_key = file.signature_key.ok_or_else(|| {

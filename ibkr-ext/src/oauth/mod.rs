@@ -85,6 +85,13 @@ pub(crate) trait Authority: RequestSigner {
     fn bind_base_url(&self, base_url: &str) {
         let _ = base_url;
     }
+    /// Why the last renewal failed (step and what to do), while no renewal has succeeded
+    /// since: what an error for "401 after renewal" should say instead of "log in in a
+    /// browser".
+    #[allow(dead_code)] // for the session owner's 401 error; not wired yet
+    fn last_failure(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A config value that is missing or wrong.

@@ -20,7 +20,7 @@ use super::lst::{self, DhExchange};
 use super::{ApiRoot, AuthMode, Authority, OAUTH_BASE_URL, OAuth1Config, nonce, unix_now};
 
 /// The step named in errors of the handshake.
-const STEP: &str = "live session token";
+const STEP: &str = "live session token handshake";
 
 /// Renew this long before the token expires.
 const RENEW_MARGIN: Duration = Duration::from_secs(10 * 60);
@@ -44,6 +44,8 @@ pub(crate) struct OAuth1 {
     root: ApiRoot,
     token: RwLock<Option<Arc<LiveToken>>>,
     handshake: tokio::sync::Mutex<()>,
+    /// The last handshake failure, until a handshake succeeds.
+    failure: RwLock<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +69,7 @@ impl OAuth1 {
             root: ApiRoot::default(),
             token: RwLock::new(None),
             handshake: tokio::sync::Mutex::new(()),
+            failure: RwLock::new(None),
         }
     }
 
@@ -91,9 +94,17 @@ impl OAuth1 {
         self.handshake(http).await
     }
 
+    /// [`Self::exchange`], remembering how it failed.
+    async fn handshake(&self, http: &reqwest::Client) -> Result<Arc<LiveToken>, SignError> {
+        let result = self.exchange(http).await;
+        *self.failure.write().unwrap_or_else(|p| p.into_inner()) =
+            result.as_ref().err().map(ToString::to_string);
+        result
+    }
+
     /// The live session token handshake (POST /oauth/live_session_token). Stores and
     /// returns the token only when its signature validates.
-    async fn handshake(&self, http: &reqwest::Client) -> Result<Arc<LiveToken>, SignError> {
+    async fn exchange(&self, http: &reqwest::Client) -> Result<Arc<LiveToken>, SignError> {
         let cfg = &self.config;
         let url = format!("{}/oauth/live_session_token", self.root.get());
         let parsed = url::Url::parse(&url).map_err(|e| fail(format!("base URL: {e}")))?;
@@ -284,6 +295,13 @@ impl Authority for OAuth1 {
 
     fn bind_base_url(&self, base_url: &str) {
         self.root.set(base_url);
+    }
+
+    fn last_failure(&self) -> Option<String> {
+        self.failure
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 

@@ -15,8 +15,8 @@ use tokio::time::Instant;
 use super::encode::percent_encode;
 use super::{ApiRoot, AuthMode, Authority, OAUTH_BASE_URL, OAuth2Config, advice, jws, unix_now};
 
-const TOKEN_STEP: &str = "OAuth 2.0 access token";
-const SSO_STEP: &str = "OAuth 2.0 sso-sessions";
+const TOKEN_STEP: &str = "access-token request (OAuth2)";
+const SSO_STEP: &str = "sso-sessions request (OAuth2)";
 
 /// How long a client assertion is valid.
 const ASSERTION_LIFETIME: u64 = 10 * 60;
@@ -58,6 +58,8 @@ pub(crate) struct OAuth2 {
     root: ApiRoot,
     tokens: RwLock<Tokens>,
     refresh: tokio::sync::Mutex<()>,
+    /// The last refresh failure, until a refresh succeeds.
+    failure: RwLock<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -80,6 +82,7 @@ impl OAuth2 {
             root: ApiRoot::default(),
             tokens: RwLock::new(Tokens::default()),
             refresh: tokio::sync::Mutex::new(()),
+            failure: RwLock::new(None),
         }
     }
 
@@ -100,8 +103,20 @@ impl OAuth2 {
         self.refresh_due(http, false).await
     }
 
-    /// Renew what is due (or everything when `force`), holding the refresh lock.
+    /// Renew what is due (or everything when `force`), remembering how it failed.
     async fn refresh_due(
+        &self,
+        http: &reqwest::Client,
+        force: bool,
+    ) -> Result<(Arc<Bearer>, Arc<Bearer>), SignError> {
+        let result = self.refresh_tokens(http, force).await;
+        *self.failure.write().unwrap_or_else(|p| p.into_inner()) =
+            result.as_ref().err().map(ToString::to_string);
+        result
+    }
+
+    /// Renew what is due (or everything when `force`), holding the refresh lock.
+    async fn refresh_tokens(
         &self,
         http: &reqwest::Client,
         force: bool,
@@ -326,5 +341,12 @@ impl Authority for OAuth2 {
 
     fn bind_base_url(&self, base_url: &str) {
         self.root.set(base_url);
+    }
+
+    fn last_failure(&self) -> Option<String> {
+        self.failure
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
