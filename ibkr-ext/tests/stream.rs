@@ -625,3 +625,21 @@ async fn recorded_order_frames_merge_by_order_id_and_broken_ones_are_named() {
     };
     assert_eq!(e.topic, "spl");
 }
+
+#[tokio::test]
+async fn book_and_ledger_stream_and_unsubscribe_by_account() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut book = streams.book(ACCOUNT, AAPL);
+    let mut ledger = streams.ledger(ACCOUNT);
+    let ladder = next_data(&mut book).await;
+    assert_eq!(ladder.rows.len(), 10);
+    assert_eq!(ladder.rows.iter().filter(|r| r.focus).count(), 1);
+    let l = next_data(&mut ledger).await;
+    assert!(l.rows.contains_key("LedgerListBASE"));
+    drop(book);
+    drop(ledger);
+    eventually("ubd", || received(&gw, "ubd+DU1234567") == 1).await;
+    eventually("uld", || received(&gw, "uld+DU1234567") == 1).await;
+}
