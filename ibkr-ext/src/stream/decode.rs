@@ -153,6 +153,48 @@ impl<'de> de::Deserialize<'de> for Text<'de> {
     }
 }
 
+/// An integer sent as a number or as text (`conid`, `_updated`); anything else is `None`.
+struct Int(Option<i64>);
+
+impl<'de> de::Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Int;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Int, E> {
+                Ok(Int(Some(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Int, E> {
+                Ok(Int(i64::try_from(v).ok()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Int, E> {
+                Ok(Int((v.fract() == 0.0).then_some(v as i64)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Int, E> {
+                Ok(Int(v.trim().parse().ok()))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Int, E> {
+                Ok(Int(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Int, E> {
+                Ok(Int(None))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Int, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Int(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Int, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Int(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 struct FrameSeed<'m> {
     merger: &'m mut QuoteMerger,
     hint: Option<i64>,
@@ -189,8 +231,8 @@ impl<'de> Visitor<'de> for FrameSeed<'_> {
             let key = key.0;
             match key.as_ref() {
                 "topic" => topic = Some(map.next_value()?),
-                "conid" => conid = map.next_value::<Text<'de>>()?.0.trim().parse().ok(),
-                "_updated" => updated = map.next_value::<Text<'de>>()?.0.parse().ok(),
+                "conid" => conid = map.next_value::<Int>()?.0,
+                "_updated" => updated = map.next_value::<Int>()?.0,
                 "error" => {
                     error = true;
                     map.next_value::<IgnoredAny>()?;
