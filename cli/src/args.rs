@@ -22,6 +22,10 @@ pub struct Global {
     /// Start the embedded simulator and talk to it instead of a gateway.
     #[arg(long, global = true)]
     pub sim: bool,
+    /// Start the embedded simulator as api.ibkr.com and log in to it with OAuth 1.0a (a
+    /// throwaway consumer).
+    #[arg(long, global = true, conflicts_with_all = ["sim", "oauth1", "oauth2"])]
+    pub sim_oauth: bool,
     /// Print machine-readable JSON (schemas in the README); the same as --output json.
     #[arg(long, global = true)]
     pub json: bool,

@@ -32,25 +32,28 @@ pub struct Session {
 /// Start the embedded simulator: plain HTTP on 127.0.0.1, IBKR's pacing rules, a Flex
 /// service that answers "in progress" once.
 pub async fn start_sim() -> Result<RunningGateway, Failure> {
-    Ok(Gateway::builder()
-        .seed(42)
-        .plain_http()
-        .flex(FlexConfig {
-            token: SIM_FLEX_TOKEN.into(),
-            query_id: SIM_FLEX_QUERY.into(),
-            pending_polls: 1,
-            min_interval: Duration::from_millis(200),
-            ..FlexConfig::default()
-        })
-        .start()
-        .await?)
+    Ok(sim_builder().start().await?)
+}
+
+/// The embedded simulator's settings (see [`start_sim`]).
+pub fn sim_builder() -> ibkr_sim::GatewayBuilder {
+    Gateway::builder().seed(42).plain_http().flex(FlexConfig {
+        token: SIM_FLEX_TOKEN.into(),
+        query_id: SIM_FLEX_QUERY.into(),
+        pending_polls: 1,
+        min_interval: Duration::from_millis(200),
+        ..FlexConfig::default()
+    })
 }
 
 pub async fn connect(global: &Global, use_sim: bool) -> Result<Session, Failure> {
-    let sim = if use_sim {
-        Some(start_sim().await?)
+    let (sim, sim_login) = if global.sim_oauth {
+        let (gw, config) = crate::oauth::start_sim_oauth().await?;
+        (Some(gw), Some(config))
+    } else if use_sim {
+        (Some(start_sim().await?), None)
     } else {
-        None
+        (None, None)
     };
     let mut builder = Ibkr::builder();
     if let Some(gw) = &sim {
@@ -66,7 +69,9 @@ pub async fn connect(global: &Global, use_sim: bool) -> Result<Session, Failure>
     if let Some(a) = &global.account {
         builder = builder.account_id(a);
     }
-    if sim.is_none() {
+    if let Some(config) = sim_login {
+        builder = builder.oauth1(config);
+    } else if sim.is_none() {
         builder = crate::oauth::login(builder, global)?;
     }
     let ibkr = builder.build()?;

@@ -29,6 +29,22 @@ pub enum KeysCommand {
     },
 }
 
+/// The embedded simulator playing api.ibkr.com, and the OAuth 1.0a config of a throwaway
+/// consumer it knows (`--sim-oauth`). The consumer's files are read and deleted at once.
+pub async fn start_sim_oauth() -> Result<(ibkr_sim::RunningGateway, OAuth1Config), Failure> {
+    let consumer = ibkr_sim::oauth::SimConsumer::generate()?;
+    let dir = std::env::temp_dir().join(format!("ibkr-sim-oauth-{}", std::process::id()));
+    let files = consumer.write_to(&dir)?;
+    let config = OAuth1Config::from_file(&files.oauth1_config);
+    let _ = std::fs::remove_dir_all(&dir);
+    let gw = crate::commands::sim_builder()
+        .oauth1(consumer.oauth1())
+        .oauth2(consumer.oauth2())
+        .start()
+        .await?;
+    Ok((gw, config?))
+}
+
 /// Whether `url` is http:// to a loopback host, or https://.
 fn check_scheme(url: &str) -> Result<(), Failure> {
     let parsed =

@@ -194,3 +194,17 @@ fn oauth2_keys_writes_a_key_pair_and_a_config() {
     assert!(dir.join("ibkr-oauth2.toml").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sim_oauth_runs_a_command_over_oauth_against_the_embedded_simulator() {
+    ibkr()
+        .args(["--sim-oauth", "accounts"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("DU1234567"));
+    ibkr()
+        .args(["--sim-oauth", "status"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("OAuth 1.0a"));
+}
