@@ -23,6 +23,7 @@ struct Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
+        self.shared.ws.close_all();
         if let Some(task) = lock(&self.task).take() {
             task.abort();
         }
@@ -92,6 +93,8 @@ impl RunningGateway {
     /// Stop accepting connections, close the open ones and wait for the server task to end.
     pub async fn shutdown(&self) {
         let _ = self.inner.stop.send(true);
+        // Upgraded WebSockets live outside the accept loop: close them too.
+        self.inner.shared.ws.close_all();
         let task = lock(&self.inner.task).take();
         if let Some(task) = task {
             let _ = task.await;

@@ -410,3 +410,15 @@ async fn notifications_arrive_with_args_as_an_array() {
     assert_eq!(prompt["args"][0]["prompt"], true);
     assert_eq!(prompt["args"][0]["messageId"], "p12");
 }
+
+#[tokio::test]
+async fn shutting_the_simulator_down_closes_its_sockets() {
+    let s = sim().await;
+    let mut socket = open_ready(&s).await;
+    s.gw.shutdown().await;
+    let ended = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(Ok(_)) = socket.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the socket ends with the simulator");
+}

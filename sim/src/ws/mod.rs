@@ -130,6 +130,11 @@ impl Hub {
         }
     }
 
+    /// Close every open socket (the simulator shuts down).
+    pub(crate) fn close_all(&self) {
+        self.send(HubEvent::Drop);
+    }
+
     pub(crate) fn record(&self, text: &str) {
         lock(&self.received).push(text.to_string());
     }
