@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 mod example;
+pub mod values;
 
 pub use example::schema_example;
 pub use httpmock;
@@ -356,6 +357,24 @@ impl Request {
             self.check(&last(&seen), &fixture);
             let decoded = serde_json::to_value(&value).expect("generated types serialize");
             assert_carries(&raw, &decoded, &format!("{id} with {fixture}: $"));
+            if let Some(schema) = self.contract.success_schema() {
+                let doc = document(self.contract.op.api);
+                let mut problems: Vec<String> = values::undeclared(doc, schema, &raw)
+                    .into_iter()
+                    .map(|p| format!("{id}: {p} is not in the schema"))
+                    .collect();
+                problems.extend(
+                    values::unequal(doc, &raw, &decoded)
+                        .into_iter()
+                        .map(|p| format!("{id}: {p}")),
+                );
+                assert!(
+                    problems.is_empty(),
+                    "{id} with {fixture}:\n  {}",
+                    problems.join("\n  ")
+                );
+            }
+            exercised(id);
             mock.delete_async().await;
             out.push(Answer {
                 fixture,
@@ -382,6 +401,7 @@ impl Request {
         };
         assert_eq!(mock.calls_async().await, 1, "{id}: one request");
         self.check(&last(&seen), "empty answer");
+        exercised(id);
         value
     }
 
@@ -543,6 +563,22 @@ pub fn strings(v: &Value) -> Vec<String> {
 pub fn from_json<T: DeserializeOwned>(v: Value) -> T {
     serde_json::from_value(v)
         .unwrap_or_else(|e| panic!("not a valid {}: {e}", std::any::type_name::<T>()))
+}
+
+/// Where the harness records which operations it exercised: `<target>/contract-exercised/`,
+/// one empty file per operationId. `cargo xtask check` reads it (after `cargo test`), so
+/// its gate counts operations that were called and decoded, not the text `contract("..")`.
+pub fn exercised_dir() -> Option<PathBuf> {
+    // The test binary lives in `<target>/<profile>/deps/`.
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.parent()?.parent()?.join("contract-exercised"))
+}
+
+fn exercised(id: &str) {
+    if let Some(dir) = exercised_dir() {
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(id), b"");
+    }
 }
 
 /// The fixtures folder of this crate.

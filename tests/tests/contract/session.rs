@@ -71,16 +71,11 @@ async fn tickle_keeps_the_session_and_reads_a_failure_as_an_error_not_an_empty_s
                 assert_eq!(v.session, None);
             }
             None => {
+                // The session id decodes into a Secret that carries the recorded value;
+                // every other field is compared with the recording by the harness.
                 assert_eq!(
-                    v.session.as_deref(),
+                    v.session.as_ref().map(|s| s.expose()),
                     a.raw["session"].as_str(),
-                    "{}",
-                    a.fixture
-                );
-                let status = v.iserver.as_ref().and_then(|i| i.auth_status.as_ref());
-                assert_eq!(
-                    status.and_then(|s| s.authenticated),
-                    Some(true),
                     "{}",
                     a.fixture
                 );
