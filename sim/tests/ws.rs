@@ -422,3 +422,14 @@ async fn shutting_the_simulator_down_closes_its_sockets() {
     .await;
     assert!(ended.is_ok(), "the socket ends with the simulator");
 }
+
+#[tokio::test]
+async fn sts_follows_the_brokerage_session() {
+    let s = sim().await;
+    let mut socket = open_ready(&s).await;
+    next_matching(&mut socket, |v| v["topic"] == "act").await;
+    s.gw.control().set_competing(true);
+    let sts = next_matching(&mut socket, |v| v["topic"] == "sts").await;
+    assert_eq!(sts["args"]["competing"], true);
+    assert_eq!(sts["args"]["authenticated"], false);
+}

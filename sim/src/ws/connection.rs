@@ -68,6 +68,8 @@ struct Conn {
     pnl_next: Option<Instant>,
     summaries: BTreeMap<String, Vec<(String, f64)>>,
     ledgers: BTreeMap<String, Vec<(String, f64)>>,
+    /// `(authenticated, competing)` as last sent in `sts`.
+    last_status: Option<(bool, bool)>,
 }
 
 /// Decrements the open-socket count when the task ends, however it ends.
@@ -408,6 +410,17 @@ impl Conn {
             if settings.heartbeats {
                 out.push(frames::heartbeat());
             }
+        }
+        // `sts` again whenever the brokerage session changes (login, competing takeover).
+        let status = (
+            world.session.brokerage && !world.session.competing,
+            world.session.competing,
+        );
+        if self.last_status != Some(status) {
+            if self.last_status.is_some() {
+                out.push(frames::status(&world));
+            }
+            self.last_status = Some(status);
         }
         if !self.live(&world) {
             return out;
