@@ -643,3 +643,18 @@ async fn book_and_ledger_stream_and_unsubscribe_by_account() {
     eventually("ubd", || received(&gw, "ubd+DU1234567") == 1).await;
     eventually("uld", || received(&gw, "uld+DU1234567") == 1).await;
 }
+
+#[tokio::test]
+async fn a_socket_waiting_for_the_session_gets_it_and_streams() {
+    let gw = start(true).await;
+    socket(&gw).set_ignore_cookie(true);
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut status = streams.status();
+    let mut quotes = streams.quotes(&[AAPL], &[Field::LastPrice]);
+    until(&mut status, |e| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::WaitingForSession))
+    })
+    .await;
+    next_data(&mut quotes).await;
+}

@@ -256,7 +256,9 @@
 //! - Quirks through `control().socket()`: `refuse_sor(n)` (quirk 1, `{"error":"unable to
 //!   subscribe","code":500,"topic":"sor"}`), `roll_session()` (quirk 2: heartbeats continue,
 //!   data stops, the old id is refused), `set_md_expiry` (quirk 3), `silence()` (quirk 4: no
-//!   frame at all, socket open), `drop_connections()` (no close frame), `set_heartbeats(false)`.
+//!   frame at all, socket open), `drop_connections()` (no close frame), `set_heartbeats(false)`,
+//!   `set_ignore_cookie(true)` (every socket starts with `waiting for session`); `sts` is sent
+//!   again when the brokerage session changes.
 //! - Shapes not in any source (sim's choice): `ssd` rows `{key,currency,monetaryValue,value,
 //!   severity,timestamp}` under `args`, `sld` row keys, `sbd` rows under `data`.
 //!

@@ -48,6 +48,9 @@ pub struct SocketSettings {
     /// How many of the next `sor` subscriptions are refused with `unable to subscribe`
     /// (quirk 1).
     pub sor_refusals: u32,
+    /// Ignore the `api` cookie (as when a proxy strips it): every socket starts with
+    /// `{"message":"waiting for session"}` and authenticates with `{"session":..}`.
+    pub ignore_cookie: bool,
 }
 
 impl Default for SocketSettings {
@@ -60,6 +63,7 @@ impl Default for SocketSettings {
             md_expiry: Duration::from_secs(600),
             pnl_interval: Duration::from_secs(1),
             sor_refusals: 0,
+            ignore_cookie: false,
         }
     }
 }
@@ -209,6 +213,11 @@ impl SocketControl {
         self.update(|s| s.sor_refusals = n);
     }
 
+    /// Ignore the `api` cookie: sockets must send `{"session":..}` after `waiting for session`.
+    pub fn set_ignore_cookie(&self, ignore: bool) {
+        self.update(|s| s.ignore_cookie = ignore);
+    }
+
     /// Close every open socket abruptly: no close frame, as when the network drops.
     pub fn drop_connections(&self) {
         self.hub().send(HubEvent::Drop);
@@ -356,7 +365,11 @@ pub(crate) async fn upgrade(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
-    let authed = match credential(&headers, query.as_deref()) {
+    let mut credential = credential(&headers, query.as_deref());
+    if shared.ws.settings().ignore_cookie && matches!(credential, Credential::Session(_)) {
+        credential = Credential::Nothing;
+    }
+    let authed = match credential {
         Credential::Session(id) => {
             if id != lock(&shared.world).session.id {
                 return crate::routes::reply::empty(401);
