@@ -658,3 +658,26 @@ async fn a_socket_waiting_for_the_session_gets_it_and_streams() {
     .await;
     next_data(&mut quotes).await;
 }
+
+#[tokio::test]
+async fn shutting_the_session_down_ends_every_stream() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut quotes = streams.quotes(&[AAPL], &[Field::LastPrice]);
+    next_data(&mut quotes).await;
+    ibkr.shutdown();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while quotes.next().await.is_some() {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ends");
+    assert_eq!(
+        *streams.state().borrow(),
+        ibkr_ext::stream::ConnectionState::Closed
+    );
+    // A subscription made afterwards ends at once.
+    let mut late = streams.orders();
+    assert!(late.next().await.is_none());
+    eventually("the socket closed", || socket(&gw).open_connections() == 0).await;
+}
