@@ -40,3 +40,21 @@ fn oauth2_tokens_and_assertions_never_print() {
     .unwrap();
     assert_hidden(&request, "TokenRequest");
 }
+
+#[test]
+fn the_oauth1_handshake_answers_never_print() {
+    let lst: trading::types::CreateLiveSessionTokenResponse = serde_json::from_value(json!({
+        "diffie_hellman_response": PLANTED, "live_session_token_signature": PLANTED,
+        "live_session_token_expiration": 1700000000000i64
+    }))
+    .unwrap();
+    assert_hidden(&lst, "live_session_token answer");
+    let access: trading::types::CreateOauthAccessTokenResponse = serde_json::from_value(
+        json!({"oauth_token": PLANTED, "oauth_token_secret": PLANTED, "is_paper": true}),
+    )
+    .unwrap();
+    assert_hidden(&access, "access_token answer");
+    let request: trading::types::CreateOauthRequestTokenResponse =
+        serde_json::from_value(json!({"oauth_token": PLANTED})).unwrap();
+    assert_hidden(&request, "request_token answer");
+}
