@@ -11,7 +11,10 @@ pub(crate) fn percent_encode(text: &str) -> String {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             out.push(byte as char);
         } else {
-            let _ = write!(out, "%{byte:02X}");
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(HEX[(byte >> 4) as usize] as char);
+            out.push(HEX[(byte & 0x0f) as usize] as char);
         }
     }
     out
@@ -63,9 +66,15 @@ pub(crate) fn authorization_header(realm: &str, params: &[(&str, &str)]) -> Stri
     let mut sorted: Vec<&(&str, &str)> = params.iter().collect();
     sorted.sort();
     let mut out = String::with_capacity(64 + params.len() * 48);
-    let _ = write!(out, "OAuth realm=\"{realm}\"");
+    out.push_str("OAuth realm=\"");
+    out.push_str(realm);
+    out.push('"');
     for (k, v) in sorted {
-        let _ = write!(out, ", {k}=\"{v}\"");
+        out.push_str(", ");
+        out.push_str(k);
+        out.push_str("=\"");
+        out.push_str(v);
+        out.push('"');
     }
     out
 }

@@ -321,3 +321,46 @@ mod tests {
         assert!(left > Duration::from_secs(4 * 3600) && left <= Duration::from_secs(5 * 3600));
     }
 }
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    /// `cargo test --release -p ibkr-ext --lib oauth::oauth1::timing -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn signing_cost_per_request() {
+        let token = LiveToken {
+            key: Zeroizing::new(vec![7u8; 20]),
+            expires: SystemTime::now(),
+            renew_at: Instant::now(),
+        };
+        let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).unwrap();
+        let config = OAuth1Config {
+            consumer_key: Secret::new("ABCDEFGHI"),
+            access_token: Secret::new("a1b2c3d4e5f60718293a"),
+            prepend: Secret::new("00"),
+            signature_key: super::super::keys::PrivateKey(key),
+            dh: super::super::keys::DhGroup {
+                prime: rsa::BigUint::from(23u8),
+                generator: rsa::BigUint::from(2u8),
+            },
+            realm: "limited_poa".into(),
+        };
+        let auth = OAuth1::new(config);
+        let url: url::Url = "http://127.0.0.1:5000/v1/api/iserver/accounts"
+            .parse()
+            .unwrap();
+        let n = 100_000;
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            let mut req = Request::new(reqwest::Method::GET, url.clone());
+            auth.authorize(&token, &mut req).unwrap();
+            std::hint::black_box(&req);
+        }
+        println!(
+            "signing: {:.2} µs per request",
+            start.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+    }
+}
