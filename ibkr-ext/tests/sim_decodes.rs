@@ -22,12 +22,7 @@ const ACCOUNT: &str = "DU1234567";
 const SECOND: &str = "DU7654321";
 
 /// Trading operations served by other simulators (WebSocket, OAuth) with their own tests.
-const SERVED_ELSEWHERE: &[&str] = &[
-    "openWebsocket",
-    "createOauthRequestToken",
-    "createOauthAccessToken",
-    "createLiveSessionToken",
-];
+const SERVED_ELSEWHERE: &[&str] = &["openWebsocket", "createLiveSessionToken"];
 
 /// The account-management (`/gw/api`) operations the simulator answers: the read-only views.
 const ACCOUNT_MANAGEMENT_SERVED: &[&str] = &[
@@ -148,6 +143,32 @@ async fn every_simulated_endpoint_decodes_through_the_generated_client() {
     assert!(tickle.to_string().contains("authenticated"), "{tickle}");
     decode!("validateSso", c.validate_sso().send());
     decode!("reauthenticate", c.reauthenticate().send());
+    // The third-party OAuth flow's token calls (a consumer must be named).
+    let consumer = r#"OAuth realm="limited_poa", oauth_consumer_key="TPCONSMR1", oauth_signature_method="RSA-SHA256""#;
+    let request_token = decode!(
+        "createOauthRequestToken",
+        c.create_oauth_request_token()
+            .authorization(consumer)
+            .send()
+    );
+    assert!(
+        request_token["oauth_token"]
+            .as_str()
+            .is_some_and(|t| t.len() == 20)
+    );
+    let access = decode!(
+        "createOauthAccessToken",
+        c.create_oauth_access_token().authorization(consumer).send()
+    );
+    assert!(
+        access["oauth_token_secret"]
+            .as_str()
+            .is_some_and(|t| t.len() > 100)
+    );
+    assert!(
+        c.create_oauth_access_token().send().await.is_err(),
+        "no consumer: 401 Invalid Consumer"
+    );
 
     // Accounts and portfolio.
     let accounts = decode!("getAccounts", c.get_accounts().send());

@@ -16,6 +16,7 @@
 //! | POST, GET | `/iserver/reauthenticate` | legacy swagger (auth status) |
 //! | POST | `/logout` | POST_logout.json |
 //! | GET | `/sso/validate` | GET_sso_validate.json |
+//! | POST | `/oauth/request_token`, `/oauth/access_token` | IBKR's Web API document 2.28.0 (the third-party flow's 200 schemas); a consumer must be named, else `401 Invalid Consumer` (`oauth.md`) |
 //! | GET | `/trsrv/stocks?symbols=A,B` | GET_trsrv_stocks.json |
 //! | GET | `/trsrv/secdef?conids=1,2` | GET_trsrv_secdef.json |
 //! | GET | `/trsrv/futures?symbols=ES` | GET_trsrv_futures.json |
@@ -290,7 +291,8 @@
 //!
 //! # Not modelled
 //!
-//! OAuth's third-party flow (request/access token), the live-orders pre-flight, server prompts
+//! OAuth's third-party flow beyond its token calls (the portal's authorisation step and the
+//! consumer's RSA signature), the live-orders pre-flight, server prompts
 //! (p12), bracket/OCA semantics (orders in one submission are independent), partial fills,
 //! combo positions (always empty), alert triggering beyond price conditions, FA model
 //! rebalancing orders, the account-management write operations, market hours for order

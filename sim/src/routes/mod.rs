@@ -24,6 +24,7 @@ mod portfolio_views;
 pub(crate) mod reply;
 mod scanner;
 mod session;
+mod third_party_oauth;
 mod watchlists;
 
 use std::sync::Arc;
@@ -65,6 +66,8 @@ fn gateway() -> Router<Arc<Shared>> {
     Router::new()
         // Session
         .route("/tickle", post(session::tickle).get(session::tickle))
+        .route("/oauth/request_token", post(third_party_oauth::request_token))
+        .route("/oauth/access_token", post(third_party_oauth::access_token))
         // The WebSocket (`sim/src/ws`)
         .route("/ws", get(crate::ws::upgrade))
         .route(
