@@ -313,3 +313,23 @@ mod tests {
         assert!(probably_prime(&((&p - 1u32) >> 1), 5));
     }
 }
+
+#[cfg(test)]
+mod timing {
+    /// `IBKR_BITS=2048 cargo test --release -p ibkr-ext --lib oauth::setup::timing -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn safe_prime_generation_time() {
+        let bits = std::env::var("IBKR_BITS")
+            .ok()
+            .and_then(|b| b.parse().ok())
+            .unwrap_or(1024);
+        let start = std::time::Instant::now();
+        let mut tested = 0;
+        super::safe_prime(bits, &mut |n| tested = n);
+        println!(
+            "{bits}-bit safe prime: {:.1} s, {tested} candidates tested",
+            start.elapsed().as_secs_f64()
+        );
+    }
+}
