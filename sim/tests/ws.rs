@@ -433,3 +433,54 @@ async fn sts_follows_the_brokerage_session() {
     assert_eq!(sts["args"]["competing"], true);
     assert_eq!(sts["args"]["authenticated"], false);
 }
+
+/// IBKR's own timings on a paused clock: a market data stream ends 10 minutes after its
+/// `smd` and a resent `smd` revives it.
+#[tokio::test(start_paused = true)]
+async fn on_a_paused_clock_market_data_ends_after_ten_minutes() {
+    let s = sim().await;
+    let mut socket = open_ready(&s).await;
+    send(&mut socket, SMD).await;
+    next_matching(&mut socket, is_smd).await;
+    // Still streaming after nine minutes.
+    tokio::time::sleep(Duration::from_secs(9 * 60)).await;
+    while next_frame(&mut socket, Duration::from_millis(10))
+        .await
+        .is_some()
+    {}
+    assert!(arrives(&mut socket, Duration::from_secs(5), is_smd).await);
+    // Ended after ten.
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    while next_frame(&mut socket, Duration::from_millis(10))
+        .await
+        .is_some()
+    {}
+    assert!(!arrives(&mut socket, Duration::from_secs(60), is_smd).await);
+    send(&mut socket, SMD).await;
+    assert!(
+        arrives(&mut socket, Duration::from_secs(5), is_smd).await,
+        "renewed"
+    );
+}
+
+/// On a paused clock: a heartbeat every 10 s, as the gateway sends them.
+#[tokio::test(start_paused = true)]
+async fn on_a_paused_clock_heartbeats_come_every_ten_seconds() {
+    let s = sim().await;
+    let mut socket = open_ready(&s).await;
+    let mut at = Vec::new();
+    while at.len() < 3 {
+        if let Some(v) = next_frame(&mut socket, Duration::from_secs(30)).await
+            && v.get("hb").is_some()
+        {
+            at.push(tokio::time::Instant::now());
+        }
+    }
+    for pair in at.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap >= Duration::from_millis(9_900) && gap <= Duration::from_millis(10_200),
+            "{gap:?}"
+        );
+    }
+}
