@@ -505,6 +505,7 @@ impl IbkrBuilder {
             login_url.clone(),
             self.compete,
             self.keeper,
+            self.authority.clone(),
         ));
         let mut wire = Wire::builder()
             .global_rate(self.global_rate)

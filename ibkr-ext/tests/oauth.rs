@@ -211,7 +211,35 @@ async fn the_paper_account_500_from_ssodh_init_is_an_error() {
     control.refuse_brokerage_session(true);
     let ibkr = oauth1_client(&gw, oauth1_config());
     let err = ibkr.ensure_brokerage_session().await.unwrap_err();
-    assert_eq!(err.status(), Some(500), "{err}");
+    let Error::OAuth { step, reason } = &err else {
+        panic!("advice, not a bare 500: {err}")
+    };
+    assert_eq!(*step, "brokerage session (ssodh/init)");
+    assert!(reason.contains("paper"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_401_after_a_failed_renewal_says_why_not_log_in_in_a_browser() {
+    let (gw, control) = gateway().await;
+    let ibkr = oauth1_client(&gw, oauth1_config());
+    assert_eq!(accounts(&ibkr).await.unwrap(), 1);
+    // IBKR forgets the token, and the renewal's answer does not validate.
+    control.expire_tokens();
+    control.corrupt_next_token_signature();
+    let err = ibkr
+        .send(ibkr.raw().list_portfolio_accounts())
+        .await
+        .expect_err("refused");
+    let text = err.to_string();
+    assert!(!text.contains("browser"), "{text}");
+    assert!(
+        matches!(&err, Error::OAuth { .. } | Error::NotSigned { .. }),
+        "{err:?}"
+    );
+    assert!(
+        text.contains("signature"),
+        "the renewal's failure is named: {text}"
+    );
 }
 
 fn oauth2_client(gw: &RunningGateway) -> Ibkr {

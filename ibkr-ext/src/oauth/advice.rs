@@ -106,7 +106,6 @@ pub(crate) fn for_transport(error: &reqwest::Error) -> String {
 }
 
 // For the session owner's `ssodh/init` error (not wired yet).
-#[allow(dead_code)]
 /// A sentence for a `ssodh/init` failure over OAuth (IBKR's paper-account 500 `failed to
 /// generate sso dh token`, or 410), for the session owner's error.
 pub(crate) fn for_brokerage_session(status: u16, body: &str) -> Option<String> {

@@ -39,6 +39,7 @@ use std::time::SystemTime;
 use ibkr_gen::Secret;
 use ibkr_gen::wire::{HookFuture, RequestSigner};
 
+pub(crate) use self::advice::for_brokerage_session;
 pub use self::config::{OAUTH1_CONFIG_ENV, OAUTH2_CONFIG_ENV, OAuth1Config, OAuth2Config};
 pub(crate) use self::oauth1::OAuth1;
 pub(crate) use self::oauth2::OAuth2;
@@ -88,7 +89,6 @@ pub(crate) trait Authority: RequestSigner {
     /// Why the last renewal failed (step and what to do), while no renewal has succeeded
     /// since: what an error for "401 after renewal" should say instead of "log in in a
     /// browser".
-    #[allow(dead_code)] // for the session owner's 401 error; not wired yet
     fn last_failure(&self) -> Option<String> {
         None
     }

@@ -2,6 +2,7 @@
 //! keeper switch; the wire's [`SessionRecovery`] hook. It holds data only (see the parent
 //! module for the ordering rule).
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use tokio::sync::watch;
 use super::keeper;
 use super::state::{KeeperConfig, SessionState};
 use crate::error::{Error, Result};
+use crate::oauth::Authority;
 
 /// How long `ssodh/init` may take to report the brokerage session authenticated.
 const INIT_POLLS: u32 = 10;
@@ -28,6 +30,8 @@ pub(crate) struct SessionCore {
     keeper: Option<KeeperConfig>,
     keeper_started: AtomicBool,
     stop: watch::Sender<bool>,
+    /// The OAuth login, if any (data only: it never holds a client).
+    authority: Option<Arc<dyn Authority>>,
 }
 
 impl SessionCore {
@@ -36,6 +40,7 @@ impl SessionCore {
         login_url: String,
         compete: bool,
         keeper: Option<KeeperConfig>,
+        authority: Option<Arc<dyn Authority>>,
     ) -> Self {
         Self {
             state: watch::channel(SessionState::default()).0,
@@ -46,6 +51,7 @@ impl SessionCore {
             keeper,
             keeper_started: AtomicBool::new(false),
             stop: watch::channel(false).0,
+            authority,
         }
     }
 
@@ -103,7 +109,10 @@ impl SessionCore {
             serde_json::from_value(json!({"publish": true, "compete": self.compete}))
                 .map_err(|e| Error::Config(e.to_string()))?;
         let init = client.init_brokerage_session().body(body).send().await;
-        let init = self.checked("initBrokerageSession", init).await?;
+        let init = self
+            .checked("initBrokerageSession", init)
+            .await
+            .map_err(|e| self.brokerage_advice(e))?;
         let mut state =
             SessionState::from_auth_status(&serde_json::to_value(init).unwrap_or_default());
         for _ in 0..INIT_POLLS {
@@ -144,12 +153,52 @@ impl SessionCore {
         }
     }
 
-    /// Take note of what an error says about the session (a 401: logged out).
+    /// Take note of what an error says about the session (a 401: logged out). Over OAuth
+    /// there is no browser to log in with: a 401 (which the wire met after renewing the
+    /// token, for a call it could repeat) says what the login last failed at.
     pub(crate) fn noted(&self, err: Error) -> Error {
-        if matches!(err, Error::NotAuthenticated { .. }) {
-            self.publish(SessionState::default());
+        if !matches!(err, Error::NotAuthenticated { .. }) {
+            return err;
         }
-        err
+        self.publish(SessionState::default());
+        match &self.authority {
+            Some(a) => Error::OAuth {
+                step: "OAuth session",
+                reason: match a.last_failure() {
+                    Some(why) => format!("IBKR answered 401; the last renewal failed: {why}"),
+                    None => "IBKR answered 401 with a fresh token: check that the consumer and access \
+                             token are still enabled in IBKR's portal, or regenerate the access token"
+                        .to_string(),
+                },
+            },
+            None => err,
+        }
+    }
+
+    /// `ssodh/init` over OAuth fails in ways with their own remedy (the paper-account 500,
+    /// a 410): say it.
+    fn brokerage_advice(&self, err: Error) -> Error {
+        let Some(_) = &self.authority else {
+            return err;
+        };
+        let advice = match &err {
+            Error::Api {
+                status,
+                message,
+                excerpt,
+                ..
+            } => {
+                crate::oauth::for_brokerage_session(*status, message.as_deref().unwrap_or(excerpt))
+            }
+            _ => None,
+        };
+        match advice {
+            Some(reason) => Error::OAuth {
+                step: "brokerage session (ssodh/init)",
+                reason,
+            },
+            None => err,
+        }
     }
 
     fn client_for(&self, link: Link<'_>) -> trading::Client {
