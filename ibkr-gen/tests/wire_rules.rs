@@ -552,15 +552,14 @@ async fn waiting_out_429s_is_bounded_by_the_budget() {
     let err = c.get_accounts().send().await.unwrap_err();
     assert_eq!(err.status(), Some(reqwest::StatusCode::TOO_MANY_REQUESTS));
     let calls = accounts.calls_async().await;
+    // After the first 429 the operation's spacing (at least 500 ms) exceeds what is left of
+    // the 150 ms budget, so the retry gives up waiting for its pacing slot instead of
+    // sending: one request, and the call ends with the budget.
+    assert_eq!(calls, 1, "{calls} attempts within a 150 ms budget");
+    let took = started.elapsed();
     assert!(
-        (2..=4).contains(&calls),
-        "{calls} attempts within a 150 ms budget"
-    );
-    // The budget plus one adaptive spacing (at most 5 s) bounds the call.
-    assert!(
-        started.elapsed() < Duration::from_secs(6),
-        "{:?}",
-        started.elapsed()
+        took >= Duration::from_millis(150) && took < Duration::from_millis(900),
+        "{took:?}"
     );
 }
 
