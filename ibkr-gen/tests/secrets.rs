@@ -8,9 +8,15 @@ const PLANTED: &str = "planted-0123456789abcdef-secret";
 
 fn assert_hidden<T: std::fmt::Debug + serde::Serialize>(value: &T, field: &str) {
     let shown = format!("{value:?}");
-    assert!(!shown.contains(PLANTED), "{field} leaks through Debug: {shown}");
+    assert!(
+        !shown.contains(PLANTED),
+        "{field} leaks through Debug: {shown}"
+    );
     let wire = serde_json::to_string(value).unwrap();
-    assert!(wire.contains(PLANTED), "{field} still reaches the wire: {wire}");
+    assert!(
+        wire.contains(PLANTED),
+        "{field} still reaches the wire: {wire}"
+    );
 }
 
 #[test]

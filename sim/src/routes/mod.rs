@@ -66,7 +66,10 @@ fn gateway() -> Router<Arc<Shared>> {
     Router::new()
         // Session
         .route("/tickle", post(session::tickle).get(session::tickle))
-        .route("/oauth/request_token", post(third_party_oauth::request_token))
+        .route(
+            "/oauth/request_token",
+            post(third_party_oauth::request_token),
+        )
         .route("/oauth/access_token", post(third_party_oauth::access_token))
         // The WebSocket (`sim/src/ws`)
         .route("/ws", get(crate::ws::upgrade))
