@@ -24,6 +24,7 @@
 
 pub mod account;
 pub mod alerts;
+pub mod account_management;
 mod client;
 pub mod conid;
 pub mod contracts;

@@ -22,6 +22,7 @@ const EXAMPLES: &[&str] = &[
     "scanner",
     "flex_statement",
     "oauth_login",
+    "account_management",
 ];
 
 /// `target/<profile>/examples`, beside this test binary's `deps` folder.
