@@ -1,9 +1,11 @@
 //! Streams against the simulated gateway's WebSocket: every quirk of the real socket, and
 //! in each case the consumer keeps getting data or gets a clear error.
 //!
-//! These tests run on real time with shortened timings (heartbeats every 100 ms, a dead
-//! socket after 600 ms): the simulator and the client talk over real loopback sockets, which
-//! a paused clock would race.
+//! Most tests run on real time with shortened timings (heartbeats every 100 ms, a dead
+//! socket after 600 ms) to stay fast; the `on_a_paused_clock_*` tests replay IBKR's own
+//! timings and the manager's defaults (10 s heartbeats, 30 s to a dead socket, 10-minute
+//! market data expiry and 9-minute renewal, the once-a-minute session comparison, `sor`
+//! retries from 5 s) on a paused Tokio clock.
 
 use std::time::Duration;
 
@@ -680,4 +682,149 @@ async fn shutting_the_session_down_ends_every_stream() {
     let mut late = streams.orders();
     assert!(late.next().await.is_none());
     eventually("the socket closed", || socket(&gw).open_connections() == 0).await;
+}
+
+/// Events until `pick` accepts one, within `limit` (on a paused clock, virtual time).
+async fn until_within<T: Send + 'static + std::fmt::Debug>(
+    sub: &mut Subscription<T>,
+    limit: Duration,
+    pick: impl Fn(&StreamEvent<T>) -> bool,
+) {
+    tokio::time::timeout(limit, async {
+        while let Some(e) = sub.next().await {
+            if pick(&e) {
+                return;
+            }
+        }
+        panic!("the stream ended");
+    })
+    .await
+    .unwrap_or_else(|_| panic!("nothing matching within {limit:?}"));
+}
+
+async fn paused_gateway() -> RunningGateway {
+    Gateway::builder()
+        .seed(7)
+        .plain_http()
+        .brokerage_session(true)
+        .limits(Limits::unlimited())
+        .start()
+        .await
+        .expect("simulator starts")
+}
+
+/// IBKR's own timings on a paused clock (heartbeats every 10 s, the default manager): after
+/// 30 s without a frame the socket is declared dead and replaced, and quotes resume.
+#[tokio::test(start_paused = true)]
+async fn on_a_paused_clock_thirty_silent_seconds_replace_the_socket() {
+    let gw = paused_gateway().await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream().unwrap();
+    let mut status = streams.status();
+    let mut quotes = streams.quotes(&[AAPL], &[Field::LastPrice]);
+    let ready = |e: &StreamEvent<ConnectionEvent>| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::Ready { .. }))
+    };
+    until_within(&mut status, Duration::from_secs(5), ready).await;
+    socket(&gw).silence();
+    let silenced = tokio::time::Instant::now();
+    until_within(&mut status, Duration::from_secs(120), |e| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::Disconnected { .. }))
+    })
+    .await;
+    let waited = silenced.elapsed();
+    assert!(
+        waited >= Duration::from_secs(29) && waited <= Duration::from_secs(31),
+        "declared dead after {waited:?}"
+    );
+    until_within(&mut status, Duration::from_secs(120), ready).await;
+    until_within(&mut quotes, Duration::from_secs(5), |e| {
+        matches!(e, StreamEvent::Gap)
+    })
+    .await;
+    until_within(&mut quotes, Duration::from_secs(5), |e| {
+        matches!(e, StreamEvent::Data(_))
+    })
+    .await;
+}
+
+/// IBKR's own timings on a paused clock: market data ends 10 minutes after an `smd`; the
+/// default manager renews every 9 minutes, so quotes keep coming for half an hour.
+#[tokio::test(start_paused = true)]
+async fn on_a_paused_clock_quotes_outlive_the_ten_minute_expiry() {
+    let gw = paused_gateway().await;
+    let ibkr = client(&gw);
+    let mut quotes = ibkr.stream().unwrap().quotes(&[AAPL], &[Field::LastPrice]);
+    let data = |e: &StreamEvent<QuoteUpdate>| matches!(e, StreamEvent::Data(_));
+    until_within(&mut quotes, Duration::from_secs(5), data).await;
+    let start = tokio::time::Instant::now();
+    while start.elapsed() < Duration::from_secs(30 * 60) {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        while quotes.try_next().is_some() {}
+        until_within(&mut quotes, Duration::from_secs(5), data).await;
+    }
+    assert!(
+        received(&gw, r#"smd+265598+{"fields":["31"]}"#) >= 4,
+        "renewed every 9 minutes"
+    );
+}
+
+/// On a paused clock with the default manager: the socket's session is compared with
+/// `/tickle`'s every minute, so a re-login under the socket is caught within a minute.
+#[tokio::test(start_paused = true)]
+async fn on_a_paused_clock_a_rollover_is_caught_within_a_minute() {
+    let gw = paused_gateway().await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream().unwrap();
+    let mut status = streams.status();
+    let mut quotes = streams.quotes(&[AAPL], &[Field::LastPrice]);
+    let data = |e: &StreamEvent<QuoteUpdate>| matches!(e, StreamEvent::Data(_));
+    until_within(&mut quotes, Duration::from_secs(5), data).await;
+    socket(&gw).roll_session();
+    let rolled = tokio::time::Instant::now();
+    until_within(&mut status, Duration::from_secs(120), |e| {
+        matches!(e, StreamEvent::Data(ConnectionEvent::SessionChanged))
+    })
+    .await;
+    assert!(
+        rolled.elapsed() <= Duration::from_secs(61),
+        "{:?}",
+        rolled.elapsed()
+    );
+    until_within(&mut quotes, Duration::from_secs(10), |e| {
+        matches!(e, StreamEvent::Gap)
+    })
+    .await;
+    until_within(&mut quotes, Duration::from_secs(10), data).await;
+}
+
+/// On a paused clock with the default manager: a refused `sor` is retried after 5 s, then
+/// 10 s, then 20 s (each jittered down to half), primed each time.
+#[tokio::test(start_paused = true)]
+async fn on_a_paused_clock_sor_retries_back_off_from_five_seconds() {
+    let gw = paused_gateway().await;
+    socket(&gw).refuse_sor(3);
+    let ibkr = client(&gw);
+    let mut orders = ibkr.stream().unwrap().orders();
+    let refused =
+        |e: &StreamEvent<ibkr_ext::stream::OrderUpdate>| matches!(e, StreamEvent::Error(_));
+    until_within(&mut orders, Duration::from_secs(5), refused).await;
+    let first = tokio::time::Instant::now();
+    for _ in 0..2 {
+        until_within(&mut orders, Duration::from_secs(60), refused).await;
+    }
+    let retries = first.elapsed();
+    // 5 s + 10 s, each between half and all of it.
+    assert!(
+        retries >= Duration::from_millis(7_400) && retries <= Duration::from_secs(16),
+        "{retries:?}"
+    );
+    for _ in 0..100 {
+        if received(&gw, "sor+{}") == 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert_eq!(received(&gw, "sor+{}"), 4, "accepted on the fourth try");
+    assert!(gw.inspect().count("GET", "/iserver/accounts") >= 3);
 }
