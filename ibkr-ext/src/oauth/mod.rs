@@ -1,7 +1,7 @@
 //! Headless login: OAuth 1.0a (first party) and OAuth 2.0 (private_key_jwt) against
 //! `https://api.ibkr.com/v1/api`.
 //!
-//! An [`Authority`] is what the session owner needs from a login: it signs every attempt
+//! An `Authority` is what the session owner needs from a login: it signs every attempt
 //! (it is the wire's [`RequestSigner`], called after the order lane and pacing), renews its
 //! tokens, and tells the WebSocket and `ibkr status` what they need to know.
 //!

@@ -10,16 +10,16 @@
 //! - a "no" sends `confirmed:false` (IBKR discards the order) and returns
 //!   [`OrderOutcome::Declined`];
 //! - a question the policy does not cover also sends `confirmed:false` and returns
-//!   [`Error::UnansweredQuestion`]: never a silent yes;
+//!   [`Error::UnansweredQuestion`](crate::Error::UnansweredQuestion): never a silent yes;
 //! - at most 10 rounds;
 //! - a server prompt (`prompt:true`, e.g. p12) is returned as [`OrderOutcome::Prompt`];
 //! - a group whose tickets fared differently is [`OrderOutcome::PartlySubmitted`];
 //! - a timeout or broken connection after an order POST or a reply left gives
-//!   [`Error::OrderStateUnknown`], never a retry: [`Ibkr::find_order`] settles it.
+//!   [`Error::OrderStateUnknown`](crate::Error::OrderStateUnknown), never a retry: [`Ibkr::find_order`](crate::Ibkr::find_order) settles it.
 //!
 //! IBKR cancels a pending question when any other request reaches the session before its
 //! reply (ibind #35, #103). The whole loop therefore runs with the session to itself
-//! ([`Ibkr::exclusive`]): requests from other tasks and clones, the keeper's tickles
+//! ([`Ibkr::exclusive`](crate::Ibkr::exclusive)): requests from other tasks and clones, the keeper's tickles
 //! included, wait until it finishes. A `no bridge` inside the loop reopens the brokerage
 //! session inside the same lane. Order POSTs are never retried.
 

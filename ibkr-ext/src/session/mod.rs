@@ -7,12 +7,12 @@
 //! No code path takes the lane while holding the single-flight lock, and no request
 //! waits for a lane its own wire holds, so the two can never wait on each other.
 //!
-//! **Ownership.** [`Session`] owns the session's state and configuration. Its
-//! [`SessionCore`](core::SessionCore) (the state channel, the brokerage single-flight, the
+//! **Ownership.** `Session` owns the session's state and configuration. Its
+//! `SessionCore` (the state channel, the brokerage single-flight, the
 //! keeper switch) is also the wire's recovery hook; it holds data only, never a client, so
 //! no reference cycle forms: the wire hands it the client it sends through. Every handle
 //! (clones of [`Ibkr`](crate::Ibkr), `with_account` handles, the raw client, streams)
-//! holds one [`Lease`]; the keeper runs until the last lease is dropped or
+//! holds one `Lease`; the keeper runs until the last lease is dropped or
 //! [`Ibkr::shutdown`](crate::Ibkr::shutdown) is called.
 //!
 //! **The keeper** tickles `POST /tickle` on a schedule (60 s by default) and publishes
