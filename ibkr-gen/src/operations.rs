@@ -56,13 +56,25 @@ pub fn all() -> &'static [Operation] {
 
 /// The operation with this operationId (`getAccounts`) or method name (`get_accounts`).
 pub fn find(id: &str) -> Option<&'static Operation> {
-    if let Ok(i) = OPERATIONS.binary_search_by(|op| op.id.cmp(id)) {
-        return Some(&OPERATIONS[i]);
+    // Generated calls name their operation by method name (`get_accounts`): look there
+    // first when the name has the look of one.
+    let by_method = || {
+        BY_METHOD_NAME
+            .binary_search_by(|(name, _)| (*name).cmp(id))
+            .ok()
+            .map(|i| &OPERATIONS[BY_METHOD_NAME[i].1])
+    };
+    let by_id = || {
+        OPERATIONS
+            .binary_search_by(|op| op.id.cmp(id))
+            .ok()
+            .map(|i| &OPERATIONS[i])
+    };
+    if id.contains('_') {
+        by_method().or_else(by_id)
+    } else {
+        by_id().or_else(by_method)
     }
-    BY_METHOD_NAME
-        .binary_search_by(|(name, _)| (*name).cmp(id))
-        .ok()
-        .map(|i| &OPERATIONS[BY_METHOD_NAME[i].1])
 }
 
 #[cfg(test)]

@@ -197,10 +197,6 @@ pub enum NotSent {
     Signing(SignError),
 }
 
-/// Marks every response with the operation it answers (`getAccounts`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OperationId(pub &'static str);
-
 impl Wire {
     /// Start configuring a runtime.
     pub fn builder() -> WireBuilder {
@@ -290,12 +286,9 @@ impl Wire {
             attempt = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let mut response = self
-            .execute_inner(client, request, op, operation_id)
+        self.execute_inner(client, request, op, operation_id)
             .instrument(span)
-            .await?;
-        response.extensions_mut().insert(OperationId(operation_id));
-        Ok(response)
+            .await
     }
 
     async fn execute_inner(
