@@ -7,7 +7,6 @@
 
 mod bench;
 mod check;
-mod features;
 mod flex_synth;
 mod regen;
 mod spec;
