@@ -23,8 +23,8 @@
 #![warn(missing_docs)]
 
 pub mod account;
-pub mod alerts;
 pub mod account_management;
+pub mod alerts;
 mod client;
 pub mod conid;
 pub mod contracts;
