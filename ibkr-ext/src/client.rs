@@ -177,25 +177,27 @@ impl Ibkr {
 
     /// `POST /tickle`: keep the session alive now and read its state.
     pub async fn tickle(&self) -> Result<SessionState> {
-        let r = self.call("tickle", self.raw().tickle().send()).await?;
-        let state = SessionState::from_tickle(&serde_json::to_value(r).unwrap_or_default());
-        self.core().publish(state.clone());
-        Ok(state)
+        Ok(self.tickled().await?.1)
     }
 
     /// The session id `POST /tickle` reports, which authenticates the WebSocket. It is a
     /// [`Secret`]: it never prints.
     pub async fn socket_session(&self) -> Result<Secret> {
-        let r = self.call("tickle", self.raw().tickle().send()).await?;
-        let v = serde_json::to_value(&r).unwrap_or_default();
-        self.core().publish(SessionState::from_tickle(&v));
-        match v.get("session").and_then(serde_json::Value::as_str) {
-            Some(s) if !s.is_empty() => Ok(Secret::new(s)),
+        match self.tickled().await?.0.session {
+            Some(s) if !s.is_empty() => Ok(s),
             _ => Err(Error::NotAuthenticated {
                 operation: "tickle",
                 login_url: self.login_url().to_string(),
             }),
         }
+    }
+
+    /// `POST /tickle`: its answer, and the session state it reports (published).
+    async fn tickled(&self) -> Result<(ibkr_gen::trading::types::TickleResponse, SessionState)> {
+        let r = self.call("tickle", self.raw().tickle().send()).await?;
+        let state = SessionState::from_tickle(&serde_json::to_value(&r).unwrap_or_default());
+        self.core().publish(state.clone());
+        Ok((r, state))
     }
 
     /// Make sure `/iserver` works: if the brokerage session is not authenticated, open it

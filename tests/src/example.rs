@@ -14,7 +14,8 @@ pub fn schema_example(doc: &Value, schema: &Value) -> Value {
     build(doc, schema, 0)
 }
 
-fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+/// `schema` with its `$ref`s followed into `doc`'s components (a dangling one panics).
+pub(crate) fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     let mut s = schema;
     for _ in 0..32 {
         let Some(r) = s.get("$ref").and_then(Value::as_str) else {

@@ -12,6 +12,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
+use crate::example::resolve;
+
 /// The schema that allows anything.
 static ANY: Value = Value::Null;
 
@@ -50,24 +52,6 @@ fn undecoded_keys(doc: &Value) -> BTreeSet<String> {
         .filter_map(|s| s.get("x-ibkr-undecoded").and_then(Value::as_object))
         .flat_map(|o| o.keys().cloned())
         .collect()
-}
-
-fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
-    let mut s = schema;
-    for _ in 0..32 {
-        let Some(r) = s.get("$ref").and_then(Value::as_str) else {
-            break;
-        };
-        let name = r.trim_start_matches("#/components/schemas/");
-        match doc.pointer(&format!(
-            "/components/schemas/{}",
-            name.replace('~', "~0").replace('/', "~1")
-        )) {
-            Some(target) => s = target,
-            None => break,
-        }
-    }
-    s
 }
 
 /// The schema and every schema it combines (`allOf`, `oneOf`, `anyOf`), resolved.
