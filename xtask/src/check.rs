@@ -70,7 +70,7 @@ pub fn run(root: &Path) -> Result<()> {
             ));
         }
     }
-    let (fixtures, ops_with_fixtures) = fixture_counts(root, &all);
+    let (fixtures, by_evidence) = fixture_counts(root, &all);
 
     let mut per_tag: BTreeMap<String, usize> = BTreeMap::new();
     for op in &all {
@@ -92,8 +92,21 @@ pub fn run(root: &Path) -> Result<()> {
             " (no record of a contract run: run `cargo test --workspace` first)"
         }
     );
+    println!("fixtures: {fixtures} files; operations by their strongest evidence:");
+    for kind in report::Evidence::ALL {
+        let n = by_evidence.get(&kind).copied().unwrap_or(0);
+        println!("  {}: {n}", kind.label());
+    }
+    let real = by_evidence
+        .get(&report::Evidence::Recorded)
+        .copied()
+        .unwrap_or(0)
+        + by_evidence
+            .get(&report::Evidence::Documented)
+            .copied()
+            .unwrap_or(0);
     println!(
-        "recorded fixtures: {fixtures} files for {ops_with_fixtures}/{} operations",
+        "  with an answer from outside IBKR's OpenAPI document: {real}/{}",
         all.len()
     );
     let fresh = report::operations_md(root, &load_all(root)?);
@@ -286,15 +299,15 @@ fn contract_tests(root: &Path) -> (BTreeSet<String>, bool) {
     (ids, true)
 }
 
-fn fixture_counts(root: &Path, all: &[Operation]) -> (usize, usize) {
+fn fixture_counts(root: &Path, all: &[Operation]) -> (usize, BTreeMap<report::Evidence, usize>) {
     let mut files = 0;
-    let mut ops = 0;
+    let mut by_evidence = BTreeMap::new();
     for id in all.iter().filter_map(|o| o.id.as_deref()) {
-        let n = report::recorded_count(root, id);
+        let (n, kind) = report::evidence(root, id);
         files += n;
-        ops += usize::from(n > 0);
+        *by_evidence.entry(kind).or_default() += 1;
     }
-    (files, ops)
+    (files, by_evidence)
 }
 
 #[cfg(test)]

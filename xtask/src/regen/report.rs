@@ -14,15 +14,82 @@ pub fn fixtures_dir(root: &Path, operation_id: &str) -> std::path::PathBuf {
     root.join("tests/fixtures/responses").join(operation_id)
 }
 
-/// How many recorded response files an operation has.
-pub fn recorded_count(root: &Path, operation_id: &str) -> usize {
-    std::fs::read_dir(fixtures_dir(root, operation_id))
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                .count()
-        })
-        .unwrap_or(0)
+/// What backs an operation's contract test, strongest first. A fixture's file name says
+/// where it came from (see `tests/fixtures/SOURCES.md`): `rec_` a body captured from a real
+/// gateway, `doc_` an example on an IBKR documentation page, `spec_` an example in IBKR's
+/// OpenAPI document, `unverified_` a body whose origin could not be traced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Evidence {
+    Recorded,
+    Documented,
+    SpecExample,
+    Unverified,
+    SchemaOnly,
+}
+
+impl Evidence {
+    pub const ALL: [Evidence; 5] = [
+        Evidence::Recorded,
+        Evidence::Documented,
+        Evidence::SpecExample,
+        Evidence::Unverified,
+        Evidence::SchemaOnly,
+    ];
+
+    fn of_file(name: &str) -> Evidence {
+        [
+            ("rec_", Evidence::Recorded),
+            ("doc_", Evidence::Documented),
+            ("spec_", Evidence::SpecExample),
+        ]
+        .into_iter()
+        .find_map(|(prefix, e)| name.starts_with(prefix).then_some(e))
+        .unwrap_or(Evidence::Unverified)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Evidence::Recorded => "recorded",
+            Evidence::Documented => "documentation example",
+            Evidence::SpecExample => "OpenAPI example",
+            Evidence::Unverified => "unverified",
+            Evidence::SchemaOnly => "schema-only",
+        }
+    }
+}
+
+/// The fixture files of an operation: whole answers under `responses/<id>/` and member
+/// excerpts under `excerpts/<id>/<member>/`.
+fn fixture_files(root: &Path, operation_id: &str) -> Vec<String> {
+    let json_names = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".json"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut names = json_names(&fixtures_dir(root, operation_id));
+    let excerpts = root.join("tests/fixtures/excerpts").join(operation_id);
+    if let Ok(members) = std::fs::read_dir(excerpts) {
+        for member in members.filter_map(Result::ok) {
+            names.extend(json_names(&member.path()));
+        }
+    }
+    names
+}
+
+/// How many fixture files back an operation, and the strongest evidence among them.
+pub fn evidence(root: &Path, operation_id: &str) -> (usize, Evidence) {
+    let files = fixture_files(root, operation_id);
+    let best = files
+        .iter()
+        .map(|n| Evidence::of_file(n))
+        .min()
+        .unwrap_or(Evidence::SchemaOnly);
+    (files.len(), best)
 }
 
 pub fn upstream_toml(out: &Output, source: &str) -> String {
@@ -44,8 +111,8 @@ pub fn upstream_toml(out: &Output, source: &str) -> String {
     s
 }
 
-/// The table of every operation. The evidence column says whether real recorded responses
-/// back the operation's contract test, or only a body built from its schema.
+/// The table of every operation. The evidence column gives the strongest kind of answer its
+/// contract test decodes, and how many fixture files it has.
 pub fn operations_md(root: &Path, documents: &[(Api, Value)]) -> String {
     let mut s = String::new();
     s.push_str("<!-- Written by `cargo xtask regen`; do not edit. -->\n");
@@ -53,7 +120,7 @@ pub fn operations_md(root: &Path, documents: &[(Api, Value)]) -> String {
     let mut per_tag: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut total = 0;
     let mut rows = String::new();
-    let mut schema_only = 0;
+    let mut by_evidence: BTreeMap<Evidence, usize> = BTreeMap::new();
     for (api, doc) in documents {
         let mut ops = spec::operations(doc);
         ops.sort_by_key(|o| (o.tag.clone(), o.id.clone()));
@@ -62,12 +129,11 @@ pub fn operations_md(root: &Path, documents: &[(Api, Value)]) -> String {
         rows.push_str("|---|---|---|---|---|---|---|\n");
         for op in ops {
             let id = op.id.clone().unwrap_or_default();
-            let n = recorded_count(root, &id);
-            let evidence = if n > 0 {
-                format!("recorded ({n})")
-            } else {
-                schema_only += 1;
-                "schema-only".to_string()
+            let (n, kind) = evidence(root, &id);
+            *by_evidence.entry(kind).or_default() += 1;
+            let evidence = match kind {
+                Evidence::SchemaOnly => kind.label().to_string(),
+                _ => format!("{} ({n})", kind.label()),
             };
             let _ = writeln!(
                 rows,
@@ -86,9 +152,13 @@ pub fn operations_md(root: &Path, documents: &[(Api, Value)]) -> String {
     }
     let _ = writeln!(
         s,
-        "{total} operations; {} backed by recorded responses, {schema_only} schema-only.\n",
-        total - schema_only
+        "{total} operations. By the strongest answer their contract test decodes:\n"
     );
+    for kind in Evidence::ALL {
+        let n = by_evidence.get(&kind).copied().unwrap_or(0);
+        let _ = writeln!(s, "- {}: {n}", kind.label());
+    }
+    s.push_str(EVIDENCE_NOTE);
     s.push_str(
         "Pacing is `x-ibkr-pacing` (enforced client-side by `ibkr-gen`); idempotent **no** means\n",
     );
@@ -100,6 +170,17 @@ pub fn operations_md(root: &Path, documents: &[(Api, Value)]) -> String {
     s.push_str(&rows);
     s
 }
+
+const EVIDENCE_NOTE: &str = "
+A *recorded* answer was captured from a real gateway and published by a third party; a
+*documentation example* is printed on one of IBKR's documentation pages; an *OpenAPI example*
+is in IBKR's OpenAPI document. All three prove that the generated type decodes what IBKR
+shows, every field declared and every value equal; only a recording proves what a gateway
+sends. *Unverified* bodies have no traced origin. A *schema-only* contract test decodes a body
+built from the same schema that generated the type: it proves the request side and that the
+type round-trips, not that IBKR answers that way.
+
+";
 
 fn capitalize(s: &str) -> String {
     let mut c = s.chars();
