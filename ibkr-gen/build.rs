@@ -95,11 +95,18 @@ fn raw_calls(file: &syn::File, doc: &Value) -> Vec<syn::Item> {
         };
         let ident = syn::Ident::new(&name, proc_macro2::Span::call_site());
         let tokens = quote::quote! {
-            impl<'a> crate::RawCall<'a> for builder::#ident<'a> {
+            impl<'a> crate::RawCall for builder::#ident<'a> {
                 const OPERATION: &'static str = #id;
                 type Output = #output;
-                fn send(self) -> crate::RawFuture<'a, Self::Output> {
-                    Box::pin(builder::#ident::send(self))
+                fn send(
+                    self,
+                ) -> impl ::std::future::Future<
+                    Output = ::std::result::Result<
+                        crate::ResponseValue<Self::Output>,
+                        crate::Error<()>,
+                    >,
+                > + Send {
+                    builder::#ident::send(self)
                 }
             }
         };

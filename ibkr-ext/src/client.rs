@@ -166,7 +166,7 @@ impl Ibkr {
     /// let ledger = ibkr.send(ibkr.raw().get_account_ledger().account_id("DU1234567")).await?;
     /// # let _ = (accounts, ledger); Ok(()) }
     /// ```
-    pub async fn send<'a, C: ibkr_gen::RawCall<'a>>(&self, call: C) -> Result<C::Output> {
+    pub async fn send<C: ibkr_gen::RawCall>(&self, call: C) -> Result<C::Output> {
         self.call(C::OPERATION, call.send()).await
     }
 

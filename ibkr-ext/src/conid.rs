@@ -14,12 +14,14 @@
 //! Anything but exactly one instrument and one contract is an error that names the symbol
 //! and the query and lists every candidate, so the user can refine the query.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+
+use ibkr_gen::trading::types::{StocksValueItem, StocksValueItemContractsItem};
 
 use crate::Ibkr;
 use crate::error::{Error, Result};
@@ -38,6 +40,16 @@ impl fmt::Display for Conid {
 impl From<i64> for Conid {
     fn from(v: i64) -> Self {
         Conid(v)
+    }
+}
+
+impl Conid {
+    /// A conid the generated types carry as a number or as text (`LooseId`).
+    pub(crate) fn from_loose(id: &ibkr_gen::trading::types::LooseId) -> Option<Conid> {
+        match id {
+            ibkr_gen::trading::types::LooseId::Int64(n) => Some(Conid(*n)),
+            ibkr_gen::trading::types::LooseId::String(s) => s.trim().parse().ok(),
+        }
     }
 }
 
@@ -244,62 +256,47 @@ pub(crate) fn resolve_error(
     }
 }
 
-#[derive(Deserialize)]
-struct Instrument {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default, rename = "assetClass")]
-    asset_class: Option<String>,
-    #[serde(default)]
-    contracts: Vec<Contract>,
-    #[serde(flatten)]
-    other: BTreeMap<String, Value>,
+/// An instrument (issuer-level entry) and a contract of a `/trsrv/stocks` answer, as the
+/// generated client decodes them.
+type Instrument = StocksValueItem;
+type Contract = StocksValueItemContractsItem;
+
+/// The contract's conid; a contract without one cannot be chosen.
+fn conid_of(c: &Contract) -> Option<Conid> {
+    c.conid.map(|id| Conid(i64::from(id)))
 }
 
-#[derive(Deserialize)]
-struct Contract {
-    conid: Conid,
-    #[serde(default)]
-    exchange: Option<String>,
-    #[serde(default, rename = "isUS")]
-    is_us: Option<bool>,
+/// An instrument field by its JSON name, for [`InstrumentCondition::Field`].
+fn instrument_field(i: &Instrument, name: &str) -> Option<String> {
+    match serde_json::to_value(i).ok()?.get(name)? {
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
 }
 
-fn candidates(
-    instruments: &[&Instrument],
-    contracts_of: impl Fn(&Instrument) -> Vec<&Contract>,
-) -> Vec<Candidate> {
-    instruments
-        .iter()
-        .flat_map(|i| {
-            contracts_of(i).into_iter().map(move |c| Candidate {
-                name: i.name.clone().unwrap_or_default(),
-                exchange: c.exchange.clone().unwrap_or_default(),
-                conid: c.conid,
-                is_us: c.is_us.unwrap_or(false),
-            })
-        })
-        .collect()
+/// A contract as an error lists it; `None` for a contract without a conid.
+fn candidate(i: &Instrument, c: &Contract) -> Option<Candidate> {
+    Some(Candidate {
+        name: i.name.clone().unwrap_or_default(),
+        exchange: c.exchange.clone().unwrap_or_default(),
+        conid: conid_of(c)?,
+        is_us: c.is_us.unwrap_or(false),
+    })
 }
 
 /// Apply `query` to one symbol's entry of a `/trsrv/stocks` answer.
-pub(crate) fn select(query: &StockQuery, entry: Option<&Value>) -> Result<Conid> {
-    let Some(entry) = entry else {
+pub(crate) fn select(query: &StockQuery, entry: Option<&[Instrument]>) -> Result<Conid> {
+    let Some(instruments) = entry else {
         return Err(resolve_error(
             query,
             ResolveFailure::UnknownSymbol,
             Vec::new(),
         ));
     };
-    let instruments: Vec<Instrument> =
-        serde_json::from_value(entry.clone()).map_err(|e| Error::Decode {
-            operation: "listStocksBySymbol",
-            status: 200,
-            reason: format!("{}: {e}", query.symbol),
-            excerpt: crate::error::excerpt(entry.to_string().as_bytes()),
-        })?;
-    let all: Vec<&Instrument> = instruments.iter().collect();
-    let everything = candidates(&all, |i| i.contracts.iter().collect());
+    let everything: Vec<Candidate> = instruments
+        .iter()
+        .flat_map(|i| i.contracts.iter().filter_map(move |c| candidate(i, c)))
+        .collect();
     if instruments.is_empty() {
         return Err(resolve_error(
             query,
@@ -315,7 +312,7 @@ pub(crate) fn select(query: &StockQuery, entry: Option<&Value>) -> Result<Conid>
                 .as_deref()
                 .is_some_and(|x| x.eq_ignore_ascii_case(e)),
             ContractCondition::IsUs(b) => c.is_us == Some(*b),
-            ContractCondition::Conid(id) => c.conid == *id,
+            ContractCondition::Conid(id) => conid_of(c) == Some(*id),
         })
     };
     let instrument_ok = |i: &Instrument| {
@@ -328,7 +325,7 @@ pub(crate) fn select(query: &StockQuery, entry: Option<&Value>) -> Result<Conid>
                 InstrumentCondition::AssetClass(a) => i.asset_class.as_deref() == Some(a.as_str()),
                 InstrumentCondition::Name(n) => name == n,
                 InstrumentCondition::Field(k, v) => {
-                    i.other.get(k).and_then(Value::as_str) == Some(v.as_str())
+                    instrument_field(i, k).as_deref() == Some(v.as_str())
                 }
             })
     };
@@ -340,7 +337,7 @@ pub(crate) fn select(query: &StockQuery, entry: Option<&Value>) -> Result<Conid>
                 i,
                 i.contracts
                     .iter()
-                    .filter(|c| contract_ok(c))
+                    .filter(|c| conid_of(c).is_some() && contract_ok(c))
                     .collect::<Vec<_>>(),
             )
         })
@@ -348,19 +345,14 @@ pub(crate) fn select(query: &StockQuery, entry: Option<&Value>) -> Result<Conid>
         .collect();
     let contracts: usize = kept.iter().map(|(_, cs)| cs.len()).sum();
     match kept.as_slice() {
-        [(_, cs)] if cs.len() == 1 => Ok(cs[0].conid),
+        [(i, cs)] if cs.len() == 1 => candidate(i, cs[0])
+            .map(|c| c.conid)
+            .ok_or_else(|| resolve_error(query, ResolveFailure::NoMatch, Vec::new())),
         [] => Err(resolve_error(query, ResolveFailure::NoMatch, everything)),
         _ => {
             let matched: Vec<Candidate> = kept
                 .iter()
-                .flat_map(|(i, cs)| {
-                    cs.iter().map(move |c| Candidate {
-                        name: i.name.clone().unwrap_or_default(),
-                        exchange: c.exchange.clone().unwrap_or_default(),
-                        conid: c.conid,
-                        is_us: c.is_us.unwrap_or(false),
-                    })
-                })
+                .flat_map(|(i, cs)| cs.iter().filter_map(move |c| candidate(i, c)))
                 .collect();
             Err(resolve_error(
                 query,
@@ -445,25 +437,20 @@ impl Ibkr {
         let mut symbols: Vec<&str> = missing.iter().map(|&i| queries[i].symbol()).collect();
         symbols.sort();
         symbols.dedup();
-        let mut answer = serde_json::Map::new();
+        let mut answer: HashMap<String, Vec<Instrument>> = HashMap::new();
         for batch in symbols.chunks(BATCH) {
-            let part: serde_json::Map<String, Value> = self
-                .json_call(
-                    "listStocksBySymbol",
-                    reqwest::Method::GET,
-                    "/trsrv/stocks",
-                    &[("symbols", batch.join(","))],
-                    None,
-                )
+            let symbols: Vec<String> = batch.iter().map(|s| s.to_string()).collect();
+            let part = self
+                .send(self.raw().search_stocks().symbols(symbols))
                 .await?;
-            answer.extend(part);
+            answer.extend(part.0);
         }
         for i in missing {
             let q = &queries[i];
             let entry = answer
                 .iter()
                 .find(|(k, _)| k.eq_ignore_ascii_case(q.symbol()))
-                .map(|(_, v)| v);
+                .map(|(_, v)| v.as_slice());
             let r = select(q, entry);
             if let Ok(c) = &r {
                 cache.put(q.clone(), *c);
@@ -487,8 +474,8 @@ mod tests {
     use super::*;
 
     /// ibind's recorded `/trsrv/stocks` answer for AAPL (ibind-anchor §2).
-    fn aapl() -> Value {
-        serde_json::json!([
+    fn aapl() -> Vec<Instrument> {
+        serde_json::from_value(serde_json::json!([
             {"assetClass": "STK", "chineseName": "&#x82F9;&#x679C;&#x516C;&#x53F8;", "name": "APPLE INC",
              "contracts": [{"conid": 265598, "exchange": "NASDAQ", "isUS": true},
                            {"conid": 38708077, "exchange": "MEXI", "isUS": false},
@@ -497,7 +484,8 @@ mod tests {
              "contracts": [{"conid": 493546048, "exchange": "LSEETF", "isUS": false}]},
             {"assetClass": "STK", "chineseName": "&#x82F9;&#x679C;&#x516C;&#x53F8;", "name": "APPLE INC-CDR",
              "contracts": [{"conid": 532640894, "exchange": "AEQLIT", "isUS": false}]}
-        ])
+        ]))
+        .expect("decodes as the generated /trsrv/stocks entry")
     }
 
     #[test]

@@ -12,8 +12,8 @@ use std::fmt;
 
 use chrono::{DateTime, TimeZone, Utc};
 use futures::stream::{self, BoxStream, StreamExt};
-use reqwest::Method;
-use serde::{Deserialize, Serialize};
+use ibkr_gen::trading::types::{LegacyHmdsHistoryResponse, MarketDataHistory};
+use serde::Serialize;
 
 use crate::Ibkr;
 use crate::conid::{Conid, StockQuery};
@@ -128,132 +128,60 @@ impl Default for HistoryOptions {
     }
 }
 
-#[derive(Deserialize)]
-struct RawBars {
-    #[serde(default)]
-    symbol: Option<String>,
-    #[serde(default)]
-    text: Option<String>,
-    #[serde(default, rename = "mdAvailability")]
-    md_availability: Option<String>,
-    #[serde(default, rename = "priceFactor", deserialize_with = "number")]
-    price_factor: Option<f64>,
-    #[serde(default, rename = "barLength", deserialize_with = "number")]
-    bar_length: Option<f64>,
-    #[serde(default)]
-    data: Vec<RawBar>,
+/// The domain bar of one generated history point (`t` epoch milliseconds, then o/h/l/c/v).
+fn bar(t: Option<i64>, [o, h, l, c, v]: [Option<f64>; 5]) -> Result<Bar> {
+    let decode_error = |reason: String| Error::Decode {
+        operation: "getMarketDataHistory",
+        status: 200,
+        reason,
+        excerpt: String::new(),
+    };
+    let ms = t.ok_or_else(|| decode_error("a bar without a time".into()))?;
+    let time = Utc
+        .timestamp_millis_opt(ms)
+        .single()
+        .ok_or_else(|| decode_error(format!("bar time {ms} is out of range")))?;
+    Ok(Bar {
+        time,
+        open: o.unwrap_or(f64::NAN),
+        high: h.unwrap_or(f64::NAN),
+        low: l.unwrap_or(f64::NAN),
+        close: c.unwrap_or(f64::NAN),
+        volume: v.unwrap_or(0.0),
+    })
 }
 
-/// One bar as IBKR sends it: numbers, sometimes as text.
-#[derive(Deserialize)]
-struct RawBar {
-    #[serde(default, deserialize_with = "number")]
-    t: Option<f64>,
-    #[serde(default, deserialize_with = "number")]
-    o: Option<f64>,
-    #[serde(default, deserialize_with = "number")]
-    h: Option<f64>,
-    #[serde(default, deserialize_with = "number")]
-    l: Option<f64>,
-    #[serde(default, deserialize_with = "number")]
-    c: Option<f64>,
-    #[serde(default, deserialize_with = "number")]
-    v: Option<f64>,
-}
-
-/// A JSON number, or text holding one (`"1,300"`), read without building a `Value`;
-/// anything else (null, an object) is `None`.
-fn number<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
-    struct Number;
-    impl<'de> serde::de::Visitor<'de> for Number {
-        type Value = Option<f64>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a number, or text holding one")
-        }
-        fn visit_f64<E>(self, v: f64) -> std::result::Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
-            Ok(Some(v as f64))
-        }
-        fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
-            Ok(Some(v as f64))
-        }
-        fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
-            Ok(v.trim().replace(',', "").parse().ok())
-        }
-        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: serde::Deserializer<'de>>(
-            self,
-            d: D,
-        ) -> std::result::Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-        fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(
-            self,
-            mut seq: A,
-        ) -> std::result::Result<Self::Value, A::Error> {
-            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> std::result::Result<Self::Value, A::Error> {
-            while map
-                .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-                .is_some()
-            {}
-            Ok(None)
-        }
-    }
-    d.deserialize_any(Number)
-}
-
-fn bars_from(conid: Conid, raw: RawBars) -> Result<Bars> {
-    let mut bars = Vec::with_capacity(raw.data.len());
-    for b in raw.data {
-        let ms = b.t.ok_or_else(|| Error::Decode {
-            operation: "getMarketDataHistory",
-            status: 200,
-            reason: "a bar without a numeric time".into(),
-            excerpt: String::new(),
-        })? as i64;
-        let time = Utc
-            .timestamp_millis_opt(ms)
-            .single()
-            .ok_or_else(|| Error::Decode {
-                operation: "getMarketDataHistory",
-                status: 200,
-                reason: format!("bar time {ms} is out of range"),
-                excerpt: String::new(),
-            })?;
-        bars.push(Bar {
-            time,
-            open: b.o.unwrap_or(f64::NAN),
-            high: b.h.unwrap_or(f64::NAN),
-            low: b.l.unwrap_or(f64::NAN),
-            close: b.c.unwrap_or(f64::NAN),
-            volume: b.v.unwrap_or(0.0),
-        });
-    }
+/// Bars from the generated `/iserver/marketdata/history` answer.
+fn iserver_bars(conid: Conid, raw: MarketDataHistory) -> Result<Bars> {
+    let mut bars = raw
+        .data
+        .iter()
+        .map(|b| bar(b.t, [b.o, b.h, b.l, b.c, b.v]))
+        .collect::<Result<Vec<_>>>()?;
     bars.sort_by_key(|b| b.time);
     Ok(Bars {
         conid: Some(conid),
         symbol: raw.symbol,
         text: raw.text,
         md_availability: raw.md_availability,
-        price_factor: raw.price_factor,
-        bar_length_secs: raw.bar_length.map(|v| v as i64),
+        price_factor: raw.price_factor.map(f64::from),
+        bar_length_secs: raw.bar_length,
         bars,
+    })
+}
+
+/// Bars from the generated `/hmds/history` answer (no instrument metadata).
+fn hmds_bars(conid: Conid, raw: LegacyHmdsHistoryResponse) -> Result<Bars> {
+    let mut bars = raw
+        .data
+        .iter()
+        .map(|b| bar(b.t, [b.o, b.h, b.l, b.c, b.v]))
+        .collect::<Result<Vec<_>>>()?;
+    bars.sort_by_key(|b| b.time);
+    Ok(Bars {
+        conid: Some(conid),
+        bars,
+        ..Bars::default()
     })
 }
 
@@ -273,20 +201,31 @@ impl Ibkr {
         bar: &str,
         options: &HistoryOptions,
     ) -> Result<Bars> {
-        let (operation, path) = match options.source {
-            HistorySource::Iserver => ("getMarketDataHistory", "/iserver/marketdata/history"),
-            HistorySource::Hmds => ("getHmdsHistory", "/hmds/history"),
-        };
-        let query = [
-            ("conid", conid.to_string()),
-            ("period", period.to_string()),
-            ("bar", bar.to_string()),
-            ("outsideRth", options.outside_rth.to_string()),
-        ];
-        let raw = self
-            .json_call::<RawBars>(operation, Method::GET, path, &query, None)
-            .await?;
-        bars_from(conid, raw)
+        let raw = self.raw();
+        match options.source {
+            HistorySource::Iserver => {
+                let id = i32::try_from(conid.0).map_err(|_| Error::InvalidRequest {
+                    operation: "getMarketDataHistory",
+                    reason: format!("conid {conid} is beyond the operation's int32"),
+                })?;
+                let call = raw
+                    .get_market_data_history()
+                    .conid(id)
+                    .period(period)
+                    .bar(bar)
+                    .outside_rth(options.outside_rth);
+                iserver_bars(conid, self.send(call).await?)
+            }
+            HistorySource::Hmds => {
+                let call = raw
+                    .get_hmds_history()
+                    .conid(conid.0)
+                    .period(period)
+                    .bar(bar)
+                    .outside_rth(options.outside_rth);
+                hmds_bars(conid, self.send(call).await?)
+            }
+        }
     }
 
     /// Bars for many contracts or stocks, in parallel, as each completes.
@@ -388,13 +327,13 @@ mod tests {
     #[test]
     fn ibinds_recorded_aapl_history_is_read_with_utc_times() {
         // ibind's recorded answer (ibind-anchor §4), abridged to its bar and metadata.
-        let raw: RawBars = serde_json::from_value(serde_json::json!({
+        let raw: MarketDataHistory = serde_json::from_value(serde_json::json!({
             "barLength": 2678400, "data": [{"c": 189.37, "h": 192.93, "l": 170.12, "o": 171.05, "t": 1698796800000i64, "v": 6942998.04}],
             "high": "19293/6942998.04/1440", "mdAvailability": "S", "mktDataDelay": 0, "outsideRth": false, "priceFactor": 100,
             "serverId": "195436", "startTime": "20231031-00:00:00", "symbol": "AAPL", "text": "APPLE INC", "timePeriod": "1m"
         }))
         .unwrap();
-        let bars = bars_from(Conid(265598), raw).unwrap();
+        let bars = iserver_bars(Conid(265598), raw).unwrap();
         assert_eq!(bars.symbol.as_deref(), Some("AAPL"));
         assert_eq!(bars.price_factor, Some(100.0));
         assert_eq!(bars.md_availability.as_deref(), Some("S"));
@@ -407,21 +346,17 @@ mod tests {
     }
 
     #[test]
-    fn numbers_sent_as_text_or_null_are_read_and_junk_is_a_decode_error() {
-        let raw: RawBars = serde_json::from_str(
-            r#"{"priceFactor":"100","barLength":86400,"data":[
-                {"t":"1698796800000","o":"171.05","h":192.93,"l":170.12,"c":189.37,"v":"6,942,998"},
-                {"t":1698883200000,"o":190,"h":191,"l":189,"c":190.5,"v":null}]}"#,
+    fn a_missing_value_is_nan_or_zero_and_a_bar_without_time_is_a_decode_error() {
+        let raw: MarketDataHistory = serde_json::from_str(
+            r#"{"barLength":86400,"data":[{"t":1698883200000,"o":190,"h":191,"l":189,"c":190.5,"v":null}]}"#,
         )
         .unwrap();
-        let bars = bars_from(Conid(265598), raw).unwrap();
-        assert_eq!(bars.price_factor, Some(100.0));
-        assert_eq!(bars.bars[0].open, 171.05);
-        assert_eq!(bars.bars[0].volume, 6_942_998.0);
-        assert_eq!(bars.bars[1].volume, 0.0);
-        let no_time: RawBars = serde_json::from_str(r#"{"data":[{"o":1}]}"#).unwrap();
+        let bars = iserver_bars(Conid(265598), raw).unwrap();
+        assert_eq!(bars.bar_length_secs, Some(86400));
+        assert_eq!(bars.bars[0].volume, 0.0);
+        let no_time: MarketDataHistory = serde_json::from_str(r#"{"data":[{"o":1}]}"#).unwrap();
         assert!(matches!(
-            bars_from(Conid(1), no_time),
+            iserver_bars(Conid(1), no_time),
             Err(Error::Decode { .. })
         ));
     }

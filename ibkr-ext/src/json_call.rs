@@ -1,12 +1,11 @@
-//! The JSON path the workflows use: a request built by hand, sent through the same
-//! [`Wire`](ibkr_gen::wire::Wire) as the generated methods (pacing, the order gate,
-//! retries of idempotent calls, recovery, tracing), and decoded into this crate's own
-//! domain types.
-//!
-//! Why not the generated response types here: IBKR answers some endpoints with several
-//! unrelated shapes under one status (an order POST returns acknowledgements, questions,
-//! `{"error": ...}` or a server prompt, all with HTTP 200). A workflow must see exactly
-//! which shape arrived, so it reads the JSON itself.
+//! The path for the few calls whose request body the generated builders cannot carry: an
+//! order ticket is a JSON object with IBKR's open set of fields (the generated body types
+//! close it), and `suppress` takes any messageId, not just the ones the schema lists. The
+//! request is built by hand and sent through the same [`Wire`](ibkr_gen::wire::Wire) as the
+//! generated methods (lane, pacing, signing, retries of idempotent calls, recovery,
+//! tracing); the answer is decoded into the operation's generated response type, the one
+//! the contract tests prove against IBKR's recorded answers. Every other call goes through
+//! a generated builder ([`Ibkr::send`]).
 
 use progenitor_client::ClientInfo;
 use reqwest::Method;
@@ -80,20 +79,10 @@ impl Ibkr {
     }
 }
 
-/// A JSON value IBKR sends as text or as a number, as text.
-pub(crate) fn json_text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-/// A JSON value IBKR sends as a number or as text (`"1,300"`), as a number.
-pub(crate) fn json_number(v: Option<&Value>) -> Option<f64> {
-    match v? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().replace(',', "").parse().ok(),
-        _ => None,
+/// A number the generated types carry as a number or as text (`LooseScalar`).
+pub(crate) fn loose_number(v: &ibkr_gen::trading::types::LooseScalar) -> Option<f64> {
+    match v {
+        ibkr_gen::trading::types::LooseScalar::Number(n) => Some(*n),
+        ibkr_gen::trading::types::LooseScalar::String(s) => s.trim().replace(',', "").parse().ok(),
     }
 }

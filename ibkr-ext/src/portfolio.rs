@@ -146,11 +146,7 @@ fn text_decimal(s: Option<&str>) -> Option<Decimal> {
 
 impl Trade {
     fn from_raw(t: &types::TradesResponseItem) -> Trade {
-        let conid = match &t.conid {
-            Some(types::LooseId::Int64(n)) => Some(Conid(*n)),
-            Some(types::LooseId::String(s)) => s.trim().parse().ok(),
-            None => None,
-        };
+        let conid = t.conid.as_ref().and_then(Conid::from_loose);
         Trade {
             execution_id: t.execution_id.clone().unwrap_or_default(),
             account: t

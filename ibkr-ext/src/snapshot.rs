@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use reqwest::Method;
+use ibkr_gen::trading::types::SnapshotRow;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -368,11 +368,13 @@ impl Quote {
         changed
     }
 
-    pub(crate) fn from_row(row: &Value) -> Option<Quote> {
-        let obj = row.as_object()?;
-        let conid: Conid = serde_json::from_value(obj.get("conid")?.clone()).ok()?;
-        let mut quote = Quote::new(conid);
-        quote.merge_row(obj);
+    /// A quote from one row of the generated snapshot answer (numeric keys are fields).
+    pub(crate) fn from_row(row: &SnapshotRow) -> Option<Quote> {
+        let mut quote = Quote::new(Conid(row.conid?));
+        quote.merge_row(&row.extra);
+        if let Some(ms) = row.updated {
+            quote.set_updated_ms(ms);
+        }
         Some(quote)
     }
 
@@ -407,38 +409,19 @@ impl Ibkr {
     /// limits). Polls past IBKR's pre-flight until every field has arrived, at most
     /// [`SNAPSHOT_POLLS`] times; a field IBKR never sends is simply absent.
     pub async fn snapshot(&self, conids: &[Conid], fields: &[Field]) -> Result<Vec<Quote>> {
-        let query = [
-            (
-                "conids",
-                conids
-                    .iter()
-                    .map(|c| c.to_string())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            (
-                "fields",
-                fields
-                    .iter()
-                    .map(|f| f.id().to_string())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-        ];
+        let ids: Vec<i64> = conids.iter().map(|c| c.0).collect();
+        let field_ids: Vec<String> = fields.iter().map(|f| f.id().to_string()).collect();
         let mut quotes = Vec::new();
         for poll in 0..SNAPSHOT_POLLS {
             if poll > 0 {
                 tokio::time::sleep(Duration::from_millis(150 * poll as u64)).await;
             }
-            let rows: Vec<Value> = self
-                .json_call(
-                    "getMarketDataSnapshot",
-                    Method::GET,
-                    "/iserver/marketdata/snapshot",
-                    &query,
-                    None,
-                )
-                .await?;
+            let call = self
+                .raw()
+                .get_market_data_snapshot()
+                .conids(ids.clone())
+                .fields(field_ids.clone());
+            let rows = self.send(call).await?;
             quotes = rows.iter().filter_map(Quote::from_row).collect();
             let complete = conids.iter().all(|c| {
                 quotes
@@ -482,9 +465,10 @@ mod tests {
 
     #[test]
     fn a_real_snapshot_row_is_read() {
-        // fixtures/cp/GET_iserver_marketdata_snapshot.json (IBKR's documentation example).
-        let row = json!({"_updated": 1702334859712i64, "conidEx": "265598", "conid": 265598, "server_id": "q1",
-                         "6119": "serverId", "31": "193.18", "84": "193.06", "86": "193.14", "6509": "RpB"});
+        // IBKR's documentation example (tests/fixtures/responses/getMarketDataSnapshot/).
+        let row: SnapshotRow = serde_json::from_value(json!({"_updated": 1702334859712i64, "conidEx": "265598", "conid": 265598, "server_id": "q1",
+                         "6119": "serverId", "31": "193.18", "84": "193.06", "86": "193.14", "6509": "RpB"}))
+        .unwrap();
         let q = Quote::from_row(&row).unwrap();
         assert_eq!(q.conid, Conid(265598));
         assert_eq!(q.last(), Some(193.18));

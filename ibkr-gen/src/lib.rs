@@ -71,21 +71,19 @@ pub mod account_management {
 
 pub use error_body::ErrorBody;
 
-/// What a generated call's `send` returns.
-pub type RawFuture<'a, T> = std::pin::Pin<
-    Box<dyn std::future::Future<Output = Result<ResponseValue<T>, Error<()>>> + Send + 'a>,
->;
-
 /// A generated operation builder, ready to send: it knows its operationId, so a caller
 /// can name the operation once (`ibkr.send(ibkr.raw().get_accounts())` in `ibkr-ext`).
-/// Implemented for every builder by `build.rs`.
-pub trait RawCall<'a> {
+/// Implemented for every builder by `build.rs`. The trait names no lifetime, so a builder
+/// borrowing any client is one (a future that sends it can be spawned).
+pub trait RawCall: Sized {
     /// The operationId (`getAccounts`).
     const OPERATION: &'static str;
     /// The decoded success body.
     type Output;
     /// Send it through the wire.
-    fn send(self) -> RawFuture<'a, Self::Output>;
+    fn send(
+        self,
+    ) -> impl std::future::Future<Output = Result<ResponseValue<Self::Output>, Error<()>>> + Send;
 }
 pub use progenitor_client::{ByteStream, Error, ResponseValue};
 pub use secret::Secret;

@@ -5,11 +5,10 @@
 //! server prompt (`prompt: true`), or a list that mixes them (a bracket whose parent was
 //! accepted and whose child was rejected). Nothing is dropped: every item is kept.
 
+use ibkr_gen::trading::types::{OrderAnswer, OrderNotice, OrderReply};
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::json_call::json_text;
 
 /// One question IBKR asked about an order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -57,99 +56,93 @@ pub(crate) enum Item {
     Prompt(ServerPrompt),
 }
 
-/// Every item of one answer, in IBKR's order.
-pub(crate) fn items(operation: &'static str, v: &Value) -> Result<Vec<Item>> {
+/// Every item of one answer, in IBKR's order. The answer was decoded by the generated
+/// [`OrderAnswer`] (the type the contract tests prove against IBKR's recorded answers); this
+/// only tells its items apart.
+pub(crate) fn items(operation: &'static str, answer: &OrderAnswer) -> Result<Vec<Item>> {
     let decode_error = |reason: &str| Error::Decode {
         operation,
         status: 200,
         reason: reason.to_string(),
-        excerpt: crate::error::excerpt(v.to_string().as_bytes()),
+        excerpt: crate::error::excerpt(
+            serde_json::to_string(answer).unwrap_or_default().as_bytes(),
+        ),
     };
-    let list: Vec<&Value> = match v {
-        Value::Array(items) => items.iter().collect(),
-        Value::Object(_) => vec![v],
-        _ => {
-            return Err(decode_error(
-                "an order answer is neither a list nor an object",
-            ));
+    let read: Option<Vec<Item>> = match answer {
+        OrderAnswer::Notice(notice) => notice_item(notice).map(|i| vec![i]),
+        OrderAnswer::Replies(replies) if replies.is_empty() => {
+            return Err(decode_error("IBKR answered an empty list"));
         }
+        OrderAnswer::Replies(replies) => replies.iter().map(reply_item).collect(),
     };
-    if list.is_empty() {
-        return Err(decode_error("IBKR answered an empty list"));
-    }
-    list.into_iter()
-        .map(|item| {
-            item_of(item).ok_or_else(|| {
-                decode_error("an order answer item is neither a question, an acknowledgement, a reject nor a prompt")
-            })
-        })
-        .collect()
+    read.ok_or_else(|| {
+        decode_error(
+            "an order answer item is neither a question, an acknowledgement, a reject nor a prompt",
+        )
+    })
 }
 
-fn item_of(item: &Value) -> Option<Item> {
-    if let Some(e) = item.get("error").and_then(Value::as_str) {
-        return Some(Item::Reject(e.to_string()));
+/// An object answer: `{"error": ...}` or a server prompt.
+fn notice_item(notice: &OrderNotice) -> Option<Item> {
+    if let Some(e) = &notice.error {
+        return Some(Item::Reject(e.clone()));
     }
-    if item.get("prompt").and_then(Value::as_bool) == Some(true) {
-        return Some(Item::Prompt(ServerPrompt {
-            message_id: json_text(item.get("messageId")),
-            text: json_text(item.get("text")).unwrap_or_default(),
-            options: texts(item.get("options")),
-            order_id: json_text(item.get("orderId")),
-            req_id: json_text(item.get("reqId")),
-        }));
+    if notice.prompt != Some(true) {
+        return None;
     }
-    if let (Some(id), Some(message)) = (json_text(item.get("id")), item.get("message")) {
-        let text = match message {
-            Value::Array(_) => texts(Some(message)).join("\n"),
-            other => json_text(Some(other)).unwrap_or_default(),
-        };
-        return Some(Item::Question(OrderQuestion {
-            reply_id: id,
-            message_ids: texts(item.get("messageIds")),
-            text,
-        }));
-    }
-    let order_id = json_text(item.get("order_id")).or_else(|| json_text(item.get("orderId")))?;
-    Some(Item::Ack(SubmittedOrder {
-        order_id,
-        status: json_text(item.get("order_status"))
-            .or_else(|| json_text(item.get("status")))
-            .unwrap_or_default(),
-        client_order_id: json_text(item.get("local_order_id")),
+    Some(Item::Prompt(ServerPrompt {
+        message_id: notice.message_id.clone(),
+        text: notice.text.clone().unwrap_or_default(),
+        options: notice.options.clone(),
+        order_id: notice.order_id.map(|id| id.to_string()),
+        req_id: notice.req_id.clone(),
     }))
 }
 
-fn texts(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| json_text(Some(x))).collect())
-        .unwrap_or_default()
+/// One item of a list answer: a question (`id`), an acknowledgement (`order_id`) or the
+/// reject of one order of a group (`error`).
+fn reply_item(reply: &OrderReply) -> Option<Item> {
+    if let Some(e) = &reply.error {
+        return Some(Item::Reject(e.clone()));
+    }
+    if let Some(id) = &reply.id {
+        return Some(Item::Question(OrderQuestion {
+            reply_id: id.clone(),
+            message_ids: reply.message_ids.clone(),
+            text: reply.message.join("\n"),
+        }));
+    }
+    Some(Item::Ack(SubmittedOrder {
+        order_id: reply.order_id.clone()?,
+        status: reply.order_status.clone().unwrap_or_default(),
+        client_order_id: reply.local_order_id.clone(),
+    }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    fn read(v: Value) -> Result<Vec<Item>> {
+        let answer: OrderAnswer = serde_json::from_value(v).expect("decodes as OrderAnswer");
+        items("placeOrder", &answer)
+    }
 
     #[test]
     fn the_four_real_answer_shapes_are_read() {
-        // fixtures/cp: POST_iserver_account_{accountId}_orders{,__question,__reject_200,__spec_prompt_p12}.json
+        // The shapes of tests/fixtures/responses/placeOrder/ (ack, question, reject, prompt).
         let ack = json!([{"order_id": "1234567890", "order_status": "Submitted", "encrypt_message": "1"}]);
-        assert!(
-            matches!(&items("placeOrder", &ack).unwrap()[..], [Item::Ack(a)] if a.order_id == "1234567890")
-        );
+        assert!(matches!(&read(ack).unwrap()[..], [Item::Ack(a)] if a.order_id == "1234567890"));
         let question = json!([{"id": "07a13a5a-4a48-44a5-bb25-5ab37b79186c", "message": ["The following order exceeds the price percentage limit"], "isSuppressed": false, "messageIds": ["o163"]}]);
-        let [Item::Question(q)] = &items("placeOrder", &question).unwrap()[..] else {
+        let [Item::Question(q)] = &read(question).unwrap()[..] else {
             panic!("one question")
         };
         assert_eq!(q.message_ids, ["o163"]);
         let reject = json!({"error": "We cannot accept an order at the limit price you selected."});
-        assert!(matches!(
-            &items("placeOrder", &reject).unwrap()[..],
-            [Item::Reject(_)]
-        ));
+        assert!(matches!(&read(reject).unwrap()[..], [Item::Reject(_)]));
         let prompt = json!({"messageId": "p12", "options": ["Yes", "No"], "orderId": 1, "prompt": true, "reqId": "22170", "text": "Price management", "type": "M"});
-        let [Item::Prompt(p)] = &items("placeOrder", &prompt).unwrap()[..] else {
+        let [Item::Prompt(p)] = &read(prompt).unwrap()[..] else {
             panic!("one prompt")
         };
         assert_eq!(
@@ -164,7 +157,7 @@ mod tests {
             {"order_id": "111", "order_status": "PreSubmitted", "local_order_id": "parent-1"},
             {"error": "Child order rejected: price outside the allowed range"}
         ]);
-        let read = items("placeOrder", &mixed).unwrap();
+        let read = read(mixed).unwrap();
         assert_eq!(read.len(), 2);
         assert!(
             matches!(&read[0], Item::Ack(a) if a.client_order_id.as_deref() == Some("parent-1"))
@@ -174,8 +167,10 @@ mod tests {
 
     #[test]
     fn an_unknown_item_is_a_decode_error_not_a_panic() {
-        assert!(items("placeOrder", &json!([{"surprise": 1}])).is_err());
-        assert!(items("placeOrder", &json!([])).is_err());
-        assert!(items("placeOrder", &json!("text")).is_err());
+        assert!(read(json!([{"surprise": 1}])).is_err());
+        assert!(read(json!([])).is_err());
+        assert!(read(json!({"surprise": 1})).is_err());
+        // Not an answer shape at all: the generated type refuses it.
+        assert!(serde_json::from_value::<OrderAnswer>(json!("text")).is_err());
     }
 }

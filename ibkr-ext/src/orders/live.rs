@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use ibkr_gen::trading::types::{
+    self, LiveOrdersResponseOrdersItem, OrderCancellation, SuppressOrderQuestionsResponse,
+};
 use reqwest::Method;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -11,7 +14,7 @@ use super::ticket::OrderGroup;
 use crate::Ibkr;
 use crate::conid::Conid;
 use crate::error::{Error, Result};
-use crate::json_call::{json_number, json_text};
+use crate::json_call::loose_number;
 
 /// A working or recently finished order, from `GET /iserver/account/orders`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -38,27 +41,27 @@ pub struct LiveOrder {
     pub status: Option<String>,
     /// The client order id it was placed with (IBKR's `order_ref`).
     pub client_order_id: Option<String>,
-    /// Every field IBKR sent, as it sent it.
+    /// Every field of the item, as the generated type decoded it (the contract tests check
+    /// that the type declares every field IBKR's recorded answers carry).
     pub raw: Value,
 }
 
 impl LiveOrder {
-    fn from_json(v: &Value) -> Option<LiveOrder> {
+    /// From the generated item; `None` for an item without an order id.
+    fn from_item(o: &LiveOrdersResponseOrdersItem) -> Option<LiveOrder> {
         Some(LiveOrder {
-            order_id: json_text(v.get("orderId"))?,
-            account: json_text(v.get("acct")).or_else(|| json_text(v.get("account"))),
-            conid: v
-                .get("conid")
-                .and_then(|c| serde_json::from_value(c.clone()).ok()),
-            ticker: json_text(v.get("ticker")),
-            side: json_text(v.get("side")),
-            total_size: json_number(v.get("totalSize")),
-            filled: json_number(v.get("filledQuantity")),
-            order_type: json_text(v.get("orderType")),
-            price: json_text(v.get("price")),
-            status: json_text(v.get("status")),
-            client_order_id: json_text(v.get("order_ref")),
-            raw: v.clone(),
+            order_id: o.order_id?.to_string(),
+            account: o.acct.clone().or_else(|| o.account.clone()),
+            conid: o.conid.as_ref().and_then(Conid::from_loose),
+            ticker: o.ticker.clone(),
+            side: o.side.clone(),
+            total_size: o.total_size.as_ref().and_then(loose_number),
+            filled: o.filled_quantity.as_ref().and_then(loose_number),
+            order_type: o.order_type.clone(),
+            price: o.price.clone(),
+            status: o.status.clone(),
+            client_order_id: o.order_ref.clone(),
+            raw: serde_json::to_value(o).unwrap_or_default(),
         })
     }
 }
@@ -90,29 +93,24 @@ pub struct OrderPreview {
     pub error: Option<String>,
 }
 
-fn object_map(v: Option<&Value>) -> BTreeMap<String, Value> {
-    v.and_then(Value::as_object)
-        .map(|o| o.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default()
+/// A generated sub-object as a map of IBKR's keys to its values.
+fn object_map<T: Serialize>(v: Option<&T>) -> BTreeMap<String, Value> {
+    match v.map(serde_json::to_value) {
+        Some(Ok(Value::Object(o))) => o.into_iter().collect(),
+        _ => BTreeMap::new(),
+    }
 }
 
 impl Ibkr {
     /// The session's live orders (IBKR keeps them for the day). IBKR paces this call at one
     /// per 5 seconds; the client waits rather than be refused.
     pub async fn live_orders(&self) -> Result<Vec<LiveOrder>> {
-        let v: Value = self
-            .json_call(
-                "getLiveOrders",
-                Method::GET,
-                "/iserver/account/orders",
-                &[],
-                None,
-            )
-            .await?;
-        Ok(v.get("orders")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(LiveOrder::from_json).collect())
-            .unwrap_or_default())
+        let answer = self.send(self.raw().get_live_orders()).await?;
+        Ok(answer
+            .orders
+            .iter()
+            .filter_map(LiveOrder::from_item)
+            .collect())
     }
 
     /// The live order placed with client order id `coid`, if IBKR lists one: how to
@@ -129,20 +127,20 @@ impl Ibkr {
     pub async fn cancel(&self, order_id: &str) -> Result<CancelAck> {
         let account = self.order_account(None, "cancelOrder")?.to_string();
         let path = format!("/iserver/account/{account}/order/{order_id}");
-        let v: Value = self
+        let v: OrderCancellation = self
             .json_call("cancelOrder", Method::DELETE, &path, &[], None)
             .await?;
-        if let Some(e) = v.get("error").and_then(Value::as_str) {
+        if let Some(e) = &v.error {
             return Err(Error::Api {
                 operation: "cancelOrder",
                 status: 200,
-                message: Some(e.to_string()),
-                excerpt: crate::error::excerpt(v.to_string().as_bytes()),
+                message: Some(e.clone()),
+                excerpt: crate::error::excerpt(e.as_bytes()),
             });
         }
         Ok(CancelAck {
-            message: json_text(v.get("msg")).unwrap_or_default(),
-            order_id: json_text(v.get("order_id")),
+            message: v.msg.unwrap_or_default(),
+            order_id: v.order_id.map(|id| id.to_string()),
         })
     }
 
@@ -151,23 +149,23 @@ impl Ibkr {
         let account = self.order_account(None, "previewOrder")?.to_string();
         let path = format!("/iserver/account/{account}/orders/whatif");
         let body = order.into().body();
-        let v: Value = self
+        let v: types::OrderPreview = self
             .json_call("previewOrder", Method::POST, &path, &[], Some(&body))
             .await?;
         Ok(OrderPreview {
-            amount: object_map(v.get("amount")),
-            equity: object_map(v.get("equity")),
-            initial: object_map(v.get("initial")),
-            maintenance: object_map(v.get("maintenance")),
-            warning: json_text(v.get("warn")).filter(|s| !s.is_empty()),
-            error: json_text(v.get("error")).filter(|s| !s.is_empty()),
+            amount: object_map(v.amount.as_ref()),
+            equity: object_map(v.equity.as_ref()),
+            initial: object_map(v.initial.as_ref()),
+            maintenance: object_map(v.maintenance.as_ref()),
+            warning: v.warn.filter(|s| !s.is_empty()),
+            error: v.error.filter(|s| !s.is_empty()),
         })
     }
 
     /// Tell IBKR not to ask these questions again for the rest of the brokerage session.
     pub async fn suppress(&self, message_ids: &[&str]) -> Result<()> {
         let body = json!({"messageIds": message_ids});
-        let _: Value = self
+        let _: SuppressOrderQuestionsResponse = self
             .json_call(
                 "suppressOrderQuestions",
                 Method::POST,

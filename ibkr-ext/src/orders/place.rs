@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 
+use ibkr_gen::trading::types::OrderAnswer;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -81,7 +82,7 @@ impl Ibkr {
         self.ready_for_orders().await?;
         let unknown = |e: Error| e.order_state_unknown(coids);
         self.exclusive(|lane| async move {
-            let first: Value = lane
+            let first: OrderAnswer = lane
                 .json_call(operation, Method::POST, path, &[], Some(&body))
                 .await
                 .map_err(unknown)?;
@@ -101,7 +102,7 @@ impl Ibkr {
         Ok(())
     }
 
-    async fn reply(&self, reply_id: &str, confirmed: bool) -> Result<Value> {
+    async fn reply(&self, reply_id: &str, confirmed: bool) -> Result<OrderAnswer> {
         let path = format!("/iserver/reply/{reply_id}");
         let body = json!({"confirmed": confirmed});
         self.json_call(
@@ -118,7 +119,7 @@ impl Ibkr {
     async fn answer_loop(
         &self,
         operation: &'static str,
-        first: Value,
+        first: OrderAnswer,
         policy: &AnswerPolicy,
     ) -> Result<OrderOutcome> {
         let mut tally = Tally::default();

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use ibkr_gen::Secret;
-use reqwest::Method;
 use serde_json::{Map, Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, interval_at, sleep_until};
@@ -1003,18 +1002,8 @@ pub(crate) fn topic_name(topic: &Topic) -> String {
 /// What makes a refused `sor` work (quirk 1): `/iserver/accounts`, then live orders with
 /// `force=true`. Failures are ignored: the retry follows anyway.
 async fn prime_orders(ibkr: &Ibkr) {
-    let _: Result<Value, _> = ibkr
-        .json_call("getAccounts", Method::GET, "/iserver/accounts", &[], None)
-        .await;
-    let _: Result<Value, _> = ibkr
-        .json_call(
-            "getLiveOrders",
-            Method::GET,
-            "/iserver/account/orders",
-            &[("force", "true".to_string())],
-            None,
-        )
-        .await;
+    let _ = ibkr.send(ibkr.raw().get_accounts()).await;
+    let _ = ibkr.send(ibkr.raw().get_live_orders().force(true)).await;
 }
 
 #[cfg(test)]
