@@ -48,3 +48,39 @@ fn every_fixture_folder_names_an_operation() {
         }
     }
 }
+
+/// A fixture's name says what backs it (see `fixtures/SOURCES.md`): `rec_` a body captured
+/// from a real gateway, `doc_` an example on an IBKR documentation page, `spec_` an example in
+/// IBKR's OpenAPI document, `unverified_` a body whose origin could not be traced. `OPERATIONS.md`
+/// ranks each operation's evidence by these prefixes, so an unprefixed file would be miscounted.
+#[test]
+fn every_fixture_file_names_its_evidence() {
+    const PREFIXES: [&str; 4] = ["spec_", "doc_", "rec_", "unverified_"];
+    fn walk(dir: &std::path::Path, bad: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, bad);
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !PREFIXES.iter().any(|p| name.starts_with(p)) {
+                bad.push(path.display().to_string());
+            }
+        }
+    }
+    let root = ibkr_contract_tests::fixtures_root();
+    let mut bad = Vec::new();
+    for kind in ["responses", "excerpts"] {
+        walk(&root.join(kind), &mut bad);
+    }
+    bad.sort();
+    assert!(
+        bad.is_empty(),
+        "fixture files not named by their evidence (spec_, doc_, rec_ or unverified_):\n{}",
+        bad.join("\n")
+    );
+}

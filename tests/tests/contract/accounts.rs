@@ -23,7 +23,7 @@ async fn accounts_list_the_account_ids_the_selected_one_and_their_properties() {
     }
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     assert_eq!(doc.accounts, ["U1234567"]);
@@ -44,7 +44,7 @@ async fn partitioned_pnl_is_keyed_by_account_and_model_with_decimal_amounts() {
         .await;
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     let core = &doc.upnl["U1234567.Core"];

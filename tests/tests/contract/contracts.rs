@@ -49,7 +49,7 @@ async fn contract_info_reads_symbol_type_currency_and_underlying_of_a_conid() {
         .await;
     let aapl = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     assert_eq!(
@@ -94,7 +94,7 @@ async fn secdef_info_finds_an_option_by_month_strike_and_right_in_either_answer_
         .await;
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     let GetSecdefInfoResponse::Array(options) = doc else {
@@ -139,7 +139,7 @@ async fn strikes_list_call_and_put_strikes_of_a_month() {
         .await;
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     assert_eq!(doc.call, [185.0, 190.0, 195.0, 200.0]);
@@ -161,7 +161,7 @@ async fn stocks_by_symbol_list_each_listing_with_its_conid() {
         .await;
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     let apple = &doc.0["AAPL"][0];
@@ -209,7 +209,7 @@ async fn security_definitions_by_conid_read_name_listing_and_loose_strike() {
         .await;
     let aapl = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value
         .secdef[0];

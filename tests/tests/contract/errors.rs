@@ -125,7 +125,7 @@ async fn an_order_reject_comes_with_http_200_and_decodes_as_a_notice_with_its_er
     let reject = contract("placeOrder")
         .fixtures()
         .into_iter()
-        .find(|(name, _)| name == "reject_200.json")
+        .find(|(name, _)| name == "doc_cpapi_v1_reject_200.json")
         .expect("the recorded reject")
         .1;
     let answer: OrderAnswer = serde_json::from_value(reject.clone()).expect("decodes");

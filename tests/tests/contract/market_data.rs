@@ -19,7 +19,7 @@ async fn snapshot_comma_joins_conids_and_fields_and_reads_field_values_by_id() {
         .await;
     let first = &answers
         .iter()
-        .find(|a| a.fixture == "preflight_first_call.json")
+        .find(|a| a.fixture == "doc_webapi_preflight_first_call.json")
         .unwrap()
         .value;
     assert_eq!(
@@ -32,7 +32,7 @@ async fn snapshot_comma_joins_conids_and_fields_and_reads_field_values_by_id() {
     );
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value[0];
     assert_eq!(doc.conid, Some(265598));
@@ -41,7 +41,7 @@ async fn snapshot_comma_joins_conids_and_fields_and_reads_field_values_by_id() {
     assert_eq!(doc.updated, Some(1702334859712));
     let later = &answers
         .iter()
-        .find(|a| a.fixture == "after_preflight.json")
+        .find(|a| a.fixture == "doc_webapi_after_preflight.json")
         .unwrap()
         .value;
     assert_eq!(
@@ -86,7 +86,7 @@ async fn history_asks_by_conid_period_and_bar_and_reads_bars_with_millisecond_ti
     }
     let ibind = &answers
         .iter()
-        .find(|a| a.fixture == "ibind_fixture_AAPL.json")
+        .find(|a| a.fixture == "rec_ibind_fixture_AAPL.json")
         .unwrap()
         .value;
     let bar = &ibind.data[0];

@@ -103,12 +103,12 @@ async fn place_order_posts_the_ticket_and_tells_acks_questions_rejects_and_promp
         .await;
     answers.iter().for_each(assert_order_answer);
 
-    let OrderAnswer::Replies(acks) = answer(&answers, "cpapi_v1.json") else {
+    let OrderAnswer::Replies(acks) = answer(&answers, "doc_cpapi_v1.json") else {
         panic!("an ack")
     };
     assert_eq!(acks.0[0].order_id.as_deref(), Some("1234567890"));
     assert_eq!(acks.0[0].order_status.as_deref(), Some("Submitted"));
-    let OrderAnswer::Replies(q) = answer(&answers, "question.json") else {
+    let OrderAnswer::Replies(q) = answer(&answers, "doc_cpapi_v1_question.json") else {
         panic!("a question")
     };
     assert_eq!(
@@ -116,7 +116,7 @@ async fn place_order_posts_the_ticket_and_tells_acks_questions_rejects_and_promp
         Some("07a13a5a-4a48-44a5-bb25-5ab37b79186c")
     );
     assert_eq!(q.0[0].message_ids, ["o163"]);
-    let OrderAnswer::Notice(reject) = answer(&answers, "reject_200.json") else {
+    let OrderAnswer::Notice(reject) = answer(&answers, "doc_cpapi_v1_reject_200.json") else {
         panic!("a reject")
     };
     assert!(
@@ -195,7 +195,7 @@ async fn modify_order_posts_the_whole_changed_order_and_reads_the_same_answer_sh
         })
         .await;
     answers.iter().for_each(assert_order_answer);
-    let OrderAnswer::Replies(q) = answer(&answers, "question_o0.json") else {
+    let OrderAnswer::Replies(q) = answer(&answers, "doc_cpapi_v1_question_o0.json") else {
         panic!("a question")
     };
     assert_eq!(q.0[0].message_ids, ["o0"]);
@@ -222,7 +222,7 @@ async fn cancel_order_deletes_by_account_and_order_id_and_reads_ids_as_numbers_o
     }
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     assert!(matches!(doc.order_id, Some(LooseId::Int64(123456789))));
@@ -251,7 +251,7 @@ async fn live_orders_carry_conid_status_and_quantities_whether_numbers_or_string
         .await;
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     let order = &doc.orders[0];
@@ -297,7 +297,7 @@ async fn order_status_reads_conid_fill_and_status_of_one_order() {
         .await;
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     assert!(matches!(doc.conid, Some(LooseId::Int64(265598))));
@@ -318,7 +318,7 @@ async fn trades_carry_execution_id_conid_size_and_price() {
         .await;
     let trade = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value
         .0[0];
@@ -354,7 +354,7 @@ async fn preview_posts_the_ticket_and_reads_cost_commission_and_margin_change() 
         .await;
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     let amount = doc.amount.as_ref().expect("amount");

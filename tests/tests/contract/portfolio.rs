@@ -29,7 +29,7 @@ async fn positions_page_carries_conid_size_price_and_cost_of_each_position() {
         .await;
     let spy = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value[0];
     assert_eq!(
@@ -41,7 +41,7 @@ async fn positions_page_carries_conid_size_price_and_cost_of_each_position() {
     assert!(matches!(spy.strike, Some(LooseScalar::Number(s)) if s == 0.0));
     let call = &answers
         .iter()
-        .find(|a| a.fixture == "spec.json")
+        .find(|a| a.fixture == "spec_positions.json")
         .unwrap()
         .value[1];
     assert_eq!(call.conid, Some(584891614));
@@ -86,7 +86,7 @@ async fn ledger_is_keyed_by_currency_with_cash_net_liquidation_and_fx_rate() {
         .await;
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     let base = &doc["BASE"];
@@ -97,7 +97,7 @@ async fn ledger_is_keyed_by_currency_with_cash_net_liquidation_and_fx_rate() {
     );
     let spec = &answers
         .iter()
-        .find(|a| a.fixture == "spec.json")
+        .find(|a| a.fixture == "spec_success.json")
         .unwrap()
         .value;
     assert_eq!(spec["AUD"].exchangerate, Some(0.650378));

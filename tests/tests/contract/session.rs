@@ -21,7 +21,7 @@ async fn auth_status_is_a_body_less_post_that_tells_authenticated_from_logged_ou
     }
     let out = &answers
         .iter()
-        .find(|a| a.fixture == "not_authenticated.json")
+        .find(|a| a.fixture == "doc_cpapi_v1_not_authenticated.json")
         .unwrap()
         .value;
     assert_eq!(
@@ -30,7 +30,7 @@ async fn auth_status_is_a_body_less_post_that_tells_authenticated_from_logged_ou
     );
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     let server = doc
@@ -84,7 +84,7 @@ async fn tickle_keeps_the_session_and_reads_a_failure_as_an_error_not_an_empty_s
     }
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     assert_eq!(
@@ -105,7 +105,7 @@ async fn sso_validation_reads_user_login_time_and_expiry_in_milliseconds() {
         .await;
     let doc = &answers
         .iter()
-        .find(|a| a.fixture == "cpapi_v1.json")
+        .find(|a| a.fixture == "doc_cpapi_v1.json")
         .unwrap()
         .value;
     assert_eq!(doc.user_name.as_deref(), Some("user1234"));
