@@ -10,9 +10,13 @@ async fn aapl_stocks_match_the_real_sample_exactly() {
     let s = sim().await;
     let got = s.get("/trsrv/stocks?symbols=AAPL").await;
     assert_eq!(got.status, 200);
-    let real = fixture("cp/GET_trsrv_stocks__ibind_fixture.json");
+    let real = fixture("responses/searchStocks/rec_ibind_fixture.json");
     assert_eq!(got.body["AAPL"], real["AAPL"]);
-    assert_shape(&got.body, &fixture("cp/GET_trsrv_stocks.json"), &[]);
+    assert_shape(
+        &got.body,
+        &fixture("responses/searchStocks/doc_cpapi_v1.json"),
+        &[],
+    );
 }
 
 #[tokio::test]
@@ -57,7 +61,11 @@ async fn secdef_by_conids() {
     assert_eq!(rows.len(), 2, "unknown conids are left out");
     assert_eq!(rows[0]["ticker"], "AAPL");
     assert_eq!(rows[1]["listingExchange"], "NYSE");
-    assert_shape(&got.body, &fixture("cp/GET_trsrv_secdef.json"), &[]);
+    assert_shape(
+        &got.body,
+        &fixture("responses/getSecurityDefinitions/doc_cpapi_v1.json"),
+        &[],
+    );
 }
 
 #[tokio::test]
@@ -68,7 +76,7 @@ async fn secdef_search_by_symbol_and_by_name() {
     assert_eq!(got.body[0]["sections"][1]["secType"], "OPT");
     assert_shape(
         &got.body,
-        &fixture("cp/GET_iserver_secdef_search.json"),
+        &fixture("responses/searchContracts/spec_found.json"),
         &[],
     );
     let post = s
@@ -81,7 +89,7 @@ async fn secdef_search_by_symbol_and_by_name() {
     assert_eq!(by_name.body[0]["symbol"], "IBKR");
     assert_shape(
         &by_name.body,
-        &fixture("cp/GET_iserver_secdef_search__name_true.json"),
+        &fixture("responses/searchContracts/doc_cpapi_v1_name_true.json"),
         &[],
     );
     let es = s.get("/iserver/secdef/search?symbol=ES&secType=IND").await;
@@ -96,7 +104,7 @@ async fn contract_info_by_conid() {
     assert_eq!(got.body["company_name"], "APPLE INC");
     assert_shape(
         &got.body,
-        &fixture("cp/GET_iserver_contract_{conid}_info.json"),
+        &fixture("responses/getContractInfo/doc_cpapi_v1.json"),
         &[],
     );
     assert_eq!(s.get("/iserver/contract/1/info").await.status, 400);
@@ -109,7 +117,11 @@ async fn futures_list_unexpired_es_contracts() {
     let rows = got.body["ES"].as_array().unwrap();
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r["underlyingConid"] == 11004968));
-    assert_shape(&got.body, &fixture("cp/GET_trsrv_futures.json"), &[]);
+    assert_shape(
+        &got.body,
+        &fixture("responses/searchFutures/spec_futures.json"),
+        &[],
+    );
 }
 
 #[tokio::test]
@@ -138,7 +150,7 @@ async fn strikes_are_empty_until_secdef_search_ran() {
     assert!(after.body["call"].as_array().unwrap().len() > 5);
     assert_shape(
         &after.body,
-        &fixture("cp/GET_iserver_secdef_strikes.json"),
+        &fixture("responses/listStrikes/doc_cpapi_v1.json"),
         &[],
     );
 
@@ -150,7 +162,11 @@ async fn strikes_are_empty_until_secdef_search_ran() {
         .await;
     assert_eq!(info.body[0]["right"], "P");
     assert_eq!(info.body[0]["strike"].as_f64(), Some(strike));
-    assert_shape(&info.body, &fixture("cp/GET_iserver_secdef_info.json"), &[]);
+    assert_shape(
+        &info.body,
+        &fixture("responses/getSecdefInfo/doc_cpapi_v1.json"),
+        &[],
+    );
     // The generated option is a real contract of the simulator: it can be quoted.
     let conid = info.body[0]["conid"].as_u64().unwrap();
     let quote = s.warm(conid).await;

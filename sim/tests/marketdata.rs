@@ -13,12 +13,12 @@ async fn the_first_snapshot_is_a_preflight_without_fields() {
     assert_eq!(first.status, 200);
     assert_eq!(
         first.body,
-        fixture("cp/GET_iserver_marketdata_snapshot__preflight_first_call.json")
+        fixture("responses/getMarketDataSnapshot/doc_webapi_preflight_first_call.json")
     );
     let second = s.get(path).await;
     assert_shape(
         &second.body,
-        &fixture("cp/GET_iserver_marketdata_snapshot__after_preflight.json"),
+        &fixture("responses/getMarketDataSnapshot/doc_webapi_after_preflight.json"),
         &[],
     );
     let row = &second.body[0];
@@ -91,7 +91,7 @@ async fn history_honours_period_and_bar() {
     assert_eq!(year.status, 200);
     assert_shape(
         &year.body,
-        &fixture("cp/GET_iserver_marketdata_history.json"),
+        &fixture("responses/getMarketDataHistory/doc_cpapi_v1.json"),
         &[],
     );
     let bars = year.body["data"].as_array().unwrap();
@@ -158,7 +158,7 @@ async fn hmds_history_answers_404_on_its_first_call() {
     assert_eq!(second.status, 200);
     assert_shape(
         &second.body,
-        &fixture("cp/GET_hmds_history__UNVERIFIED_provenance.json"),
+        &fixture("responses/getHmdsHistory/unverified_provenance.json"),
         &[],
     );
     assert!(!second.body["data"].as_array().unwrap().is_empty());

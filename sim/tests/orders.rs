@@ -53,7 +53,7 @@ async fn o354_is_asked_when_no_snapshot_was_requested_for_the_conid() {
     );
     assert_shape(
         &q.body,
-        &fixture("cp/POST_iserver_account_{accountId}_orders__question.json"),
+        &fixture("responses/placeOrder/doc_cpapi_v1_question.json"),
         &[],
     );
     let id = q.body[0]["id"].as_str().unwrap();
@@ -65,7 +65,7 @@ async fn o354_is_asked_when_no_snapshot_was_requested_for_the_conid() {
     assert!(ack.body[0]["order_id"].is_string(), "{}", ack.body);
     assert_shape(
         &ack.body,
-        &fixture("cp/POST_iserver_account_{accountId}_orders.json"),
+        &fixture("responses/placeOrder/doc_cpapi_v1.json"),
         &[],
     );
 }
@@ -167,7 +167,7 @@ async fn reply_ids_are_single_use() {
     assert!(ok.body[0]["order_id"].is_string());
     assert_shape(
         &ok.body,
-        &fixture("cp/POST_iserver_reply_{replyId}.json"),
+        &fixture("responses/replyToOrderQuestion/doc_cpapi_v1.json"),
         &[],
     );
     let again = s
@@ -180,7 +180,7 @@ async fn reply_ids_are_single_use() {
     );
     assert_shape(
         &again.body,
-        &fixture("cp/ERROR_400_reply_id_not_found__ibind_issue103.json"),
+        &fixture("errors/400_reply_id_not_found.json"),
         &[],
     );
     let replies = s.gw.inspect().replies();
@@ -218,7 +218,7 @@ async fn confirmed_false_discards_the_order() {
     assert_eq!(no.status, 200);
     assert_eq!(
         no.body,
-        fixture("cp/POST_iserver_reply_{replyId}__spec_error.json")
+        fixture("responses/replyToOrderQuestion/spec_error.json")
     );
     assert_eq!(s.gw.inspect().orders()[0].outcome, OrderOutcome::Discarded);
     let live = s.get("/iserver/account/orders").await;
@@ -233,7 +233,7 @@ async fn invalid_orders_are_rejected_with_http_200() {
     assert!(unknown.body["error"].is_string());
     assert_shape(
         &unknown.body,
-        &fixture("cp/POST_iserver_account_{accountId}_orders__reject_200.json"),
+        &fixture("responses/placeOrder/doc_cpapi_v1_reject_200.json"),
         &[],
     );
     let zero = s.place(market(AAPL, "BUY", 0.0)).await;
@@ -282,7 +282,7 @@ async fn a_market_order_fills_at_last_and_updates_positions_ledger_and_trades() 
     assert_eq!(row["position"].as_f64(), Some(before_pos + 10.0));
     assert_shape(
         &positions.body,
-        &fixture("cp/GET_portfolio_{accountId}_positions_{pageId}.json"),
+        &fixture("responses/getPositions/doc_cpapi_v1.json"),
         &[],
     );
     let p2 = s.get(&format!("/portfolio2/{account}/positions")).await;
@@ -295,7 +295,7 @@ async fn a_market_order_fills_at_last_and_updates_positions_ledger_and_trades() 
     );
     assert_shape(
         &p2.body,
-        &fixture("cp/GET_portfolio2_{accountId}_positions.json"),
+        &fixture("responses/getPositionsUncached/spec_success.json"),
         &[],
     );
 
@@ -304,7 +304,7 @@ async fn a_market_order_fills_at_last_and_updates_positions_ledger_and_trades() 
     assert!((cash - s.gw.inspect().cash(account)).abs() < 0.01);
     assert_shape(
         &ledger.body,
-        &fixture("cp/GET_portfolio_{accountId}_ledger.json"),
+        &fixture("responses/getAccountLedger/doc_cpapi_v1.json"),
         &[],
     );
 
@@ -322,7 +322,7 @@ async fn a_market_order_fills_at_last_and_updates_positions_ledger_and_trades() 
     assert_eq!(t["price"], format!("{px:.2}"));
     assert_shape(
         &trades.body,
-        &fixture("cp/GET_iserver_account_trades.json"),
+        &fixture("responses/listTrades/doc_cpapi_v1.json"),
         &[],
     );
 
@@ -332,7 +332,7 @@ async fn a_market_order_fills_at_last_and_updates_positions_ledger_and_trades() 
     assert_eq!(o["orderId"].to_string(), order_id);
     assert_shape(
         &live.body,
-        &fixture("cp/GET_iserver_account_orders.json"),
+        &fixture("responses/getLiveOrders/doc_cpapi_v1.json"),
         &[],
     );
     let status = s
@@ -341,7 +341,7 @@ async fn a_market_order_fills_at_last_and_updates_positions_ledger_and_trades() 
     assert_eq!(status.body["order_status"], "Filled");
     assert_shape(
         &status.body,
-        &fixture("cp/GET_iserver_account_order_status_{orderId}.json"),
+        &fixture("responses/getOrderStatus/doc_cpapi_v1.json"),
         &[],
     );
     assert_eq!(s.get("/iserver/account/order/status/1").await.status, 503);
@@ -354,10 +354,10 @@ async fn summary_and_pnl_reflect_the_book() {
     let summary = s.get(&format!("/portfolio/{account}/summary")).await;
     assert_shape(
         &summary.body,
-        &fixture("cp/GET_portfolio_{accountId}_summary.json"),
+        &fixture("responses/getAccountSummary/spec_success.json"),
         &[],
     );
-    let real_keys = fixture("cp/GET_portfolio_{accountId}_summary.json")
+    let real_keys = fixture("responses/getAccountSummary/spec_success.json")
         .as_object()
         .unwrap()
         .len();
@@ -367,12 +367,12 @@ async fn summary_and_pnl_reflect_the_book() {
     let first = s.get("/iserver/account/pnl/partitioned").await;
     assert_eq!(
         first.body,
-        fixture("cp/GET_iserver_account_pnl_partitioned__spec_initial_empty.json")
+        fixture("responses/getPartitionedPnl/spec_initial_empty.json")
     );
     let pnl = s.get("/iserver/account/pnl/partitioned").await;
     assert_shape(
         &pnl.body,
-        &fixture("cp/GET_iserver_account_pnl_partitioned.json"),
+        &fixture("responses/getPartitionedPnl/doc_cpapi_v1.json"),
         &["upnl"],
     );
     assert!(pnl.body["upnl"]["DU1234567.Core"]["nl"].as_f64().unwrap() > 900_000.0);
@@ -420,7 +420,7 @@ async fn modify_and_cancel_a_resting_order() {
     assert_eq!(modified.body[0]["order_id"], id.as_str());
     assert_shape(
         &modified.body,
-        &fixture("cp/POST_iserver_account_{accountId}_order_{orderId}.json"),
+        &fixture("responses/modifyOrder/doc_cpapi_v1.json"),
         &[],
     );
     let status = s.get(&format!("/iserver/account/order/status/{id}")).await;
@@ -433,7 +433,7 @@ async fn modify_and_cancel_a_resting_order() {
     assert_eq!(cancel.body["msg"], "Request was submitted");
     assert_shape(
         &cancel.body,
-        &fixture("cp/DELETE_iserver_account_{accountId}_order_{orderId}.json"),
+        &fixture("responses/cancelOrder/doc_cpapi_v1.json"),
         &[],
     );
     let status = s.get(&format!("/iserver/account/order/status/{id}")).await;
@@ -495,7 +495,7 @@ async fn whatif_previews_without_placing() {
         .await;
     assert_shape(
         &w.body,
-        &fixture("cp/POST_iserver_account_{accountId}_orders_whatif.json"),
+        &fixture("responses/previewOrder/doc_cpapi_v1.json"),
         &[],
     );
     assert_eq!(w.body["position"]["change"], "10");
@@ -541,16 +541,20 @@ async fn accounts_list_the_configured_accounts() {
     assert_eq!(a.body["isPaper"], true);
     assert_shape(
         &a.body,
-        &fixture("cp/GET_iserver_accounts.json"),
+        &fixture("responses/getAccounts/doc_cpapi_v1.json"),
         &["acctProps", "aliases", "chartPeriods"],
     );
     let p = s.get("/portfolio/accounts").await;
     assert_eq!(p.body.as_array().unwrap().len(), 2);
-    assert_shape(&p.body, &fixture("cp/GET_portfolio_accounts.json"), &[]);
+    assert_shape(
+        &p.body,
+        &fixture("responses/listPortfolioAccounts/spec_accounts.json"),
+        &[],
+    );
     let sub = s.get("/portfolio/subaccounts").await;
     assert_shape(
         &sub.body,
-        &fixture("cp/GET_portfolio_subaccounts.json"),
+        &fixture("responses/listSubaccounts/spec_subAccounts.json"),
         &[],
     );
 }

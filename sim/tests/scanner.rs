@@ -21,7 +21,11 @@ async fn params_list_instruments_locations_scan_types_and_filters_like_ibkr() {
     let s = sim().await;
     let p = s.get("/iserver/scanner/params").await;
     assert_eq!(p.status, 200);
-    assert_shape(&p.body, &fixture("cp/GET_iserver_scanner_params.json"), &[]);
+    assert_shape(
+        &p.body,
+        &fixture("responses/getScannerParams/spec_success.json"),
+        &[],
+    );
     let codes: Vec<&str> = p.body["scan_type_list"]
         .as_array()
         .unwrap()
@@ -94,7 +98,11 @@ async fn top_gainers_are_ranked_by_percent_change() {
             .starts_with('+')
     );
     assert_eq!(run.body["scan_data_column_name"], "Chg%");
-    assert_shape(&run.body, &fixture("cp/POST_iserver_scanner_run.json"), &[]);
+    assert_shape(
+        &run.body,
+        &fixture("responses/runScanner/doc_cpapi_v1.json"),
+        &[],
+    );
     // The spec sample names the column on its first row only, as the simulator does.
     let first_row = json!({
         "contracts": [run.body["contracts"][0]],
@@ -102,7 +110,7 @@ async fn top_gainers_are_ranked_by_percent_change() {
     });
     assert_shape(
         &first_row,
-        &fixture("cp/POST_iserver_scanner_run__spec.json"),
+        &fixture("responses/runScanner/spec_top_trade_count.json"),
         &[],
     );
 

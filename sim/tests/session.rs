@@ -15,10 +15,7 @@ async fn iserver_answers_no_bridge_until_ssodh_init() {
     let s = sim_with(fresh()).await;
     let before = s.get("/iserver/accounts").await;
     assert_eq!(before.status, 400);
-    assert_eq!(
-        before.body,
-        fixture("cp/ERROR_400_no_bridge__ibind_issue44.json")
-    );
+    assert_eq!(before.body, fixture("errors/400_no_bridge.json"));
     // Non-/iserver endpoints work on the read-only session.
     assert_eq!(s.get("/portfolio/accounts").await.status, 200);
     let status = s.post("/iserver/auth/status", json!({})).await;

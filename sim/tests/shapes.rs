@@ -10,12 +10,12 @@ async fn session_endpoints_have_the_real_shapes() {
     let s = sim().await;
     assert_shape(
         &s.post_empty("/tickle").await.body,
-        &fixture("cp/POST_tickle.json"),
+        &fixture("responses/tickle/doc_cpapi_v1.json"),
         &[],
     );
     assert_shape(
         &s.post("/iserver/auth/status", json!({})).await.body,
-        &fixture("cp/POST_iserver_auth_status.json"),
+        &fixture("responses/getAuthStatus/doc_cpapi_v1.json"),
         &[],
     );
     assert_shape(
@@ -25,12 +25,12 @@ async fn session_endpoints_have_the_real_shapes() {
         )
         .await
         .body,
-        &fixture("cp/POST_iserver_auth_ssodh_init.json"),
+        &fixture("responses/initBrokerageSession/doc_cpapi_v1.json"),
         &[],
     );
     assert_shape(
         &s.get("/sso/validate").await.body,
-        &fixture("cp/GET_sso_validate.json"),
+        &fixture("responses/validateSso/doc_cpapi_v1.json"),
         &[],
     );
     assert_shape(
@@ -42,7 +42,7 @@ async fn session_endpoints_have_the_real_shapes() {
     );
     assert_shape(
         &s.post_empty("/logout").await.body,
-        &fixture("cp/POST_logout.json"),
+        &fixture("responses/logout/spec_success.json"),
         &[],
     );
 }

@@ -19,13 +19,17 @@ async fn a_created_watchlist_is_listed_shown_and_deleted() {
     assert_eq!(created.body["id"], "1234");
     assert_shape(
         &created.body,
-        &fixture("cp/POST_iserver_watchlist.json"),
+        &fixture("responses/createWatchlist/doc_cpapi_v1.json"),
         &[],
     );
 
     let lists = s.get("/iserver/watchlists?SC=USER_WATCHLIST").await;
     assert_eq!(lists.body["data"]["user_lists"][0]["name"], "Tech");
-    assert_shape(&lists.body, &fixture("cp/GET_iserver_watchlists.json"), &[]);
+    assert_shape(
+        &lists.body,
+        &fixture("responses/listWatchlists/spec_watchlistDataExample.json"),
+        &[],
+    );
 
     let shown = s.get("/iserver/watchlist?id=1234").await;
     let tickers: Vec<&str> = shown.body["instruments"]
@@ -39,13 +43,17 @@ async fn a_created_watchlist_is_listed_shown_and_deleted() {
         ["AAPL", "IBM"],
         "instrument rows in order, headers left out"
     );
-    assert_shape(&shown.body, &fixture("cp/GET_iserver_watchlist.json"), &[]);
+    assert_shape(
+        &shown.body,
+        &fixture("responses/getWatchlist/spec_singleWatchlistExample.json"),
+        &[],
+    );
 
     let deleted = s.delete("/iserver/watchlist?id=1234").await;
     assert_eq!(deleted.body["data"]["deleted"], "1234");
     assert_shape(
         &deleted.body,
-        &fixture("cp/DELETE_iserver_watchlist.json"),
+        &fixture("responses/deleteWatchlist/spec_watchlistDeleteSuccessExample.json"),
         &[],
     );
     let after = s.get("/iserver/watchlists").await;

@@ -186,13 +186,16 @@ impl Sim {
     }
 }
 
-/// Read a fixture copied into tests/fixtures.
+/// Read a JSON body from the workspace's one collection of captures, `tests/fixtures/` (its
+/// `SOURCES.md` gives each file's provenance): `responses/<operationId>/<name>.json` or
+/// `errors/<status>_<what>.json`.
 pub fn fixture(path: &str) -> Value {
-    let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    let full = format!("{}/../tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{full}: {e}"))
 }
 
+/// Read a file of the simulator's own fixtures (`sim/tests/fixtures/`: the Flex samples).
 pub fn fixture_text(path: &str) -> String {
     let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
