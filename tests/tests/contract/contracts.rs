@@ -186,7 +186,12 @@ async fn futures_by_symbol_list_conid_and_expiry_of_each_contract() {
                 .await
         })
         .await;
-    let es = &answers[0].value.0["ES"];
+    let es = &answers
+        .iter()
+        .find(|a| a.fixture == "spec_futures.json")
+        .unwrap()
+        .value
+        .0["ES"];
     assert_eq!(
         (es[0].conid, es[0].expiration_date),
         (Some(495512557), Some(20241220))

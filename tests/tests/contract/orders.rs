@@ -278,7 +278,12 @@ async fn live_orders_decode_the_orders_ibind_recorded_without_their_envelope() {
             c.trading.get_live_orders().send().await
         })
         .await;
-    let spy = &answers[0].value.orders[0];
+    let spy = &answers
+        .iter()
+        .find(|a| a.fixture == "rec_ibind_fixture.json")
+        .unwrap()
+        .value
+        .orders[0];
     assert!(matches!(spy.conid, Some(LooseId::Int64(756733))));
     assert_eq!(spy.order_id, Some(1210386759));
 }

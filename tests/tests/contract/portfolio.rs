@@ -61,7 +61,11 @@ async fn summary_reads_net_liquidation_with_epoch_millisecond_timestamps() {
                 .await
         })
         .await;
-    let doc = &answers[0].value;
+    let doc = &answers
+        .iter()
+        .find(|a| a.fixture == "spec_success.json")
+        .unwrap()
+        .value;
     let nl = doc.netliquidation.as_ref().expect("net liquidation");
     assert_eq!(
         (nl.amount, nl.currency.as_deref()),
