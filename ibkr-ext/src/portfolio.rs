@@ -228,6 +228,7 @@ impl Ibkr {
             .await?;
         let mut out: Vec<Position> = by_account
             .iter()
+            .flat_map(|(account, held)| held.iter().map(move |p| (account, p)))
             .filter_map(|(account, p)| Position::from_raw(p, account))
             .filter(|p| !p.position.is_zero())
             .collect();

@@ -58,7 +58,7 @@
 //! | GET | `/md/regsnapshot` | spec `LegacyRegulatorySnapshotResponse` |
 //! | GET | `/portfolio/subaccounts2`, `/portfolio/{acct}/meta` | GET_portfolio_accounts.json attributes; spec `SubaccountsPageResponse` |
 //! | GET, POST | `/portfolio/{acct}/allocation`, `/portfolio/allocation` | spec `portfolioAllocations` |
-//! | GET | `/portfolio/{acct}/combo/positions`, `/portfolio/{acct}/position/{conid}`, `/portfolio/positions/{conid}` | spec `ComboPosition`, `individualPosition` (keyed by account) |
+//! | GET | `/portfolio/{acct}/combo/positions`, `/portfolio/{acct}/position/{conid}`, `/portfolio/positions/{conid}` | spec `ComboPosition`, `individualPosition` (a list per account, as ibkr-conduit's recording shows) |
 //! | POST | `/portfolio/{acct}/positions/invalidate` | cpapi-v1 `{"message":"success"}` |
 //! | POST | `/pa/performance`, `/pa/allperiods`, `/pa/summary`, `/pa/transactions` | cpapi-v1 "Account Performance", "Transaction History"; spec shapes |
 //! | POST, GET, DELETE | `/iserver/watchlist`; GET `/iserver/watchlists` | POST_iserver_watchlist.json, GET_iserver_watchlist(s).json, DELETE_iserver_watchlist.json |

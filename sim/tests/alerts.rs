@@ -41,7 +41,7 @@ async fn an_alert_is_saved_listed_shown_deactivated_and_deleted() {
     assert_eq!(list.body[0]["alert_triggered"], false);
 
     let shown = s.get(&format!("/iserver/account/alert/{id}?type=Q")).await;
-    assert_eq!(shown.body["alertName"], "AAPL breakout");
+    assert_eq!(shown.body["alert_name"], "AAPL breakout");
     assert_eq!(shown.body["conditions"][0]["conidex"], "265598@SMART");
     assert_eq!(
         shown.body["conditions"][0]["contract_description_1"],
@@ -90,7 +90,7 @@ async fn a_price_alert_shows_triggered_once_the_price_crosses() {
     let list = s.get(&format!("/iserver/account/{ACCOUNT}/alerts")).await;
     assert_eq!(list.body[0]["alert_triggered"], true);
     let shown = s.get(&format!("/iserver/account/alert/{id}?type=Q")).await;
-    assert_eq!(shown.body["alert_triggered"], 1);
+    assert_eq!(shown.body["alert_triggered"], true);
 }
 
 #[tokio::test]
@@ -158,5 +158,5 @@ async fn the_mobile_trading_assistant_alert_belongs_to_the_selected_account() {
     let s = sim().await;
     let mta = s.get("/iserver/account/mta").await;
     assert_eq!(mta.body["account"], ACCOUNT);
-    assert_eq!(mta.body["alertName"], "Mobile Trading Assistant");
+    assert_eq!(mta.body["alert_name"], "Mobile Trading Assistant");
 }

@@ -13,7 +13,7 @@ async fn marking_a_notification_read_lowers_the_unread_count() {
     assert_eq!(s.get("/fyi/unreadnumber").await.body["BN"], 3);
     let list = s.get("/fyi/notifications?max=10").await;
     let first = list.body[0]["ID"].as_str().unwrap().to_string();
-    assert_eq!(list.body[0]["R"], "0");
+    assert_eq!(list.body[0]["R"], 0);
     let more = s.get(&format!("/fyi/notifications/more?id={first}")).await;
     assert_eq!(more.body.as_array().unwrap().len(), 2);
     let read = s

@@ -105,16 +105,16 @@ async fn the_positions_page_is_cached_until_invalidated() {
 }
 
 #[tokio::test]
-async fn positions_by_contract_are_keyed_by_account_and_allocation_sums_market_value() {
+async fn positions_by_contract_are_listed_per_account_and_allocation_sums_market_value() {
     let s = sim().await;
     let by = s.get(&format!("/portfolio/positions/{AAPL}")).await;
     assert!(
-        by.body[ACCOUNT]["position"].as_f64().unwrap() > 0.0,
+        by.body[ACCOUNT][0]["position"].as_f64().unwrap() > 0.0,
         "{}",
         by.text
     );
     let none = s.get("/portfolio/positions/8314").await;
-    assert_eq!(none.body[ACCOUNT]["conid"], 8314);
+    assert_eq!(none.body[ACCOUNT][0]["conid"], 8314);
 
     let alloc = s.get(&format!("/portfolio/{ACCOUNT}/allocation")).await;
     let stk = alloc.body["assetClass"]["long"]["STK"].as_f64().unwrap();

@@ -220,7 +220,8 @@ fn details(world: &mut World, a: &Alert) -> Value {
     json!({
         "account": a.account,
         "order_id": a.id,
-        "alertName": a.name,
+        // As a recorded answer names it (IbkrDotNet's capture; IBKR's own examples agree).
+        "alert_name": a.name,
         "tif": a.tif,
         "expire_time": if a.expire_time.is_empty() { Value::Null } else { json!(a.expire_time) },
         "alert_active": i64::from(a.active),
@@ -231,7 +232,7 @@ fn details(world: &mut World, a: &Alert) -> Value {
         "alert_show_popup": i64::from(a.show_popup),
         "alert_play_audio": 0,
         "order_status": if a.active { "Presubmitted" } else { "Inactive" },
-        "alert_triggered": i64::from(fired),
+        "alert_triggered": fired,
         "fg_color": "#FFFFFF",
         "bg_color": "#0000CC",
         "order_not_editable": false,
@@ -339,7 +340,7 @@ pub(crate) async fn mobile_trading_alert(State(shared): State<Arc<Shared>>) -> R
     reply::ok(&json!({
         "account": world.selected_account,
         "order_id": 1_264_000_000u64,
-        "alertName": "Mobile Trading Assistant",
+        "alert_name": "Mobile Trading Assistant",
         "tif": "GTC",
         "expire_time": null,
         "alert_active": 1,
@@ -350,7 +351,7 @@ pub(crate) async fn mobile_trading_alert(State(shared): State<Arc<Shared>>) -> R
         "alert_show_popup": 0,
         "alert_play_audio": 0,
         "order_status": "Inactive",
-        "alert_triggered": 0,
+        "alert_triggered": false,
         "fg_color": "#000000",
         "bg_color": "#FFFFFF",
         "order_not_editable": false,

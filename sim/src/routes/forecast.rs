@@ -139,7 +139,8 @@ pub(crate) async fn details(Query(q): Query<params::Query>) -> Response {
         "strike": strike,
         "strike_label": format!("Above {}", crate::market::format::thousands(strike as u64)),
         "symbol": SYMBOL,
-        "underlying_conid": UNDERLYING.to_string(),
+        // A number, as IbkrDotNet's recorded answer has it.
+        "underlying_conid": UNDERLYING,
     }))
 }
 

@@ -33,7 +33,7 @@ fn unknown_type(code: &str) -> Response {
 
 fn row(n: &Notification) -> Value {
     json!({
-        "R": if n.read { "1" } else { "0" },
+        "R": i32::from(n.read),
         "D": format!("{}.0", n.date_s),
         "MS": n.title,
         "MD": n.body,

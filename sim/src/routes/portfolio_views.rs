@@ -186,8 +186,8 @@ pub(crate) async fn account_position(
     reply::ok(&Value::Array(rows))
 }
 
-/// `GET /portfolio/positions/{conid}`: every account's position in the contract, keyed by
-/// account.
+/// `GET /portfolio/positions/{conid}`: every account's positions in the contract, a list
+/// per account (as a recorded answer shows).
 pub(crate) async fn positions_for_contract(
     State(shared): State<Arc<Shared>>,
     Path(conid): Path<String>,
@@ -204,7 +204,10 @@ pub(crate) async fn positions_for_contract(
             .iter()
             .find(|h| h.contract.conid == conid)
         {
-            out.insert(account.clone(), position_json(&account, h));
+            out.insert(
+                account.clone(),
+                Value::Array(vec![position_json(&account, h)]),
+            );
         }
     }
     reply::ok(&Value::Object(out))
