@@ -1,5 +1,7 @@
-//! Per-request overhead of `ibkr-ext` against bare `reqwest`, on the same loopback server,
-//! in the same run: both fetch `/iserver/accounts` and decode it into the generated type.
+//! Per-request overhead of `ibkr-ext` against bare `reqwest` (the same client settings,
+//! including the 30 s request timeout `ibkr-ext` sets by default), on the same loopback
+//! server, in the same run: both fetch `/iserver/accounts` and decode it into the
+//! generated type.
 //! `ibkr-ext` adds the wire rules, pacing checks (a limit high enough never to wait),
 //! the order gate, tracing and error mapping. Prints
 //! `FIGURE request overhead vs bare reqwest: 1.04x` over 10,000 sequential requests each.
@@ -50,26 +52,58 @@ fn main() {
         .unwrap();
     let addr = rt.block_on(serve());
     let base = format!("http://{addr}/v1/api");
-    let bare = ibkr_gen::http_client_builder().build().unwrap();
+    // `ibkr-ext` bounds every request by default (30 s, `IbkrBuilder::timeout`) so that a
+    // hung call ends; the baseline is the same reqwest client with the same bound. A
+    // per-request timer is not free (tokio's timer wheel, parking with a deadline), so the
+    // figure against reqwest without one is printed too.
+    let timeout = Duration::from_secs(30);
+    let bare = ibkr_gen::http_client_builder()
+        .timeout(timeout)
+        .build()
+        .unwrap();
+    let unbounded = ibkr_gen::http_client_builder().build().unwrap();
     let ibkr = ibkr_ext::Ibkr::builder()
         .base_url(&base)
         .global_rate_limit(1_000_000)
         .without_keepalive()
+        .timeout(Some(timeout))
         .build()
         .unwrap();
     let url = format!("{base}/iserver/accounts");
 
-    let bare_once = || async {
-        let r: UserAccountsResponse = bare.get(&url).send().await.unwrap().json().await.unwrap();
-        assert_eq!(r.accounts.len(), 1);
+    let plain = |client: &reqwest::Client| {
+        let request = client.get(&url);
+        async move {
+            let r: UserAccountsResponse = request.send().await.unwrap().json().await.unwrap();
+            assert_eq!(r.accounts.len(), 1);
+        }
     };
+    let bare_once = || plain(&bare);
+    let unbounded_once = || plain(&unbounded);
     let ext_once = || async {
-        let r = ibkr
-            .call("getAccounts", ibkr.raw().get_accounts().send())
-            .await
-            .unwrap();
+        let r = ibkr.send(ibkr.raw().get_accounts()).await.unwrap();
         assert_eq!(r.accounts.len(), 1);
     };
+
+    // `IBKR_BENCH_PROFILE=bare|unbounded|ext`: only that side, `IBKR_BENCH_PROFILE_N`
+    // requests (default 2,000), no statistics; for `valgrind --tool=callgrind`, whose
+    // instruction counts per request are exact where wall time on a shared machine is not.
+    if let Ok(side) = std::env::var("IBKR_BENCH_PROFILE") {
+        let n: usize = std::env::var("IBKR_BENCH_PROFILE_N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(2_000);
+        rt.block_on(async {
+            for _ in 0..n {
+                match side.as_str() {
+                    "bare" => bare_once().await,
+                    "unbounded" => unbounded_once().await,
+                    _ => ext_once().await,
+                }
+            }
+        });
+        return;
+    }
 
     let mut c = Criterion::default()
         .sample_size(10)
@@ -83,9 +117,9 @@ fn main() {
     c.final_summary();
 
     // The figure: 10,000 sequential requests each, interleaved in blocks of 1,000 so that
-    // drift on a shared machine hits both sides alike.
+    // drift on a shared machine hits every side alike.
     let n = if quick { 2_000 } else { 10_000 };
-    let (mut t_bare, mut t_ext) = (Duration::ZERO, Duration::ZERO);
+    let (mut t_bare, mut t_unbounded, mut t_ext) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
     rt.block_on(async {
         for _ in 0..n / 1_000 {
             let s = Instant::now();
@@ -98,16 +132,26 @@ fn main() {
                 ext_once().await;
             }
             t_ext += s.elapsed();
+            let s = Instant::now();
+            for _ in 0..1_000 {
+                unbounded_once().await;
+            }
+            t_unbounded += s.elapsed();
         }
     });
     let per = |t: Duration| t.as_secs_f64() * 1e6 / n as f64;
     println!(
-        "FIGURE request latency: bare reqwest {:.1} µs, ibkr-ext {:.1} µs ({n} sequential requests each)",
+        "FIGURE request latency: bare reqwest {:.1} µs (no timeout {:.1} µs), ibkr-ext {:.1} µs ({n} sequential requests each)",
         per(t_bare),
+        per(t_unbounded),
         per(t_ext)
     );
     println!(
         "FIGURE request overhead vs bare reqwest: {:.2}x",
         t_ext.as_secs_f64() / t_bare.as_secs_f64()
+    );
+    println!(
+        "FIGURE request overhead vs bare reqwest without a timeout: {:.2}x",
+        t_ext.as_secs_f64() / t_unbounded.as_secs_f64()
     );
 }

@@ -59,6 +59,13 @@ fn generate(path: &Path, json: &Value, out: &Path) {
         .generate_tokens(&spec)
         .unwrap_or_else(|e| panic!("progenitor rejected {}: {e}", path.display()));
     let mut file: syn::File = syn::parse2(tokens).expect("progenitor emits valid Rust");
+    let stripped = strip_api_version(&mut file);
+    assert_eq!(
+        stripped,
+        operation_ids(json).len(),
+        "{}: progenitor no longer adds one `api-version` header per call; revisit strip_api_version",
+        path.display()
+    );
     let calls = raw_calls(&file, json);
     file.items.extend(calls);
     std::fs::write(out, prettyplease::unparse(&file)).expect("write generated client");
@@ -113,6 +120,74 @@ fn raw_calls(file: &syn::File, doc: &Value) -> Vec<syn::Item> {
         out.push(syn::parse2(tokens).expect("a RawCall impl"));
     }
     out
+}
+
+/// Progenitor gives every request an `api-version` header (the document's version), which
+/// IBKR does not read and the wire rules forbid. Remove it where it is made, in each
+/// builder's `send`, instead of inserting and deleting it on every call; the header map it
+/// was the only entry of then allocates nothing. Returns how many were removed.
+fn strip_api_version(file: &mut syn::File) -> usize {
+    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
+        _ => None,
+    }) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for item in items {
+        let syn::Item::Impl(imp) = item else { continue };
+        for f in imp.items.iter_mut() {
+            let syn::ImplItem::Fn(f) = f else { continue };
+            if f.sig.ident != "send" {
+                continue;
+            }
+            let stmts = &mut f.block.stmts;
+            let Some(at) = stmts
+                .iter()
+                .position(|st| quote::quote!(#st).to_string().contains("\"api-version\""))
+            else {
+                continue;
+            };
+            stmts.remove(at);
+            removed += 1;
+            // `let mut header_map = HeaderMap::with_capacity(N)`: one entry fewer.
+            for st in stmts.iter_mut() {
+                let syn::Stmt::Local(local) = st else {
+                    continue;
+                };
+                let pat = &local.pat;
+                if quote::quote!(#pat).to_string() != "mut header_map" {
+                    continue;
+                }
+                let Some(init) = &mut local.init else {
+                    continue;
+                };
+                let syn::Expr::Call(call) = &mut *init.expr else {
+                    continue;
+                };
+                let is_capacity = matches!(&*call.func, syn::Expr::Path(p)
+                    if p.path.segments.last().is_some_and(|s| s.ident == "with_capacity"));
+                if !is_capacity {
+                    continue;
+                }
+                let mut empty = false;
+                if let Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Int(n),
+                    ..
+                })) = call.args.first_mut()
+                {
+                    let fewer = n.base10_parse::<usize>().unwrap_or(1).saturating_sub(1);
+                    *n = syn::LitInt::new(&format!("{fewer}usize"), n.span());
+                    empty = fewer == 0;
+                }
+                // Nothing is appended to an empty map any more: it need not be `mut`.
+                if let (true, syn::Pat::Ident(ident)) = (empty, &mut local.pat) {
+                    ident.mutability = None;
+                }
+            }
+        }
+    }
+    removed
 }
 
 /// `T` of `-> Result<ResponseValue<T>, Error<()>>`.

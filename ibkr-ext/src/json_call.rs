@@ -45,6 +45,12 @@ impl Ibkr {
         query: &[(&str, String)],
         body: Option<&Value>,
     ) -> Result<bytes::Bytes> {
+        // The wire paces, retries and recovers by operationId; a name it does not know is
+        // sent as an unknown, unsafe operation. A typo here must not pass the tests.
+        debug_assert!(
+            ibkr_gen::operations::find(operation).is_some(),
+            "json_call: {operation:?} is not an operationId"
+        );
         let raw = self.raw();
         let url = format!("{}{}", raw.baseurl(), path);
         let mut builder = raw.client().request(method, url);

@@ -49,6 +49,19 @@ pub struct Operation {
 
 include!(concat!(env!("OUT_DIR"), "/operations.rs"));
 
+impl Operation {
+    /// This row's position in [`all`]; `None` for a copy that is not one of the table's rows.
+    pub(crate) fn index(&'static self) -> Option<usize> {
+        let offset =
+            (self as *const Operation as usize).checked_sub(OPERATIONS.as_ptr() as usize)?;
+        let at = offset / std::mem::size_of::<Operation>();
+        OPERATIONS
+            .get(at)
+            .filter(|row| std::ptr::eq(*row, self))
+            .map(|_| at)
+    }
+}
+
 /// Every operation, sorted by id.
 pub fn all() -> &'static [Operation] {
     OPERATIONS

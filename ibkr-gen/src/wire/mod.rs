@@ -19,8 +19,9 @@
 //!   ever repeated; an operation the table does not know is not.
 //!
 //! Before all of it, `pre` fixes the request: `Content-Length: 0` on body-less
-//! POST/PUT/PATCH (IBKR's front end answers 411 otherwise), no `api-version` header, a
-//! `User-Agent`, and array query parameters comma-joined.
+//! POST/PUT/PATCH (IBKR's front end answers 411 otherwise), a `User-Agent`, and array
+//! query parameters comma-joined. (The `api-version` header progenitor would add is removed
+//! from the generated code by `build.rs`.)
 //!
 //! When the wire gives up without sending (signing failed), it answers with a response it
 //! made itself, marked with a [`NotSent`] extension, so the caller can tell it from IBKR's.
@@ -258,7 +259,6 @@ impl Wire {
                 .headers_mut()
                 .insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
-        request.headers_mut().remove("api-version");
         if !request.headers().contains_key(USER_AGENT) {
             request
                 .headers_mut()
@@ -286,9 +286,13 @@ impl Wire {
             attempt = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.execute_inner(client, request, op, operation_id)
-            .instrument(span)
-            .await
+        // Boxed once: the attempt loop's state is a few kilobytes, and every future that
+        // awaits it (the generated `send`, the caller's) would otherwise carry and copy it.
+        Box::pin(
+            self.execute_inner(client, request, op, operation_id)
+                .instrument(span),
+        )
+        .await
     }
 
     async fn execute_inner(
@@ -322,11 +326,7 @@ impl Wire {
             };
             // Keep a copy for a possible next attempt; streaming bodies cannot be copied,
             // and then there is no next attempt.
-            let spare = if idempotent {
-                attempt.try_clone()
-            } else {
-                None
-            };
+            let spare = if idempotent { spare(&attempt) } else { None };
             let (result, latency) = {
                 // A retry after a 429/503 waits for its lane and pacing slot only as long as
                 // the budget allows; past it, the last answer stands.
@@ -463,6 +463,22 @@ impl Wire {
     fn link<'a>(&'a self, http: &'a reqwest::Client) -> Link<'a> {
         Link { http, wire: self }
     }
+}
+
+/// A copy of `request` for a possible next attempt; `None` when its body cannot be copied
+/// (a stream). A body-less request (every GET) is copied by hand: `Request::try_clone`
+/// always builds an extensions map for the timeout, which is most of its cost.
+fn spare(request: &Request) -> Option<Request> {
+    if request.body().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    if let Some(timeout) = request.timeout() {
+        *copy.timeout_mut() = Some(*timeout);
+    }
+    Some(copy)
 }
 
 /// The response the wire answers with when it sent nothing.

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -70,9 +71,12 @@ struct Backoff {
 pub(crate) struct Pacer {
     clock: TokioClock,
     global: Option<Limiter>,
-    per_operation: HashMap<&'static str, Vec<Limiter>>,
-    concurrency: HashMap<&'static str, Arc<Semaphore>>,
+    /// By [`Operation::index`]: the documented rates and concurrency cap of each operation.
+    per_operation: Vec<Vec<Limiter>>,
+    concurrency: Vec<Option<Arc<Semaphore>>>,
     adaptive: Mutex<HashMap<&'static str, Backoff>>,
+    /// How many operations `adaptive` holds: the common case (none) takes no lock.
+    adaptive_entries: AtomicUsize,
     adaptive_floor: Duration,
     adaptive_ceiling: Duration,
 }
@@ -85,26 +89,27 @@ pub(crate) struct Slot {
 impl Pacer {
     pub(crate) fn new(global: Option<Rate>, per_operation_limits: bool) -> Self {
         let clock = TokioClock::new();
-        let mut per_operation = HashMap::new();
-        let mut concurrency = HashMap::new();
-        if per_operation_limits {
-            for op in operations::all() {
-                let limiters: Vec<Limiter> =
-                    op.rates.iter().filter_map(|r| limiter(*r, clock)).collect();
-                if !limiters.is_empty() {
-                    per_operation.insert(op.id, limiters);
-                }
-                if let Some(n) = op.concurrency {
-                    concurrency.insert(op.id, Arc::new(Semaphore::new(n as usize)));
-                }
-            }
-        }
+        let ops = operations::all();
+        let (per_operation, concurrency) = if per_operation_limits {
+            let rates = ops
+                .iter()
+                .map(|op| op.rates.iter().filter_map(|r| limiter(*r, clock)).collect())
+                .collect();
+            let caps = ops
+                .iter()
+                .map(|op| op.concurrency.map(|n| Arc::new(Semaphore::new(n as usize))))
+                .collect();
+            (rates, caps)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         Self {
             clock,
             global: global.and_then(|r| limiter(r, clock)),
             per_operation,
             concurrency,
             adaptive: Mutex::new(HashMap::new()),
+            adaptive_entries: AtomicUsize::new(0),
             adaptive_floor: Duration::from_millis(500),
             adaptive_ceiling: Duration::from_secs(5),
         }
@@ -118,11 +123,12 @@ impl Pacer {
             }
             return Slot { _permit: None };
         };
-        let permit = match self.concurrency.get(op.id) {
-            Some(sem) => sem.clone().acquire_owned().await.ok(),
-            None => None,
+        let index = op.index();
+        let permit = match index.and_then(|i| self.concurrency.get(i)) {
+            Some(Some(sem)) => sem.clone().acquire_owned().await.ok(),
+            _ => None,
         };
-        loop {
+        while self.adaptive_entries.load(Ordering::Acquire) > 0 {
             let wait = {
                 let mut adaptive = self.adaptive.lock().unwrap_or_else(|e| e.into_inner());
                 match adaptive.get_mut(op.id) {
@@ -143,7 +149,7 @@ impl Pacer {
             }
             tokio::time::sleep(wait).await;
         }
-        if let Some(limiters) = self.per_operation.get(op.id) {
+        if let Some(limiters) = index.and_then(|i| self.per_operation.get(i)) {
             for l in limiters {
                 wait_for(l, &self.clock).await;
             }
@@ -160,16 +166,24 @@ impl Pacer {
         let b = adaptive.entry(op).or_default();
         b.spacing = (b.spacing * 2).clamp(self.adaptive_floor, self.adaptive_ceiling);
         b.next = self.clock.now() + b.spacing;
-        b.spacing
+        let spacing = b.spacing;
+        self.adaptive_entries
+            .store(adaptive.len(), Ordering::Release);
+        spacing
     }
 
     /// A success on `op`: halve its spacing, back towards nothing.
     pub(crate) fn succeeded(&self, op: &'static str) {
+        if self.adaptive_entries.load(Ordering::Acquire) == 0 {
+            return;
+        }
         let mut adaptive = self.adaptive.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(b) = adaptive.get_mut(op) {
             b.spacing /= 2;
             if b.spacing < Duration::from_millis(50) {
                 adaptive.remove(op);
+                self.adaptive_entries
+                    .store(adaptive.len(), Ordering::Release);
             }
         }
     }
