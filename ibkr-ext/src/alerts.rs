@@ -80,7 +80,7 @@ impl Ibkr {
             .iter()
             .filter_map(|a| {
                 Some(AlertSummary {
-                    id: i64::from(a.order_id?),
+                    id: a.order_id?,
                     name: a.alert_name.clone().unwrap_or_default(),
                     active: a.alert_active.unwrap_or(0) != 0,
                     triggered: a.alert_triggered.unwrap_or(false),
@@ -171,7 +171,7 @@ impl Ibkr {
             )
             .await?;
         match (r.success, r.order_id) {
-            (Some(true), Some(id)) => Ok(i64::from(id)),
+            (Some(true), Some(id)) => Ok(id),
             _ => Err(Error::InvalidRequest {
                 operation: OP,
                 reason: format!(
