@@ -151,14 +151,18 @@ fn bar(t: Option<i64>, [o, h, l, c, v]: [Option<f64>; 5]) -> Result<Bar> {
     })
 }
 
-/// Bars from the generated `/iserver/marketdata/history` answer.
-fn iserver_bars(conid: Conid, raw: MarketDataHistory) -> Result<Bars> {
-    let mut bars = raw
-        .data
-        .iter()
-        .map(|b| bar(b.t, [b.o, b.h, b.l, b.c, b.v]))
+/// The bars of generated history points (`t`, then o/h/l/c/v), oldest first.
+fn sorted_bars(points: impl Iterator<Item = (Option<i64>, [Option<f64>; 5])>) -> Result<Vec<Bar>> {
+    let mut bars = points
+        .map(|(t, ohlcv)| bar(t, ohlcv))
         .collect::<Result<Vec<_>>>()?;
     bars.sort_by_key(|b| b.time);
+    Ok(bars)
+}
+
+/// Bars from the generated `/iserver/marketdata/history` answer.
+fn iserver_bars(conid: Conid, raw: MarketDataHistory) -> Result<Bars> {
+    let bars = sorted_bars(raw.data.iter().map(|b| (b.t, [b.o, b.h, b.l, b.c, b.v])))?;
     Ok(Bars {
         conid: Some(conid),
         symbol: raw.symbol,
@@ -172,12 +176,7 @@ fn iserver_bars(conid: Conid, raw: MarketDataHistory) -> Result<Bars> {
 
 /// Bars from the generated `/hmds/history` answer (no instrument metadata).
 fn hmds_bars(conid: Conid, raw: LegacyHmdsHistoryResponse) -> Result<Bars> {
-    let mut bars = raw
-        .data
-        .iter()
-        .map(|b| bar(b.t, [b.o, b.h, b.l, b.c, b.v]))
-        .collect::<Result<Vec<_>>>()?;
-    bars.sort_by_key(|b| b.time);
+    let bars = sorted_bars(raw.data.iter().map(|b| (b.t, [b.o, b.h, b.l, b.c, b.v])))?;
     Ok(Bars {
         conid: Some(conid),
         bars,
