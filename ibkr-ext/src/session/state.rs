@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn state_is_read_from_a_real_tickle() {
-        // ibind's recorded tickle (fixtures/cp/POST_tickle__ibind_fixture.json).
+        // ibind's recorded tickle (tests/fixtures/responses/tickle/rec_ibind_fixture.json).
         let tickle = serde_json::json!({"collission": false, "hmds": {"error": "no bridge"},
             "iserver": {"authStatus": {"MAC": "F4:03:43:CD:BD:C0", "authenticated": true, "competing": false,
             "connected": true, "message": "", "serverInfo": {"serverName": "JifC11113"}}},
