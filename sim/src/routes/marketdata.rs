@@ -170,8 +170,12 @@ fn stamp(ms: i64) -> String {
     utc(ms).format("%Y%m%d-%H:%M:%S").to_string()
 }
 
-fn bar_json(b: &Bar, with_volume: bool) -> Value {
-    json!({"o": b.o, "c": b.c, "h": b.h, "l": b.l, "v": if with_volume { b.v } else { 0.0 }, "t": b.t})
+/// A history answer: its metadata and `data`, the bars serialized as they are.
+#[derive(serde::Serialize)]
+struct WithBars {
+    #[serde(flatten)]
+    meta: Value,
+    data: Vec<Bar>,
 }
 
 /// `GET /iserver/marketdata/history?conid=&period=&bar=&outsideRth=` with the metadata of
@@ -234,11 +238,16 @@ pub(crate) async fn history(
         "direction": -1,
         "negativeCapable": false,
         "messageVersion": 2,
-        "data": bars.iter().map(|b| bar_json(b, with_volume)).collect::<Vec<_>>(),
         "points": bars.len().saturating_sub(1),
         "travelTime": travel,
     });
-    reply::ok(&body)
+    drop(world);
+    let data = if with_volume {
+        bars
+    } else {
+        bars.into_iter().map(|b| Bar { v: 0.0, ..b }).collect()
+    };
+    reply::ok(&WithBars { meta: body, data })
 }
 
 /// `GET /hmds/history`: the first call of a brokerage session answers 404 ("The first time a
@@ -267,15 +276,16 @@ pub(crate) async fn hmds_history(
         .last()
         .map(|b| b.t + ask.bar.seconds() * 1000)
         .unwrap_or(start_ms);
-    reply::ok(&json!({
+    drop(world);
+    let meta = json!({
         "startTime": stamp(start_ms),
         "startTimeVal": start_ms,
         "endTime": stamp(end_ms),
         "endTimeVal": end_ms,
-        "data": bars.iter().map(|b| json!({"t": b.t, "o": b.o, "c": b.c, "h": b.h, "l": b.l, "v": b.v})).collect::<Vec<_>>(),
         "points": bars.len(),
         "mktDataDelay": 0,
-    }))
+    });
+    reply::ok(&WithBars { meta, data: bars })
 }
 
 /// `GET /md/regsnapshot?conid=`: a regulatory snapshot (USD 0.01 a request at IBKR; ibind-anchor

@@ -3,10 +3,11 @@
 use axum::body::Body;
 use axum::response::Response;
 use http::{HeaderValue, StatusCode, header};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 /// A JSON response with this status.
-pub(crate) fn json(status: u16, body: &Value) -> Response {
+pub(crate) fn json(status: u16, body: &(impl Serialize + ?Sized)) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     let mut resp = Response::new(Body::from(bytes));
     *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
@@ -18,7 +19,7 @@ pub(crate) fn json(status: u16, body: &Value) -> Response {
 }
 
 /// 200 with a JSON body.
-pub(crate) fn ok(body: &Value) -> Response {
+pub(crate) fn ok(body: &(impl Serialize + ?Sized)) -> Response {
     json(200, body)
 }
 
