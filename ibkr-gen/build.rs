@@ -66,6 +66,13 @@ fn generate(path: &Path, json: &Value, out: &Path) {
         "{}: progenitor no longer adds one `api-version` header per call; revisit strip_api_version",
         path.display()
     );
+    let joined = join_urls(&mut file);
+    assert_eq!(
+        joined,
+        operation_ids(json).len(),
+        "{}: progenitor no longer formats one `let url = format!(\"{{}}...\", client.baseurl, ..)` per call; revisit join_urls",
+        path.display()
+    );
     let calls = raw_calls(&file, json);
     file.items.extend(calls);
     std::fs::write(out, prettyplease::unparse(&file)).expect("write generated client");
@@ -188,6 +195,87 @@ fn strip_api_version(file: &mut syn::File) -> usize {
         }
     }
     removed
+}
+
+/// Progenitor formats each request's whole URL, `format!("{}/iserver/account/{}/orders",
+/// client.baseurl, encode_path(..))`, and reqwest parses it again on every call: the
+/// scheme and host are most of that work. Rewrite each into
+/// `client.inner.endpoint(&client.baseurl, "/iserver/..")?`, which parses the base once
+/// per session (`wire::endpoint`). Returns how many were rewritten.
+fn join_urls(file: &mut syn::File) -> usize {
+    use syn::punctuated::Punctuated;
+    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
+        _ => None,
+    }) else {
+        return 0;
+    };
+    let mut joined = 0;
+    for item in items {
+        let syn::Item::Impl(imp) = item else { continue };
+        for f in imp.items.iter_mut() {
+            let syn::ImplItem::Fn(f) = f else { continue };
+            if f.sig.ident != "send" {
+                continue;
+            }
+            for st in f.block.stmts.iter_mut() {
+                let syn::Stmt::Local(local) = st else {
+                    continue;
+                };
+                let pat = &local.pat;
+                if quote::quote!(#pat).to_string() != "url" {
+                    continue;
+                }
+                let Some(init) = &mut local.init else {
+                    continue;
+                };
+                let syn::Expr::Macro(mac) = &*init.expr else {
+                    continue;
+                };
+                if !mac.mac.path.is_ident("format") {
+                    continue;
+                }
+                let Ok(args) = mac
+                    .mac
+                    .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+                else {
+                    continue;
+                };
+                let mut args = args.into_iter();
+                let (
+                    Some(syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(template),
+                        ..
+                    })),
+                    Some(base),
+                ) = (args.next(), args.next())
+                else {
+                    continue;
+                };
+                let Some(path) = template.value().strip_prefix("{}").map(str::to_string) else {
+                    continue;
+                };
+                if quote::quote!(#base).to_string() != "client . baseurl" {
+                    continue;
+                }
+                let rest: Vec<syn::Expr> = args.collect();
+                let path = syn::LitStr::new(&path, template.span());
+                let path_expr: syn::Expr = if rest.is_empty() {
+                    syn::parse_quote!(#path)
+                } else {
+                    syn::parse_quote!(&format!(#path, #(#rest),*))
+                };
+                *init.expr = syn::parse_quote!(
+                    client
+                        .inner
+                        .endpoint(&client.baseurl, #path_expr)
+                        .map_err(Error::InvalidRequest)?
+                );
+                joined += 1;
+            }
+        }
+    }
+    joined
 }
 
 /// `T` of `-> Result<ResponseValue<T>, Error<()>>`.

@@ -74,6 +74,11 @@ impl Wire {
         if self.hold.is_some() {
             return None;
         }
-        Some(self.shared.lane.clone().read_owned().await)
+        let lane = self.shared.lane.clone();
+        match lane.clone().try_read_owned() {
+            Ok(guard) => Some(guard),
+            // Boxed: the wait is rare, and its future would enlarge every attempt's state.
+            Err(_) => Some(Box::pin(lane.read_owned()).await),
+        }
     }
 }

@@ -21,11 +21,13 @@
 //! Before all of it, `pre` fixes the request: `Content-Length: 0` on body-less
 //! POST/PUT/PATCH (IBKR's front end answers 411 otherwise), a `User-Agent`, and array
 //! query parameters comma-joined. (The `api-version` header progenitor would add is removed
-//! from the generated code by `build.rs`.)
+//! from the generated code by `build.rs`, which also has each call join its path onto a base
+//! URL parsed once per session, [`Wire::endpoint`], instead of parsing the whole URL.)
 //!
 //! When the wire gives up without sending (signing failed), it answers with a response it
 //! made itself, marked with a [`NotSent`] extension, so the caller can tell it from IBKR's.
 
+mod endpoint;
 mod hooks;
 mod lane;
 mod mask;
@@ -143,6 +145,7 @@ impl WireBuilder {
                 signer: self.signer,
                 observer: self.observer,
                 lane: Arc::default(),
+                bases: endpoint::Bases::default(),
             }),
             hold: None,
             lease: None,
@@ -159,6 +162,7 @@ struct Shared {
     signer: Option<Arc<dyn RequestSigner>>,
     observer: Option<Arc<dyn WireObserver>>,
     lane: lane::Lane,
+    bases: endpoint::Bases,
 }
 
 /// The shared runtime of one IBKR session (see the module docs).
@@ -286,13 +290,12 @@ impl Wire {
             attempt = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        // Boxed once: the attempt loop's state is a few kilobytes, and every future that
-        // awaits it (the generated `send`, the caller's) would otherwise carry and copy it.
-        Box::pin(
-            self.execute_inner(client, request, op, operation_id)
-                .instrument(span),
-        )
-        .await
+        // Not boxed: a heap copy of the attempt loop's state (a few kilobytes, a size
+        // malloc serves slowly) on every call cost more than moving it (`request_overhead`
+        // bench). Its rare waits are boxed instead (`pause`), which keeps that state small.
+        self.execute_inner(client, request, op, operation_id)
+            .instrument(span)
+            .await
     }
 
     async fn execute_inner(
@@ -330,19 +333,17 @@ impl Wire {
             let (result, latency) = {
                 // A retry after a 429/503 waits for its lane and pacing slot only as long as
                 // the budget allows; past it, the last answer stands.
-                let admitted = async {
-                    let lane = self.enter_lane().await;
-                    (lane, shared.pacer.acquire(op).await)
-                };
                 let (_lane, _slot) = match (&throttled, budget_ends) {
-                    (Some(_), Some(ends)) => match tokio::time::timeout_at(ends, admitted).await {
-                        Ok(admitted) => admitted,
-                        Err(_) => {
-                            tracing::debug!("429 budget spent waiting for pacing; giving up");
-                            return Ok(throttled.take().expect("a retry follows an answer"));
+                    (Some(_), Some(ends)) => {
+                        match Box::pin(tokio::time::timeout_at(ends, self.admit(op))).await {
+                            Ok(admitted) => admitted,
+                            Err(_) => {
+                                tracing::debug!("429 budget spent waiting for pacing; giving up");
+                                return Ok(throttled.take().expect("a retry follows an answer"));
+                            }
                         }
-                    },
-                    _ => admitted.await,
+                    }
+                    _ => self.admit(op).await,
                 };
                 if let Some(signer) = &shared.signer
                     && let Err(e) = signer.sign(client, &mut attempt).await
@@ -374,7 +375,7 @@ impl Wire {
                     {
                         let delay = policy.delay(retries, None);
                         tracing::debug!(?delay, "connection failed; retrying idempotent call");
-                        tokio::time::sleep(delay).await;
+                        pause(delay).await;
                         retries += 1;
                         pending = Some(next);
                         continue;
@@ -398,7 +399,7 @@ impl Wire {
                     && iserver
                     && let Some(recovery) = recovery
                 {
-                    let (response, no_bridge) = read_no_bridge(response).await?;
+                    let (response, no_bridge) = Box::pin(read_no_bridge(response)).await?;
                     if no_bridge {
                         let quiet = self.without_recovery();
                         recovery.recover(quiet.link(client)).await;
@@ -414,7 +415,7 @@ impl Wire {
                     if retries < policy.max_retries && within_budget {
                         tracing::debug!(%status, ?delay, "retrying idempotent call");
                         throttled = Some(response);
-                        tokio::time::sleep(delay).await;
+                        pause(delay).await;
                         retries += 1;
                         pending = Some(next);
                         continue;
@@ -443,7 +444,7 @@ impl Wire {
                     let Some(recovery) = recovery else {
                         return Ok(response);
                     };
-                    let (response, no_bridge) = read_no_bridge(response).await?;
+                    let (response, no_bridge) = Box::pin(read_no_bridge(response)).await?;
                     if no_bridge {
                         recovered = true;
                         tracing::info!("no brokerage session: opening one and repeating the call");
@@ -458,6 +459,15 @@ impl Wire {
                 _ => return Ok(response),
             }
         }
+    }
+
+    /// Wait for the lane, then for pacing: the first two steps of every attempt.
+    async fn admit(
+        &self,
+        op: Option<&'static Operation>,
+    ) -> (Option<tokio::sync::OwnedRwLockReadGuard<()>>, pacing::Slot) {
+        let lane = self.enter_lane().await;
+        (lane, self.shared.pacer.acquire(op).await)
     }
 
     fn link<'a>(&'a self, http: &'a reqwest::Client) -> Link<'a> {
@@ -479,6 +489,14 @@ fn spare(request: &Request) -> Option<Request> {
         *copy.timeout_mut() = Some(*timeout);
     }
     Some(copy)
+}
+
+/// A sleep on the heap. Every future that may wait (the attempt loop, pacing, the lane)
+/// holds its sleeps and other rare waits boxed, so that its state stays small on the path
+/// where nothing waits: a few kilobytes of future state, allocated and copied on every
+/// call, cost more than the whole wire's work.
+pub(crate) fn pause(duration: Duration) -> std::pin::Pin<Box<tokio::time::Sleep>> {
+    Box::pin(tokio::time::sleep(duration))
 }
 
 /// The response the wire answers with when it sent nothing.

@@ -56,7 +56,7 @@ fn limiter(rate: Rate, clock: TokioClock) -> Option<Limiter> {
 
 async fn wait_for(limiter: &Limiter, clock: &TokioClock) {
     while let Err(not_until) = limiter.check() {
-        tokio::time::sleep(not_until.wait_time_from(clock.now())).await;
+        super::pause(not_until.wait_time_from(clock.now())).await;
     }
 }
 
@@ -125,7 +125,11 @@ impl Pacer {
         };
         let index = op.index();
         let permit = match index.and_then(|i| self.concurrency.get(i)) {
-            Some(Some(sem)) => sem.clone().acquire_owned().await.ok(),
+            Some(Some(sem)) => match sem.clone().try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                // Boxed, as every wait here (see `super::pause`).
+                Err(_) => Box::pin(sem.clone().acquire_owned()).await.ok(),
+            },
             _ => None,
         };
         while self.adaptive_entries.load(Ordering::Acquire) > 0 {
@@ -147,7 +151,7 @@ impl Pacer {
             if wait.is_zero() {
                 break;
             }
-            tokio::time::sleep(wait).await;
+            super::pause(wait).await;
         }
         if let Some(limiters) = index.and_then(|i| self.per_operation.get(i)) {
             for l in limiters {
