@@ -122,7 +122,6 @@ async fn every_simulated_endpoint_decodes_through_the_generated_client() {
         ibkr_gen::http_client_builder().build().unwrap(),
         wire,
     );
-    let gateway_url = gw.base_url().to_string();
 
     // Session.
     let status = decode!("getAuthStatus", c.get_auth_status().send());
@@ -434,7 +433,7 @@ async fn every_simulated_endpoint_decodes_through_the_generated_client() {
     }
     record("answerServerPrompt");
 
-    more_operations(&c, &gateway_url).await;
+    more_operations(&c).await;
 
     decode!("logout", c.logout().send());
     assert_all_decoded(Api::Trading, SERVED_ELSEWHERE);
@@ -443,7 +442,7 @@ async fn every_simulated_endpoint_decodes_through_the_generated_client() {
 /// The operations beyond the first tour: accounts, summary pages, contract reference data,
 /// portfolio views, the portfolio analyst, watchlists, alerts, the scanner, FYI, FA
 /// allocation and models, event contracts.
-async fn more_operations(c: &Client, gateway_url: &str) {
+async fn more_operations(c: &Client) {
     // Accounts: switch, dynamic accounts, signatures, the summary sub-pages.
     let switched = decode!(
         "switchAccount",
@@ -928,22 +927,11 @@ async fn more_operations(c: &Client, gateway_url: &str) {
     );
 
     // Event contracts.
-    decode!(
+    // The tree is keyed by category id; its markets carry the conids the other calls take.
+    let tree = decode!(
         "getEventContractCategories",
         c.get_event_contract_categories().send()
     );
-    // The spec models `categories` as an object with one `categoryId` member while IBKR keys
-    // it by category id, so the decoded value drops the ids: read the raw body for the conid.
-    let tree: Value = ibkr_gen::http_client_builder()
-        .build()
-        .unwrap()
-        .get(format!("{gateway_url}/forecast/category/tree"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     let market_conid = tree["categories"]
         .as_object()
         .and_then(|m| m.values().find_map(|c| c["markets"][0]["conid"].as_u64()))
