@@ -11,6 +11,9 @@
 //!
 //! Prints `FIGURE ...` lines; `cargo xtask bench` collects them.
 
+#[path = "paired.rs"]
+mod paired;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -92,7 +95,13 @@ fn main() {
 
     let addr = rt.block_on(serve(Arc::new(sim_consumer.oauth1())));
     let base = format!("http://{addr}/v1/api");
-    let bare = ibkr_gen::http_client_builder().build().unwrap();
+    // The baseline has what every `ibkr-ext` request has: the `User-Agent` IBKR requires and
+    // the default 30 s request timeout.
+    let bare = ibkr_gen::http_client_builder()
+        .user_agent(concat!("ibkr-ext/", env!("CARGO_PKG_VERSION")))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
     let signed = {
         let _guard = rt.enter();
         ibkr_ext::Ibkr::builder()
@@ -147,43 +156,30 @@ fn main() {
     group.finish();
     c.final_summary();
 
-    // 10,000 sequential requests each, interleaved in blocks of 1,000.
-    let n = if quick { 2_000 } else { 10_000 };
-    let (mut t_bare, mut t_signed, mut t_unsigned) =
-        (Duration::ZERO, Duration::ZERO, Duration::ZERO);
-    rt.block_on(async {
-        for _ in 0..n / 1_000 {
-            let s = Instant::now();
-            for _ in 0..1_000 {
-                bare_once().await;
-            }
-            t_bare += s.elapsed();
-            let s = Instant::now();
-            for _ in 0..1_000 {
-                unsigned_once().await;
-            }
-            t_unsigned += s.elapsed();
-            let s = Instant::now();
-            for _ in 0..1_000 {
-                signed_once().await;
-            }
-            t_signed += s.elapsed();
+    // 10,000 sequential requests each, in paired rounds (`paired.rs`).
+    let (rounds, per_round) = if quick { (20, 100) } else { (100, 100) };
+    let (bare_side, unsigned_side, signed_side) = (0, 1, 2);
+    let r = paired::run(&rt, 3, rounds, per_round, |side| async move {
+        match side {
+            0 => bare_once().await,
+            1 => unsigned_once().await,
+            _ => signed_once().await,
         }
     });
-    let per = |t: Duration| t.as_secs_f64() * 1e6 / n as f64;
     println!(
-        "FIGURE OAuth 1.0a signed request latency: bare reqwest {:.1} µs, ibkr-ext unsigned {:.1} µs, ibkr-ext signed {:.1} µs ({n} sequential requests each)",
-        per(t_bare),
-        per(t_unsigned),
-        per(t_signed)
+        "FIGURE OAuth 1.0a signed request latency: bare reqwest {:.1} µs, ibkr-ext unsigned {:.1} µs, ibkr-ext signed {:.1} µs ({} sequential requests each)",
+        r.micros(bare_side),
+        r.micros(unsigned_side),
+        r.micros(signed_side),
+        r.requests()
     );
     println!(
         "FIGURE OAuth 1.0a signed request overhead vs bare reqwest: {:.2}x",
-        t_signed.as_secs_f64() / t_bare.as_secs_f64()
+        r.ratio(signed_side, bare_side)
     );
     println!(
         "FIGURE OAuth 1.0a signing cost (signed vs unsigned ibkr-ext): {:.2}x",
-        t_signed.as_secs_f64() / t_unsigned.as_secs_f64()
+        r.ratio(signed_side, unsigned_side)
     );
 
     // The handshake against the simulator: a fresh client's first call, less a call with a

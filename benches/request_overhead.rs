@@ -5,13 +5,14 @@
 //! `ibkr-ext` adds the wire rules, pacing checks (a limit high enough never to wait),
 //! the order lane, tracing and error mapping.
 //!
-//! The figure: 10,000 sequential requests per side, in 100 rounds of 100 per side with the
-//! order of the sides rotating, so that drift on a shared machine hits every side alike;
-//! the ratio is the median of the rounds' ratios. Prints
+//! The figure: 10,000 sequential requests per side in paired rounds (`paired.rs`). Prints
 //! `FIGURE request overhead vs bare reqwest: 1.04x`.
 
+#[path = "paired.rs"]
+mod paired;
+
 use std::convert::Infallible;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::Criterion;
 use http_body_util::Full;
@@ -128,48 +129,27 @@ fn main() {
 
     // The figure (see the module docs).
     let (rounds, per_round) = if quick { (20, 100) } else { (100, 100) };
-    let mut ratios = (Vec::new(), Vec::new());
-    let mut totals = [Duration::ZERO; 3];
-    rt.block_on(async {
-        for round in 0..rounds {
-            let mut took = [Duration::ZERO; 3];
-            for k in 0..3 {
-                let side = (round + k) % 3;
-                let s = Instant::now();
-                for _ in 0..per_round {
-                    match side {
-                        0 => bare_once().await,
-                        1 => ext_once().await,
-                        _ => unbounded_once().await,
-                    }
-                }
-                took[side] = s.elapsed();
-            }
-            for (total, t) in totals.iter_mut().zip(took) {
-                *total += t;
-            }
-            ratios.0.push(took[1].as_secs_f64() / took[0].as_secs_f64());
-            ratios.1.push(took[1].as_secs_f64() / took[2].as_secs_f64());
+    let (bare_side, ext_side, unbounded_side) = (0, 1, 2);
+    let r = paired::run(&rt, 3, rounds, per_round, |side| async move {
+        match side {
+            0 => bare_once().await,
+            1 => ext_once().await,
+            _ => unbounded_once().await,
         }
     });
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    let n = rounds * per_round;
-    let per = |t: Duration| t.as_secs_f64() * 1e6 / n as f64;
     println!(
-        "FIGURE request latency: bare reqwest {:.1} µs (no timeout {:.1} µs), ibkr-ext {:.1} µs ({n} sequential requests each)",
-        per(totals[0]),
-        per(totals[2]),
-        per(totals[1])
+        "FIGURE request latency: bare reqwest {:.1} µs (no timeout {:.1} µs), ibkr-ext {:.1} µs ({} sequential requests each)",
+        r.micros(bare_side),
+        r.micros(unbounded_side),
+        r.micros(ext_side),
+        r.requests()
     );
     println!(
         "FIGURE request overhead vs bare reqwest: {:.2}x",
-        median(&mut ratios.0)
+        r.ratio(ext_side, bare_side)
     );
     println!(
         "FIGURE request overhead vs bare reqwest without a timeout: {:.2}x",
-        median(&mut ratios.1)
+        r.ratio(ext_side, unbounded_side)
     );
 }
