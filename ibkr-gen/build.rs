@@ -134,63 +134,43 @@ fn raw_calls(file: &syn::File, doc: &Value) -> Vec<syn::Item> {
 /// builder's `send`, instead of inserting and deleting it on every call; the header map it
 /// was the only entry of then allocates nothing. Returns how many were removed.
 fn strip_api_version(file: &mut syn::File) -> usize {
-    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
-        _ => None,
-    }) else {
-        return 0;
-    };
     let mut removed = 0;
-    for item in items {
-        let syn::Item::Impl(imp) = item else { continue };
-        for f in imp.items.iter_mut() {
-            let syn::ImplItem::Fn(f) = f else { continue };
-            if f.sig.ident != "send" {
-                continue;
-            }
-            let stmts = &mut f.block.stmts;
-            let Some(at) = stmts
-                .iter()
-                .position(|st| quote::quote!(#st).to_string().contains("\"api-version\""))
-            else {
+    for f in builder_sends(file) {
+        let stmts = &mut f.block.stmts;
+        let Some(at) = stmts
+            .iter()
+            .position(|st| quote::quote!(#st).to_string().contains("\"api-version\""))
+        else {
+            continue;
+        };
+        stmts.remove(at);
+        removed += 1;
+        // `let mut header_map = HeaderMap::with_capacity(N)`: one entry fewer.
+        for st in stmts.iter_mut() {
+            let Some((pat, init)) = local_init(st, "mut header_map") else {
                 continue;
             };
-            stmts.remove(at);
-            removed += 1;
-            // `let mut header_map = HeaderMap::with_capacity(N)`: one entry fewer.
-            for st in stmts.iter_mut() {
-                let syn::Stmt::Local(local) = st else {
-                    continue;
-                };
-                let pat = &local.pat;
-                if quote::quote!(#pat).to_string() != "mut header_map" {
-                    continue;
-                }
-                let Some(init) = &mut local.init else {
-                    continue;
-                };
-                let syn::Expr::Call(call) = &mut *init.expr else {
-                    continue;
-                };
-                let is_capacity = matches!(&*call.func, syn::Expr::Path(p)
-                    if p.path.segments.last().is_some_and(|s| s.ident == "with_capacity"));
-                if !is_capacity {
-                    continue;
-                }
-                let mut empty = false;
-                if let Some(syn::Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Int(n),
-                    ..
-                })) = call.args.first_mut()
-                {
-                    let fewer = n.base10_parse::<usize>().unwrap_or(1).saturating_sub(1);
-                    *n = syn::LitInt::new(&format!("{fewer}usize"), n.span());
-                    empty = fewer == 0;
-                }
-                // Nothing is appended to an empty map any more: it need not be `mut`.
-                if let (true, syn::Pat::Ident(ident)) = (empty, &mut local.pat) {
-                    ident.mutability = None;
-                }
+            let syn::Expr::Call(call) = init else {
+                continue;
+            };
+            let is_capacity = matches!(&*call.func, syn::Expr::Path(p)
+                if p.path.segments.last().is_some_and(|s| s.ident == "with_capacity"));
+            if !is_capacity {
+                continue;
+            }
+            let mut empty = false;
+            if let Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            })) = call.args.first_mut()
+            {
+                let fewer = n.base10_parse::<usize>().unwrap_or(1).saturating_sub(1);
+                *n = syn::LitInt::new(&format!("{fewer}usize"), n.span());
+                empty = fewer == 0;
+            }
+            // Nothing is appended to an empty map any more: it need not be `mut`.
+            if let (true, syn::Pat::Ident(ident)) = (empty, pat) {
+                ident.mutability = None;
             }
         }
     }
@@ -204,78 +184,95 @@ fn strip_api_version(file: &mut syn::File) -> usize {
 /// per session (`wire::endpoint`). Returns how many were rewritten.
 fn join_urls(file: &mut syn::File) -> usize {
     use syn::punctuated::Punctuated;
-    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
-        _ => None,
-    }) else {
-        return 0;
-    };
     let mut joined = 0;
-    for item in items {
-        let syn::Item::Impl(imp) = item else { continue };
-        for f in imp.items.iter_mut() {
-            let syn::ImplItem::Fn(f) = f else { continue };
-            if f.sig.ident != "send" {
+    for f in builder_sends(file) {
+        for st in f.block.stmts.iter_mut() {
+            let Some((_, init)) = local_init(st, "url") else {
+                continue;
+            };
+            let syn::Expr::Macro(mac) = &*init else {
+                continue;
+            };
+            if !mac.mac.path.is_ident("format") {
                 continue;
             }
-            for st in f.block.stmts.iter_mut() {
-                let syn::Stmt::Local(local) = st else {
-                    continue;
-                };
-                let pat = &local.pat;
-                if quote::quote!(#pat).to_string() != "url" {
-                    continue;
-                }
-                let Some(init) = &mut local.init else {
-                    continue;
-                };
-                let syn::Expr::Macro(mac) = &*init.expr else {
-                    continue;
-                };
-                if !mac.mac.path.is_ident("format") {
-                    continue;
-                }
-                let Ok(args) = mac
-                    .mac
-                    .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
-                else {
-                    continue;
-                };
-                let mut args = args.into_iter();
-                let (
-                    Some(syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(template),
-                        ..
-                    })),
-                    Some(base),
-                ) = (args.next(), args.next())
-                else {
-                    continue;
-                };
-                let Some(path) = template.value().strip_prefix("{}").map(str::to_string) else {
-                    continue;
-                };
-                if quote::quote!(#base).to_string() != "client . baseurl" {
-                    continue;
-                }
-                let rest: Vec<syn::Expr> = args.collect();
-                let path = syn::LitStr::new(&path, template.span());
-                let path_expr: syn::Expr = if rest.is_empty() {
-                    syn::parse_quote!(#path)
-                } else {
-                    syn::parse_quote!(&format!(#path, #(#rest),*))
-                };
-                *init.expr = syn::parse_quote!(
-                    client
-                        .inner
-                        .endpoint(&client.baseurl, #path_expr)
-                        .map_err(Error::InvalidRequest)?
-                );
-                joined += 1;
+            let Ok(args) = mac
+                .mac
+                .parse_body_with(Punctuated::<syn::Expr, syn::Token![,]>::parse_terminated)
+            else {
+                continue;
+            };
+            let mut args = args.into_iter();
+            let (
+                Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(template),
+                    ..
+                })),
+                Some(base),
+            ) = (args.next(), args.next())
+            else {
+                continue;
+            };
+            let Some(path) = template.value().strip_prefix("{}").map(str::to_string) else {
+                continue;
+            };
+            if quote::quote!(#base).to_string() != "client . baseurl" {
+                continue;
             }
+            let rest: Vec<syn::Expr> = args.collect();
+            let path = syn::LitStr::new(&path, template.span());
+            let path_expr: syn::Expr = if rest.is_empty() {
+                syn::parse_quote!(#path)
+            } else {
+                syn::parse_quote!(&format!(#path, #(#rest),*))
+            };
+            *init = syn::parse_quote!(
+                client
+                    .inner
+                    .endpoint(&client.baseurl, #path_expr)
+                    .map_err(Error::InvalidRequest)?
+            );
+            joined += 1;
         }
     }
     joined
+}
+
+/// Every `send` of the generated `builder` module: where each call makes its request.
+fn builder_sends(file: &mut syn::File) -> impl Iterator<Item = &mut syn::ImplItemFn> {
+    file.items
+        .iter_mut()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items.iter_mut())
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp) => Some(imp.items.iter_mut()),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+            _ => None,
+        })
+}
+
+/// `let <pattern> = <init>;` where the pattern reads `pattern` (`"mut header_map"`): the
+/// pattern and the initializer, both to rewrite.
+fn local_init<'a>(
+    st: &'a mut syn::Stmt,
+    pattern: &str,
+) -> Option<(&'a mut syn::Pat, &'a mut syn::Expr)> {
+    let syn::Stmt::Local(local) = st else {
+        return None;
+    };
+    let pat = &local.pat;
+    if quote::quote!(#pat).to_string() != pattern {
+        return None;
+    }
+    let init = local.init.as_mut()?;
+    Some((&mut local.pat, &mut *init.expr))
 }
 
 /// `T` of `-> Result<ResponseValue<T>, Error<()>>`.
