@@ -9,7 +9,7 @@ use std::sync::RwLock;
 
 use reqwest::Url;
 
-use super::Wire;
+use super::{Wire, mask_accounts};
 
 /// Parsed bases, one per distinct base string a session's clients use (the trading API and
 /// the account-management API: two). Bounded, so a caller that builds clients for ever
@@ -20,12 +20,10 @@ pub(crate) struct Bases(RwLock<Vec<(String, Url)>>);
 const MAX_BASES: usize = 8;
 
 impl Bases {
-    fn get(&self, base: &str) -> Option<Url> {
+    /// `f` of the parsed `base`, if it is cached (read in place: no copy per call).
+    fn with<R>(&self, base: &str, f: impl FnOnce(&Url) -> R) -> Option<R> {
         let bases = self.0.read().unwrap_or_else(|e| e.into_inner());
-        bases
-            .iter()
-            .find(|(b, _)| b == base)
-            .map(|(_, u)| u.clone())
+        bases.iter().find(|(b, _)| b == base).map(|(_, u)| f(u))
     }
 
     fn parse(&self, base: &str) -> Result<Url, String> {
@@ -49,13 +47,15 @@ impl Wire {
     /// The URL of `path` (starting with `/`, percent-encoded) under `base`: the same URL
     /// `Url::parse(&format!("{base}{path}"))` gives, without parsing `base` again.
     pub fn endpoint(&self, base: &str, path: &str) -> Result<Url, String> {
-        let dir = match self.shared.bases.get(base) {
-            Some(dir) => dir,
-            None => self.shared.bases.parse(base)?,
-        };
         let relative = format!(".{path}");
-        dir.join(&relative)
-            .map_err(|e| format!("invalid request URL {base}{path}: {e}"))
+        let join = |dir: &Url| {
+            dir.join(&relative)
+                .map_err(|e| format!("invalid request URL {base}{}: {e}", mask_accounts(path)))
+        };
+        match self.shared.bases.with(base, join) {
+            Some(url) => url,
+            None => join(&self.shared.bases.parse(base)?),
+        }
     }
 }
 

@@ -74,11 +74,10 @@ impl Wire {
         if self.hold.is_some() {
             return None;
         }
-        let lane = self.shared.lane.clone();
-        match lane.clone().try_read_owned() {
+        match self.shared.lane.clone().try_read_owned() {
             Ok(guard) => Some(guard),
             // Boxed: the wait is rare, and its future would enlarge every attempt's state.
-            Err(_) => Some(Box::pin(lane.read_owned()).await),
+            Err(_) => Some(Box::pin(self.shared.lane.clone().read_owned()).await),
         }
     }
 }
