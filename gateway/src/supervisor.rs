@@ -1,0 +1,446 @@
+//! `ibkr gateway run`: the gateway in the foreground, for containers and services.
+//!
+//! - The JVM is restarted only when it exits, with backoff (2, 4, 8 ... 60 s), and at most
+//!   [`RunConfig::max_restarts_per_hour`] times an hour; then `run` gives up with an error.
+//! - Nothing upstream ever restarts it: IBKR unreachable, logged out or a competing session
+//!   leave the JVM alone (restarting cannot fix them, and restart loops that log in again
+//!   are what locks accounts for 24 h).
+//! - The shutdown future (SIGTERM or SIGINT in the CLI) stops the JVM and `run` returns
+//!   `Ok`.
+//! - `--health ADDR` serves `GET /livez` (200 while the JVM answers locally) and
+//!   `GET /readyz` (200 when logged in with a brokerage session of our own, else 503), each
+//!   with a small JSON body that says why.
+//!
+//! **Ownership.** The run loop owns the JVM (its `Child`). The health server reads a
+//! [`Health`] that only the loop and the login watcher write: the JVM's state and the
+//! reason a login will not be attempted. No lock is held across an await.
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::error::{GatewayError, Result, io};
+use crate::install::Installation;
+use crate::launch::{self, LaunchConfig};
+use crate::probe::{self, Local, Session};
+
+/// How `run` behaves.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// The launch settings.
+    pub launch: LaunchConfig,
+    /// Where to serve `/livez` and `/readyz`.
+    pub health: Option<SocketAddr>,
+    /// How many JVM exits an hour are restarted (default 5).
+    pub max_restarts_per_hour: u32,
+    /// Print the login URL and wait this long for a browser login, then open the brokerage
+    /// session.
+    pub wait_login: Option<Duration>,
+}
+
+impl RunConfig {
+    /// Defaults around `launch`.
+    pub fn new(launch: LaunchConfig) -> Self {
+        Self {
+            launch,
+            health: None,
+            max_restarts_per_hour: 5,
+            wait_login: None,
+        }
+    }
+}
+
+/// The JVM's state, as the health server reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Jvm {
+    /// Launched, not yet answering.
+    Starting,
+    /// Answering.
+    Up,
+    /// Exited; waiting to restart.
+    Restarting,
+    /// Stopped for good.
+    Stopped,
+}
+
+/// What the health server reports; written by the run loop and the login watcher.
+#[derive(Debug)]
+pub struct Health {
+    port: u16,
+    jvm: Mutex<Jvm>,
+    /// Why no login will be attempted (a spent login budget), shown by `/readyz`.
+    hold: Mutex<Option<String>>,
+    /// The last session probe, reused for a moment (`/tickle` is limited to 1/s).
+    last: tokio::sync::Mutex<Option<(tokio::time::Instant, Session)>>,
+    local_address: Option<IpAddr>,
+}
+
+impl Health {
+    /// The health of the gateway on `port`.
+    pub fn new(port: u16) -> Arc<Health> {
+        Arc::new(Health {
+            port,
+            jvm: Mutex::new(Jvm::Starting),
+            hold: Mutex::new(None),
+            last: tokio::sync::Mutex::new(None),
+            local_address: None,
+        })
+    }
+
+    fn set_jvm(&self, state: Jvm) {
+        if let Ok(mut j) = self.jvm.lock() {
+            *j = state;
+        }
+    }
+
+    fn jvm(&self) -> Jvm {
+        self.jvm.lock().map(|j| *j).unwrap_or(Jvm::Stopped)
+    }
+
+    /// Say why no login will be attempted (`None` to clear); `/readyz` reports it.
+    pub fn hold(&self, reason: Option<String>) {
+        if let Ok(mut h) = self.hold.lock() {
+            *h = reason;
+        }
+    }
+
+    fn held(&self) -> Option<String> {
+        self.hold.lock().ok().and_then(|h| h.clone())
+    }
+
+    /// `/livez`: the JVM answers locally.
+    pub async fn live(&self) -> (bool, serde_json::Value) {
+        let jvm = self.jvm();
+        match probe::local(self.port).await {
+            Local::Ready => (true, json!({"live": true, "jvm": jvm, "port": self.port})),
+            other => (
+                false,
+                json!({"live": false, "jvm": jvm, "port": self.port, "why": other}),
+            ),
+        }
+    }
+
+    /// `/readyz`: logged in with a brokerage session of our own.
+    pub async fn ready(&self) -> (bool, serde_json::Value) {
+        if self.jvm() != Jvm::Up {
+            return (
+                false,
+                json!({"ready": false, "why": format!("the JVM is {:?}", self.jvm()).to_lowercase()}),
+            );
+        }
+        let session = {
+            let mut last = self.last.lock().await;
+            match &*last {
+                Some((at, s)) if at.elapsed() < Duration::from_secs(2) => s.clone(),
+                _ => {
+                    let s = match probe::sdk(self.port, self.local_address) {
+                        Ok(ibkr) => probe::session(&ibkr).await,
+                        Err(e) => Session::Error {
+                            message: e.to_string(),
+                        },
+                    };
+                    *last = Some((tokio::time::Instant::now(), s.clone()));
+                    s
+                }
+            }
+        };
+        let why = match (session.why_not_ready(), self.held()) {
+            (None, _) => None,
+            (Some(w), Some(h)) => Some(format!("{w}; {h}")),
+            (Some(w), None) => Some(w),
+        };
+        (
+            why.is_none(),
+            json!({"ready": why.is_none(), "session": session, "why": why}),
+        )
+    }
+}
+
+/// Serve `/livez` and `/readyz` on `addr` until `health`'s owner stops; returns the bound
+/// address.
+pub async fn serve_health(
+    addr: SocketAddr,
+    health: Arc<Health>,
+) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    let status = |ok: bool| {
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    };
+    let live = health.clone();
+    let ready = health;
+    let app = axum::Router::new()
+        .route(
+            "/livez",
+            get(move || {
+                let h = live.clone();
+                async move {
+                    let (ok, body) = h.live().await;
+                    (status(ok), axum::Json(body))
+                }
+            }),
+        )
+        .route(
+            "/readyz",
+            get(move || {
+                let h = ready.clone();
+                async move {
+                    let (ok, body) = h.ready().await;
+                    (status(ok), axum::Json(body))
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| GatewayError::Io {
+            path: format!("health address {addr}").into(),
+            source: e,
+        })?;
+    let bound = listener.local_addr().map_err(io("health listener"))?;
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((bound, task))
+}
+
+/// Events `run` reports as it goes (the CLI prints them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The health server listens here.
+    Health(SocketAddr),
+    /// The JVM was launched.
+    Launched {
+        /// Java's PID.
+        pid: u32,
+    },
+    /// The gateway answers: log in here.
+    Ready {
+        /// The login URL.
+        login_url: String,
+        /// How long start-up took.
+        took: Duration,
+    },
+    /// The JVM exited; it will be restarted after `after`.
+    Exited {
+        /// How it exited.
+        status: String,
+        /// The backoff.
+        after: Duration,
+    },
+    /// A line the JVM printed.
+    Output(String),
+    /// The login completed and the brokerage session is open.
+    LoggedIn,
+    /// Waiting for the login: the session's state now.
+    Waiting(Session),
+    /// Stopping on request.
+    Stopping,
+}
+
+/// Run the gateway in the foreground until `shutdown` completes.
+pub async fn run(
+    install: &Installation,
+    config: &RunConfig,
+    health: Arc<Health>,
+    shutdown: impl Future<Output = ()>,
+    events: impl Fn(Event) + Send + Sync + Clone + 'static,
+) -> Result<()> {
+    let conf = config.launch.write_conf(install)?;
+    if let Some(running) = crate::process::PidFile::live(install.dir()) {
+        return Err(GatewayError::AlreadyRunning {
+            dir: install.dir().to_path_buf(),
+            pid: running.pid,
+            port: running.port,
+        });
+    }
+    let java = crate::java::find()?;
+    if crate::process::port_busy(conf.port) {
+        return Err(crate::process::busy(conf.port));
+    }
+    if let Some(addr) = config.health {
+        let (bound, _task) = serve_health(addr, health.clone()).await?;
+        events(Event::Health(bound));
+    }
+    tokio::pin!(shutdown);
+    let mut exits: Vec<tokio::time::Instant> = Vec::new();
+    let mut waiter: Option<tokio::task::JoinHandle<()>> = None;
+    loop {
+        health.set_jvm(Jvm::Starting);
+        let started = tokio::time::Instant::now();
+        let mut cmd = tokio::process::Command::from(launch::command(&java.path, install));
+        cmd.stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().map_err(io(&java.path))?;
+        let pid = child.id().unwrap_or(0);
+        events(Event::Launched { pid });
+        let output = Arc::new(Mutex::new(String::new()));
+        for stream in [
+            child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
+            child.stderr.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let output = output.clone();
+            let events = events.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stream).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Ok(mut o) = output.lock() {
+                        // Keep the last 64 KiB for error messages.
+                        if o.len() > 64 * 1024 {
+                            let cut = o.len() - 32 * 1024;
+                            let cut = (cut..o.len()).find(|i| o.is_char_boundary(*i)).unwrap_or(0);
+                            o.drain(..cut);
+                        }
+                        o.push_str(&line);
+                        o.push('\n');
+                    }
+                    events(Event::Output(line));
+                }
+            });
+        }
+        let printed = {
+            let output = output.clone();
+            move || output.lock().map(|o| o.clone()).unwrap_or_default()
+        };
+        let ready = {
+            let exited = || child.try_wait().ok().flatten().map(|s| s.to_string());
+            tokio::select! {
+                r = launch::wait_ready(conf.port, config.launch.ready_timeout, exited, printed) => Some(r),
+                () = &mut shutdown => None,
+            }
+        };
+        let status = match ready {
+            None => {
+                events(Event::Stopping);
+                stop_child(&mut child).await;
+                health.set_jvm(Jvm::Stopped);
+                return Ok(());
+            }
+            Some(Err(e)) if exits.is_empty() => {
+                // The first start failed: that is configuration, not a crash to retry.
+                stop_child(&mut child).await;
+                health.set_jvm(Jvm::Stopped);
+                return Err(e);
+            }
+            Some(Err(e)) => {
+                stop_child(&mut child).await;
+                e.to_string()
+            }
+            Some(Ok(())) => {
+                health.set_jvm(Jvm::Up);
+                events(Event::Ready {
+                    login_url: probe::root_url(conf.port),
+                    took: started.elapsed(),
+                });
+                if let (Some(timeout), None) = (config.wait_login, &waiter) {
+                    let events = events.clone();
+                    let port = conf.port;
+                    waiter = Some(tokio::spawn(async move {
+                        if wait_for_login(port, timeout, None, &|s| events(Event::Waiting(s)))
+                            .await
+                            .is_ok()
+                        {
+                            events(Event::LoggedIn);
+                        }
+                    }));
+                }
+                tokio::select! {
+                    s = child.wait() => s.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string()),
+                    () = &mut shutdown => {
+                        events(Event::Stopping);
+                        stop_child(&mut child).await;
+                        health.set_jvm(Jvm::Stopped);
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        health.set_jvm(Jvm::Restarting);
+        let now = tokio::time::Instant::now();
+        exits.retain(|t| now.duration_since(*t) < Duration::from_secs(3600));
+        exits.push(now);
+        let restarts = u32::try_from(exits.len()).unwrap_or(u32::MAX);
+        if restarts > config.max_restarts_per_hour {
+            health.set_jvm(Jvm::Stopped);
+            return Err(GatewayError::RestartBudget {
+                restarts,
+                last: status,
+            });
+        }
+        let after = Duration::from_secs((1u64 << restarts.min(6)).min(60));
+        events(Event::Exited {
+            status,
+            after,
+        });
+        tokio::select! {
+            () = tokio::time::sleep(after) => {}
+            () = &mut shutdown => {
+                events(Event::Stopping);
+                health.set_jvm(Jvm::Stopped);
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// SIGTERM the JVM, wait for it (5 s), then kill it.
+async fn stop_child(child: &mut tokio::process::Child) {
+    if let Some(pid) = child.id() {
+        crate::process::terminate(pid, Duration::from_secs(5)).await;
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+    let _ = child.kill().await;
+}
+
+/// Poll the gateway on `port` until a browser login completes (within `timeout`), then
+/// open the brokerage session. `status` hears each state that differs from the last.
+pub async fn wait_for_login(
+    port: u16,
+    timeout: Duration,
+    local_address: Option<IpAddr>,
+    status: &(dyn Fn(Session) + Send + Sync),
+) -> Result<ibkr_ext::SessionState> {
+    let ibkr = probe::sdk(port, local_address)?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut last: Option<Session> = None;
+    loop {
+        let session = probe::session(&ibkr).await;
+        if let Session::Known {
+            logged_in: true, ..
+        } = session
+        {
+            // Logged in: open the brokerage session (the SDK's keeper keeps it from here).
+            match ibkr.ensure_brokerage_session().await {
+                Ok(state) => return Ok(state),
+                Err(e) if tokio::time::Instant::now() >= deadline => return Err(e.into()),
+                Err(_) => {}
+            }
+        }
+        if let Session::Refused { .. } = session {
+            return Err(GatewayError::NeverReady(
+                session.why_not_ready().unwrap_or_default(),
+            ));
+        }
+        if last.as_ref() != Some(&session) {
+            status(session.clone());
+            last = Some(session);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(GatewayError::LoginTimeout(timeout));
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
