@@ -154,7 +154,7 @@ impl Ibkr {
         operation: &'static str,
         call: impl Future<Output = std::result::Result<ibkr_gen::ResponseValue<T>, ibkr_gen::Error<()>>>,
     ) -> Result<T> {
-        self.core().checked(operation, call.await).await
+        self.core().checked(operation, call).await
     }
 
     /// Send a call of the raw client, naming its operation once: its error becomes this
@@ -293,6 +293,7 @@ pub struct IbkrBuilder {
     observer: Option<Arc<dyn WireObserver>>,
     conid_ttl: Duration,
     authority: Option<Arc<dyn Authority>>,
+    local_address: Option<std::net::IpAddr>,
 }
 
 impl Default for IbkrBuilder {
@@ -314,6 +315,7 @@ impl Default for IbkrBuilder {
             observer: None,
             conid_ttl: Duration::from_secs(3600),
             authority: None,
+            local_address: None,
         }
     }
 }
@@ -354,6 +356,13 @@ impl IbkrBuilder {
     /// The connect timeout (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// Connect from this local address (multi-homed hosts, or a gateway whose allow-list
+    /// admits one address of this machine). REST and the WebSocket both bind to it.
+    pub fn local_address(mut self, ip: std::net::IpAddr) -> Self {
+        self.local_address = Some(ip);
         self
     }
 
@@ -480,23 +489,49 @@ impl IbkrBuilder {
             parsed.host_str().unwrap_or("localhost"),
             parsed.port().map(|p| format!(":{p}")).unwrap_or_default()
         );
-        let (http, tls) = match self.http_client {
-            Some(c) => (c, None),
+        let (http, tls, upstream) = match self.http_client {
+            Some(c) => (c, None, None),
             None => {
                 let tls = Arc::new(tls::client_config(&self.trust)?);
-                let mut b = ibkr_gen::http_client_builder()
-                    .tls_backend_preconfigured((*tls).clone())
-                    .connect_timeout(self.connect_timeout);
+                let base = || {
+                    ibkr_gen::http_client_builder()
+                        .tls_backend_preconfigured((*tls).clone())
+                        .connect_timeout(self.connect_timeout)
+                        .local_address(self.local_address)
+                };
+                // A redirect to the gateway's login page means "not logged in": stop there
+                // instead of following it (offline, the login page never answers).
+                let mut b = base().redirect(reqwest::redirect::Policy::custom(|attempt| {
+                    if crate::error::is_login_location(attempt.url().as_str())
+                        || attempt.previous().len() >= 10
+                    {
+                        attempt.stop()
+                    } else {
+                        attempt.follow()
+                    }
+                }));
                 if let Some(t) = self.timeout {
                     b = b.timeout(t);
                 }
                 if let Some(f) = self.customize {
                     b = f(b);
                 }
-                let http = b
-                    .build()
-                    .map_err(|e| Error::Config(format!("HTTP client: {}", e.without_url())))?;
-                (http, Some(tls))
+                let config_error =
+                    |e: reqwest::Error| Error::Config(format!("HTTP client: {}", e.without_url()));
+                let http = b.build().map_err(config_error)?;
+                // The upstream watchdog watches a local gateway, not api.ibkr.com (OAuth).
+                let upstream = match &self.authority {
+                    Some(_) => None,
+                    None => Some(crate::session::upstream::UpstreamWatch::new(
+                        base()
+                            .redirect(reqwest::redirect::Policy::none())
+                            .build()
+                            .map_err(config_error)?,
+                        &base_url,
+                        &login_url,
+                    )),
+                };
+                (http, Some(tls), upstream)
             }
         };
         if let Some(a) = &self.authority {
@@ -508,6 +543,8 @@ impl IbkrBuilder {
             self.compete,
             self.keeper,
             self.authority.clone(),
+            upstream,
+            self.local_address,
         ));
         let mut wire = Wire::builder()
             .global_rate(self.global_rate)

@@ -78,6 +78,38 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// The gateway's IP allow-list refused this client: HTTP 404 with the body
+    /// `Access Denied`, which the Client Portal Gateway answers on every path to a client
+    /// whose address `conf.yaml`'s `ips.allow` does not admit (or `ips.deny` names).
+    #[error(
+        "{operation}: the gateway refused this client (HTTP 404 \"Access Denied\"): its allow-list (conf.yaml `ips.allow`) does not admit {}; \
+         restart it with `ibkr gateway start --allow {}` (exact addresses or a trailing `*` such as 172.18.*; CIDR never matches)",
+        client.map_or_else(|| "this machine's address".to_string(), |ip| ip.to_string()),
+        client.map_or_else(|| "ADDRESS".to_string(), |ip| ip.to_string())
+    )]
+    AccessDenied {
+        /// The operationId.
+        operation: &'static str,
+        /// The address this client connects from, as far as it is known (the configured
+        /// local address, or the one the route to the gateway uses).
+        client: Option<std::net::IpAddr>,
+    },
+    /// The gateway is running and answers locally, but a call it proxies to IBKR got no
+    /// answer: the gateway cannot reach IBKR (no network, DNS, a proxy, IBKR down). This is
+    /// not "logged out", and waiting longer does not help.
+    #[error(
+        "{operation}: the gateway at {gateway} is running but cannot reach IBKR: no answer from IBKR in {} s while the gateway itself answers; \
+         check this machine's internet connection, DNS (api.ibkr.com) and proxy, then run `ibkr gateway status`",
+        waited.as_secs()
+    )]
+    UpstreamUnreachable {
+        /// The operationId.
+        operation: &'static str,
+        /// The gateway's root URL.
+        gateway: String,
+        /// How long the call had waited when the gateway was found cut off.
+        waited: Duration,
+    },
     /// The request took longer than the configured timeout.
     #[error("{operation}: timed out waiting for IBKR")]
     Timeout {
@@ -239,6 +271,8 @@ impl Error {
             | Error::Api { operation, .. }
             | Error::Decode { operation, .. }
             | Error::Transport { operation, .. }
+            | Error::AccessDenied { operation, .. }
+            | Error::UpstreamUnreachable { operation, .. }
             | Error::Timeout { operation }
             | Error::InvalidRequest { operation, .. }
             | Error::NotFound { operation, .. }
@@ -259,6 +293,7 @@ impl Error {
         match self {
             Error::NotAuthenticated { .. } => Some(401),
             Error::NoBrokerageSession { .. } => Some(400),
+            Error::AccessDenied { .. } => Some(404),
             Error::RateLimited { .. } => Some(429),
             Error::Api { status, .. } | Error::Decode { status, .. } => Some(*status),
             _ => None,
@@ -271,7 +306,10 @@ impl Error {
     /// place an order twice.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::RateLimited { .. } | Error::Timeout { .. } | Error::Transport { .. } => true,
+            Error::RateLimited { .. }
+            | Error::Timeout { .. }
+            | Error::Transport { .. }
+            | Error::UpstreamUnreachable { .. } => true,
             Error::Api { status, .. } => matches!(status, 500 | 502 | 503 | 504),
             _ => false,
         }
@@ -332,6 +370,12 @@ impl Error {
         login_url: &str,
     ) -> Error {
         let parsed = ErrorBody::parse(body);
+        if status == 404 && body.trim_ascii() == ACCESS_DENIED {
+            return Error::AccessDenied {
+                operation,
+                client: None,
+            };
+        }
         if status == 401 {
             return Error::NotAuthenticated {
                 operation,
@@ -370,9 +414,22 @@ impl Error {
             };
         }
         let status = response.status().as_u16();
+        if response.status().is_redirection() && redirects_to_login(response.headers()) {
+            return Error::NotAuthenticated {
+                operation,
+                login_url: login_url.to_string(),
+            };
+        }
         let retry_after = ibkr_gen::wire::retry_after(response.headers());
+        let peer = response.remote_addr();
         match response.bytes().await {
-            Ok(body) => Error::from_status(operation, status, retry_after, &body, login_url),
+            Ok(body) => match Error::from_status(operation, status, retry_after, &body, login_url) {
+                Error::AccessDenied { operation, .. } => Error::AccessDenied {
+                    operation,
+                    client: peer.and_then(route_source),
+                },
+                other => other,
+            },
             Err(e) => Error::from_reqwest(operation, e),
         }
     }
@@ -438,6 +495,39 @@ impl Error {
             source: e.without_url(),
         }
     }
+}
+
+/// The whole body the Client Portal Gateway answers (with HTTP 404, no content type) to a
+/// client its allow-list refuses.
+pub(crate) const ACCESS_DENIED: &[u8] = b"Access Denied";
+
+/// Whether a redirect goes to the gateway's login page (`/sso/Login`): not logged in.
+pub(crate) fn redirects_to_login(headers: &reqwest::header::HeaderMap) -> bool {
+    headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .is_some_and(is_login_location)
+}
+
+/// Whether a redirect target is the gateway's login page.
+pub(crate) fn is_login_location(location: &str) -> bool {
+    let path = location
+        .split_once("://")
+        .map_or(location, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+    path.starts_with("/sso/Login")
+}
+
+/// The local address the route to `peer` leaves from: what the gateway sees as this
+/// client (a UDP "connect" picks the route and sends nothing).
+pub(crate) fn route_source(peer: std::net::SocketAddr) -> Option<std::net::IpAddr> {
+    let any: std::net::SocketAddr = if peer.is_ipv4() {
+        ([0, 0, 0, 0], 0).into()
+    } else {
+        (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let socket = std::net::UdpSocket::bind(any).ok()?;
+    socket.connect(peer).ok()?;
+    socket.local_addr().ok().map(|a| a.ip())
 }
 
 /// The first 200 characters of a body, redacted.

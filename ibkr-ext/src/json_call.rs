@@ -27,8 +27,9 @@ impl Ibkr {
         body: Option<&Value>,
     ) -> Result<T> {
         let bytes = self
-            .json_bytes(operation, method, path, query, body)
-            .await?;
+            .core()
+            .guarded(operation, self.json_bytes(operation, method, path, query, body))
+            .await??;
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
             operation,
             status: 200,

@@ -12,6 +12,7 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use super::keeper;
+use super::upstream::UpstreamWatch;
 use super::state::{KeeperConfig, SessionState};
 use crate::error::{Error, Result};
 use crate::oauth::Authority;
@@ -32,6 +33,10 @@ pub(crate) struct SessionCore {
     stop: watch::Sender<bool>,
     /// The OAuth login, if any (data only: it never holds a client).
     authority: Option<Arc<dyn Authority>>,
+    /// The local gateway's upstream watchdog (gateway sessions only).
+    upstream: Option<UpstreamWatch>,
+    /// The address this client's sockets bind to, when configured.
+    local_address: Option<std::net::IpAddr>,
 }
 
 impl SessionCore {
@@ -41,6 +46,8 @@ impl SessionCore {
         compete: bool,
         keeper: Option<KeeperConfig>,
         authority: Option<Arc<dyn Authority>>,
+        upstream: Option<UpstreamWatch>,
+        local_address: Option<std::net::IpAddr>,
     ) -> Self {
         Self {
             state: watch::channel(SessionState::default()).0,
@@ -52,7 +59,14 @@ impl SessionCore {
             keeper_started: AtomicBool::new(false),
             stop: watch::channel(false).0,
             authority,
+            upstream,
+            local_address,
         }
+    }
+
+    /// The address this client's sockets bind to, when configured.
+    pub(crate) fn local_address(&self) -> Option<std::net::IpAddr> {
+        self.local_address
     }
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<SessionState> {
@@ -108,7 +122,7 @@ impl SessionCore {
         let body: trading::types::BrokerageSessionInitRequest =
             serde_json::from_value(json!({"publish": true, "compete": self.compete}))
                 .map_err(|e| Error::Config(e.to_string()))?;
-        let init = client.init_brokerage_session().body(body).send().await;
+        let init = client.init_brokerage_session().body(body).send();
         let init = self
             .checked("initBrokerageSession", init)
             .await
@@ -133,7 +147,7 @@ impl SessionCore {
 
     /// `POST /iserver/auth/status`, published.
     pub(crate) async fn auth_status(&self, client: &trading::Client) -> Result<SessionState> {
-        let status = client.get_auth_status().send().await;
+        let status = client.get_auth_status().send();
         let status = self.checked("getAuthStatus", status).await?;
         let state =
             SessionState::from_auth_status(&serde_json::to_value(status).unwrap_or_default());
@@ -145,11 +159,27 @@ impl SessionCore {
     pub(crate) async fn checked<T>(
         &self,
         operation: &'static str,
-        result: std::result::Result<ibkr_gen::ResponseValue<T>, ibkr_gen::Error<()>>,
+        call: impl std::future::Future<
+            Output = std::result::Result<ibkr_gen::ResponseValue<T>, ibkr_gen::Error<()>>,
+        >,
     ) -> Result<T> {
-        match result {
-            Ok(v) => Ok(v.into_inner()),
-            Err(e) => Err(self.noted(Error::from_raw(operation, e, &self.login_url).await)),
+        match self.guarded(operation, call).await {
+            Ok(Ok(v)) => Ok(v.into_inner()),
+            Ok(Err(e)) => Err(self.noted(Error::from_raw(operation, e, &self.login_url).await)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Await a call of `operation`, given up early with [`Error::UpstreamUnreachable`] when
+    /// it stalls on a gateway cut off from IBKR (see the `upstream` module).
+    pub(crate) async fn guarded<T>(
+        &self,
+        operation: &'static str,
+        call: impl std::future::Future<Output = T>,
+    ) -> Result<T> {
+        match &self.upstream {
+            Some(watch) => watch.guard(operation, call).await,
+            None => Ok(call.await),
         }
     }
 
@@ -157,6 +187,12 @@ impl SessionCore {
     /// there is no browser to log in with: a 401 (which the wire met after renewing the
     /// token, for a call it could repeat) says what the login last failed at.
     pub(crate) fn noted(&self, err: Error) -> Error {
+        if let Error::AccessDenied { operation, client } = err {
+            return Error::AccessDenied {
+                operation,
+                client: self.local_address.or(client),
+            };
+        }
         if !matches!(err, Error::NotAuthenticated { .. }) {
             return err;
         }

@@ -7,6 +7,10 @@
 //! No code path takes the lane while holding the single-flight lock, and no request
 //! waits for a lane its own wire holds, so the two can never wait on each other.
 //!
+//! **The upstream watchdog** (`upstream`) has one leaf lock, its cached verdict, held only
+//! while its two probe requests run straight on the HTTP client; it never takes the lane,
+//! pacing or the single-flight lock.
+//!
 //! **Ownership.** `Session` owns the session's state and configuration. Its
 //! `SessionCore` (the state channel, the brokerage single-flight, the
 //! keeper switch) is also the wire's recovery hook; it holds data only, never a client, so
@@ -22,6 +26,7 @@
 pub(crate) mod core;
 mod keeper;
 mod state;
+pub(crate) mod upstream;
 
 use std::sync::Arc;
 

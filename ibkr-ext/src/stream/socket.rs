@@ -49,6 +49,7 @@ pub(crate) async fn connect(
     token: Option<&Secret>,
     tls: Option<Arc<rustls::ClientConfig>>,
     user_agent: &str,
+    local_address: Option<std::net::IpAddr>,
 ) -> Result<Socket, ConnectError> {
     let failed =
         |what: &str, e: &dyn std::fmt::Display| ConnectError::Failed(format!("{what}: {e}"));
@@ -84,7 +85,7 @@ pub(crate) async fn connect(
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_string();
-    let tcp = TcpStream::connect((host_for_tcp.as_str(), port))
+    let tcp = tcp_connect(&host_for_tcp, port, local_address)
         .await
         .map_err(|e| failed("connect", &e))?;
     let _ = tcp.set_nodelay(true);
@@ -136,4 +137,32 @@ mod tests {
         );
         assert!(socket_url("ftp://x/v1/api").is_err());
     }
+}
+
+/// Connect to `host:port`, from `local` when given (the first resolved address of the
+/// same family).
+async fn tcp_connect(
+    host: &str,
+    port: u16,
+    local: Option<std::net::IpAddr>,
+) -> std::io::Result<TcpStream> {
+    let Some(local) = local else {
+        return TcpStream::connect((host, port)).await;
+    };
+    let remote = tokio::net::lookup_host((host, port))
+        .await?
+        .find(|a| a.is_ipv4() == local.is_ipv4())
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::AddrNotAvailable,
+                format!("{host} has no address of the local address {local}'s family"),
+            )
+        })?;
+    let socket = if local.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.bind((local, 0).into())?;
+    socket.connect(remote).await
 }
