@@ -7,6 +7,7 @@
 
 mod bench;
 mod check;
+mod docker;
 mod flex_synth;
 mod regen;
 mod spec;
@@ -22,6 +23,7 @@ commands:
                                      (default upstream: https://api.ibkr.com/gw/api/v3/api-docs)
   check                              validate openapi/ (CI gate)
   bench [--quick]                    run the benchmarks and print their figures
+  docker-test                        build docker/Dockerfile with podman, run the real gateway in it
 ";
 
 fn main() -> ExitCode {
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         }
         Some("check") => check::run(&workspace_root()),
         Some("bench") => bench::run(&workspace_root(), args[1..].iter().any(|a| a == "--quick")),
+        Some("docker-test") => docker::run(&workspace_root()),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
