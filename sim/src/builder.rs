@@ -1,16 +1,19 @@
 //! Configuring and starting a simulator: `Gateway::builder()...start().await`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::access::AccessList;
 use crate::error::SimError;
 use crate::faults::{FaultBook, FaultRule};
 use crate::flex::config::FlexConfig;
 use crate::limits::Limits;
+use crate::login::{LoginDesk, LoginFaults, LoginUser};
 use crate::pacing::Pacer;
 use crate::running::RunningGateway;
 use crate::shared::{Shared, Urls};
@@ -45,6 +48,12 @@ pub struct GatewayBuilder {
     addr: SocketAddr,
     oauth1: Option<crate::oauth::OAuth1Consumer>,
     oauth2: Option<crate::oauth::OAuth2Client>,
+    allow: Vec<String>,
+    deny: Option<Vec<String>>,
+    upstream_unreachable: bool,
+    logged_in: bool,
+    login_users: Vec<LoginUser>,
+    login_faults: LoginFaults,
 }
 
 impl Default for GatewayBuilder {
@@ -62,6 +71,12 @@ impl Default for GatewayBuilder {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             oauth1: None,
             oauth2: None,
+            allow: Vec::new(),
+            deny: None,
+            upstream_unreachable: false,
+            logged_in: true,
+            login_users: Vec::new(),
+            login_faults: LoginFaults::default(),
         }
     }
 }
@@ -150,6 +165,75 @@ impl GatewayBuilder {
         self
     }
 
+    /// Add entries to the gateway's IP allow-list (`conf.yaml`'s `ips.allow`); repeatable.
+    ///
+    /// The real gateway's rules (`gateway.md` §2, every one observed): the client is the TCP
+    /// peer address (`X-Forwarded-For` is ignored); [`deny`](Self::deny) is checked first,
+    /// then `allow`; an entry is an exact address (`127.0.0.1`) or a prefix with a trailing
+    /// `*` (`127.0.0.*`, `10.*`). Any other dotted entry is a regular expression with its
+    /// dots escaped, matched against the whole address, so CIDR (`10.0.0.0/8`) and
+    /// `127.0.*.*` never match; `*` and `*.*.*.*` make every request answer 500; an entry
+    /// without a dot (`::1`) is ignored. A refused client gets `404` with the 13-byte body
+    /// `Access Denied` and no content type on every path, the WebSocket and `/sso` included
+    /// (see [`Inspector::refused`](crate::Inspector::refused)).
+    ///
+    /// **It fails open, as the real gateway does: without a deny list (no call to
+    /// [`deny`](Self::deny)), everyone gets in, whatever the allow list says.** Call
+    /// `deny([] as [&str; 0])` (an empty list) or deny an unused address to enforce the allow
+    /// list.
+    pub fn allow<I, S>(mut self, entries: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allow.extend(entries.into_iter().map(Into::into));
+        self
+    }
+
+    /// Add entries to the deny list (`ips.deny`), checked before the allow list; repeatable.
+    /// Calling it at all, even with no entries, makes the allow list count (see
+    /// [`allow`](Self::allow)).
+    pub fn deny<I, S>(mut self, entries: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.deny
+            .get_or_insert_with(Vec::new)
+            .extend(entries.into_iter().map(Into::into));
+        self
+    }
+
+    /// Start with IBKR unreachable from the gateway: `GET /` still answers its `302`, but
+    /// every proxied call (`/v1/api/*`, `/gw/api/*`, `/sso/*`) is held open and never
+    /// answered, as the real gateway does offline. Switch at run time with
+    /// [`Control::upstream_unreachable`](crate::Control::upstream_unreachable).
+    pub fn upstream_unreachable(mut self, on: bool) -> Self {
+        self.upstream_unreachable = on;
+        self
+    }
+
+    /// Start logged in (`true`, the default) or with no session at all (`false`): every
+    /// `/v1/api` request answers 401 until a browser login at `/sso/Login` (or
+    /// [`Control::restore_session`](crate::Control::restore_session)).
+    pub fn logged_in(mut self, logged_in: bool) -> Self {
+        self.logged_in = logged_in;
+        self
+    }
+
+    /// A user the simulated login page (`/sso/Login`, see [`crate::login`]) accepts;
+    /// repeatable.
+    pub fn login_user(mut self, user: LoginUser) -> Self {
+        self.login_users.push(user);
+        self
+    }
+
+    /// The login page's fault switches at start (see [`LoginFaults`]).
+    pub fn login_faults(mut self, faults: LoginFaults) -> Self {
+        self.login_faults = faults;
+        self
+    }
+
     /// Bind, make the certificate (unless plain HTTP) and start serving.
     pub async fn start(self) -> Result<RunningGateway, SimError> {
         let tls = if self.plain_http {
@@ -187,8 +271,10 @@ impl GatewayBuilder {
             precautions: self.precautions,
             flex: self.flex,
         };
+        let mut world = World::new(settings, self.brokerage_session && self.logged_in);
+        world.session.logged_in = self.logged_in;
         let shared = Arc::new(Shared {
-            world: Mutex::new(World::new(settings, self.brokerage_session)),
+            world: Mutex::new(world),
             pacer: Mutex::new(Pacer::new(self.limits)),
             faults: Mutex::new(FaultBook::new(self.faults)),
             latency: Mutex::new(self.latency),
@@ -196,6 +282,9 @@ impl GatewayBuilder {
             ws: crate::ws::Hub::default(),
             oauth: (self.oauth1.is_some() || self.oauth2.is_some())
                 .then(|| Arc::new(crate::oauth::Desk::new(self.oauth1, self.oauth2))),
+            access: AccessList::new(&self.allow, self.deny.as_deref()),
+            upstream_unreachable: AtomicBool::new(self.upstream_unreachable),
+            login: Mutex::new(LoginDesk::new(self.login_users, self.login_faults)),
         });
         let _ = shared.urls.set(urls.clone());
         let mut app = crate::routes::router(Arc::clone(&shared));

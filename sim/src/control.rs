@@ -19,7 +19,10 @@ impl Control {
         Control { shared }
     }
 
-    /// End the SSO session: every request answers 401 until [`Control::restore_session`].
+    /// End the SSO session: every request answers 401 until [`Control::restore_session`] or a
+    /// browser login at `/sso/Login`. This is also the regional midnight reset (and IBKR's
+    /// nightly maintenance): the session is gone and `/tickle` answers 401, as the gateway
+    /// does without a session.
     pub fn drop_session(&self) {
         let mut world = lock(&self.shared.world);
         world.session.logged_in = false;
@@ -57,6 +60,24 @@ impl Control {
             .oauth
             .clone()
             .map(|desk| crate::oauth::OAuthControl { desk })
+    }
+
+    /// IBKR unreachable from the gateway (`true`) or reachable again (`false`). While on,
+    /// `GET /` still answers its `302`, but every new proxied call (`/v1/api/*` — tickle,
+    /// auth status, everything —, `/gw/api/*`, `/sso/*`) is recorded and held open without
+    /// an answer, as the real gateway does offline (`gateway.md` §3: one call held 590 s).
+    /// Calls held while it was on stay unanswered after it goes off; new ones are served.
+    pub fn upstream_unreachable(&self, on: bool) {
+        self.shared
+            .upstream_unreachable
+            .store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The simulated login page's users and fault switches (see [`crate::login`]).
+    pub fn login(&self) -> crate::login::LoginControl {
+        crate::login::LoginControl {
+            shared: Arc::clone(&self.shared),
+        }
     }
 
     /// Switch a fault on.

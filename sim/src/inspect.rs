@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::journal::{OrderOutcome, OrderRecord, RecordedReply, RecordedRequest};
+use crate::journal::{OrderOutcome, OrderRecord, RecordedReply, RecordedRequest, RefusedRequest};
+use crate::login::{LoginAttempt, LoginOutcome};
 use crate::shared::{Shared, lock};
 
 /// Reads the simulator's journal and books (from `RunningGateway::inspect()`).
@@ -82,7 +83,33 @@ impl Inspector {
             .unwrap_or(0.0)
     }
 
-    /// Forget the recorded requests, orders, replies and 429 counts (books stay).
+    /// Every request the IP allow-list refused, oldest first (see
+    /// [`GatewayBuilder::allow`](crate::GatewayBuilder::allow)).
+    pub fn refused(&self) -> Vec<RefusedRequest> {
+        lock(&self.shared.world).journal.refused.clone()
+    }
+
+    /// The login journal: one entry per credentials submission to the simulated
+    /// `/sso/Login` page, oldest first, with its outcome as it stands now (an attempt waiting
+    /// for its second factor is updated when the code or the push arrives). Passwords and
+    /// codes are never recorded.
+    pub fn logins(&self) -> Vec<LoginAttempt> {
+        lock(&self.shared.world).journal.logins.clone()
+    }
+
+    /// How many login attempts ended with this outcome.
+    pub fn login_count(&self, outcome: &LoginOutcome) -> usize {
+        lock(&self.shared.world)
+            .journal
+            .logins
+            .iter()
+            .filter(|a| &a.outcome == outcome)
+            .count()
+    }
+
+    /// Forget the recorded requests, orders, replies, 429 counts, refused requests and login
+    /// attempts (books stay; a login waiting for its second factor is no longer updated in
+    /// the journal).
     pub fn clear(&self) {
         lock(&self.shared.world).journal.clear();
     }

@@ -1,6 +1,7 @@
 //! The simulator's record of what it received and decided, read through [`crate::Inspector`].
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::SystemTime;
 
 /// One request as the simulator received it.
@@ -71,6 +72,22 @@ pub struct RecordedReply {
     pub accepted: bool,
 }
 
+/// One request the IP allow-list refused (`ips.allow` / `ips.deny`): it never reached the
+/// router, so it is not among [`RecordedRequest`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedRequest {
+    /// The client's address (the TCP peer; `X-Forwarded-For` is ignored, as by the gateway).
+    pub peer: IpAddr,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// The full request path (not shortened under `/v1/api`).
+    pub path: String,
+    /// The status answered: 404 (`Access Denied`), or 500 for a broken allow-list entry.
+    pub status: u16,
+    /// When it arrived.
+    pub at: SystemTime,
+}
+
 /// Everything the inspector exposes, kept behind one lock.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
@@ -79,6 +96,8 @@ pub(crate) struct Journal {
     pub(crate) replies: Vec<RecordedReply>,
     pub(crate) throttled: u64,
     pub(crate) throttled_by_path: BTreeMap<String, u64>,
+    pub(crate) refused: Vec<RefusedRequest>,
+    pub(crate) logins: Vec<crate::login::LoginAttempt>,
 }
 
 impl Journal {

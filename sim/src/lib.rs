@@ -23,6 +23,7 @@
 #![warn(missing_docs)]
 #![recursion_limit = "256"]
 
+mod access;
 mod builder;
 mod clock;
 mod control;
@@ -33,6 +34,7 @@ mod ids;
 mod inspect;
 mod journal;
 mod limits;
+pub mod login;
 mod market;
 pub mod oauth;
 mod pacing;
@@ -55,8 +57,9 @@ pub use error::SimError;
 pub use faults::{Fault, FaultRule};
 pub use flex::config::FlexConfig;
 pub use inspect::Inspector;
-pub use journal::{OrderOutcome, OrderRecord, RecordedReply, RecordedRequest};
+pub use journal::{OrderOutcome, OrderRecord, RecordedReply, RecordedRequest, RefusedRequest};
 pub use limits::{EndpointLimit, Limits, Rate};
+pub use login::{LoginAttempt, LoginControl, LoginFaults, LoginOutcome, LoginUser, SecondFactor};
 pub use running::RunningGateway;
 pub use serve::{ServeOptions, serve_forever, serve_until};
 pub use trading::precautions::Precautions;

@@ -34,6 +34,49 @@ struct Args {
     /// `ibkr --oauth1` / `--oauth2`) into DIR.
     #[arg(long, value_name = "DIR")]
     oauth: Option<std::path::PathBuf>,
+    /// Allow-list entry (conf.yaml's ips.allow): an exact address or a trailing `*` prefix
+    /// (`127.0.0.*`, `10.*`). Repeatable. Refused clients get 404 `Access Denied`.
+    #[arg(long, value_name = "PATTERN")]
+    allow: Vec<String>,
+    /// Deny-list entry (ips.deny), checked before the allow list. Repeatable. As on the real
+    /// gateway, without any --deny the allow list is not enforced: everyone gets in (add
+    /// e.g. `--deny 0.0.0.0/0`, which matches nobody, to enforce it).
+    #[arg(long, value_name = "PATTERN")]
+    deny: Vec<String>,
+    /// IBKR unreachable: `GET /` answers its 302, every proxied call (/v1/api, /gw/api,
+    /// /sso) is held open and never answered.
+    #[arg(long)]
+    upstream_unreachable: bool,
+    /// Start without a session: every API call answers 401 until a browser login at
+    /// /sso/Login.
+    #[arg(long)]
+    logged_out: bool,
+    /// A user of the simulated login page: USER:PASSWORD[:paper|:live][:totp=BASE32|:push]
+    /// (paper by default; the password cannot contain `:`). Repeatable.
+    #[arg(long, value_name = "SPEC", value_parser = parse_login_user)]
+    login_user: Vec<ibkr_sim::LoginUser>,
+}
+
+/// `USER:PASSWORD[:paper|:live][:totp=BASE32|:push]`.
+fn parse_login_user(spec: &str) -> Result<ibkr_sim::LoginUser, String> {
+    let mut parts = spec.split(':');
+    let (Some(user), Some(password)) = (parts.next(), parts.next()) else {
+        return Err("expected USER:PASSWORD[:paper|:live][:totp=BASE32|:push]".to_string());
+    };
+    if user.is_empty() {
+        return Err("the username is empty".to_string());
+    }
+    let mut login = ibkr_sim::LoginUser::paper(user, password);
+    for part in parts {
+        match part {
+            "paper" => login.paper = true,
+            "live" => login.paper = false,
+            "push" => login = login.push(),
+            p if p.starts_with("totp=") => login = login.totp(&p["totp=".len()..]),
+            other => return Err(format!("unknown login user option `{other}`")),
+        }
+    }
+    Ok(login)
 }
 
 #[tokio::main]
@@ -58,6 +101,11 @@ async fn main() -> ExitCode {
         },
         account: args.account,
         oauth_dir: args.oauth,
+        allow: args.allow,
+        deny: (!args.deny.is_empty()).then_some(args.deny),
+        upstream_unreachable: args.upstream_unreachable,
+        logged_in: !args.logged_out,
+        login_users: args.login_user,
     };
     match ibkr_sim::serve_forever(options).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -86,10 +86,23 @@
 //! `fixtures/flex/web_service/*.xml`), plus the legacy
 //! `/Universal/servlet/FlexStatementService.{SendRequest,GetStatement}` paths.
 //!
+//! The gateway's own pages, under the server root (`gateway.md` §3, §4):
+//! `GET /` answers `302` to `/sso/Login?forwardTo=22&RL=1&ip2loc=US`; `GET /sso/Login`,
+//! `POST /sso/Login` and `GET /sso/Login/push` play IBKR's login page ([`crate::login`]).
+//!
 //! Any other path answers 404 `{"error":"Not Found","statusCode":404}`. One trailing slash is
 //! ignored (ibind calls `iserver/account/trades/`, ibind-anchor §1 #46).
 //!
 //! # Modelled quirks
+//!
+//! The gateway itself (`gateway.md` §2, §3):
+//! - The IP allow-list (builder `.allow()` / `.deny()`, `--allow` / `--deny`): the TCP peer
+//!   address, deny first, exact or trailing-`*` entries, CIDR never matching, a bare `*`
+//!   giving 500, and failing open without a deny list; a refused client gets `404` with the
+//!   13-byte body `Access Denied` and no content type on every path.
+//! - IBKR unreachable (`.upstream_unreachable(true)`, `control().upstream_unreachable()`,
+//!   `--upstream-unreachable`): `GET /` still redirects; every proxied call under `/v1/api`,
+//!   `/gw/api` and `/sso` is held open and never answered (the real one held a tickle 590 s).
 //!
 //! Requests (DESIGN.md, "Wire facts"): a POST without `Content-Length` (or chunked encoding)
 //! answers 411; one trailing slash in a path is ignored.

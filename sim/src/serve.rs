@@ -29,6 +29,16 @@ pub struct ServeOptions {
     /// Play api.ibkr.com too: write a ready OAuth consumer (keys, TOML configs) into this
     /// folder and accept its OAuth 1.0a signatures and OAuth 2.0 bearers.
     pub oauth_dir: Option<std::path::PathBuf>,
+    /// `ips.allow` entries (see [`GatewayBuilder::allow`]).
+    pub allow: Vec<String>,
+    /// `ips.deny` entries; `None` (no deny list) lets everyone in, as the real gateway does.
+    pub deny: Option<Vec<String>>,
+    /// Start with IBKR unreachable: proxied calls are held open, never answered.
+    pub upstream_unreachable: bool,
+    /// Start logged in (default) or without a session (log in at `/sso/Login`).
+    pub logged_in: bool,
+    /// Users of the simulated login page.
+    pub login_users: Vec<crate::login::LoginUser>,
 }
 
 impl Default for ServeOptions {
@@ -42,6 +52,11 @@ impl Default for ServeOptions {
             limits: Limits::default(),
             account: "DU1234567".to_string(),
             oauth_dir: None,
+            allow: Vec::new(),
+            deny: None,
+            upstream_unreachable: false,
+            logged_in: true,
+            login_users: Vec::new(),
         }
     }
 }
@@ -54,7 +69,16 @@ impl ServeOptions {
             .account(&self.account)
             .brokerage_session(self.brokerage_session)
             .limits(self.limits.clone())
-            .bind(SocketAddr::new(self.host, self.port));
+            .bind(SocketAddr::new(self.host, self.port))
+            .allow(self.allow.iter().cloned())
+            .upstream_unreachable(self.upstream_unreachable)
+            .logged_in(self.logged_in);
+        if let Some(deny) = &self.deny {
+            b = b.deny(deny.iter().cloned());
+        }
+        for user in &self.login_users {
+            b = b.login_user(user.clone());
+        }
         if self.plain_http {
             b = b.plain_http();
         }
@@ -107,7 +131,38 @@ pub async fn serve_forever(options: ServeOptions) -> Result<(), SimError> {
             "  TLS:      self-signed certificate (use --http for plain HTTP)"
         );
     }
-    if !options.brokerage_session {
+    let root = gateway.base_url().trim_end_matches("/v1/api").to_string();
+    if !options.login_users.is_empty() || !options.logged_in {
+        let _ = writeln!(
+            out,
+            "  login:    {root}{} ({} user(s){})",
+            crate::routes::LOGIN_REDIRECT,
+            options.login_users.len(),
+            if options.logged_in {
+                ""
+            } else {
+                "; no session until then"
+            }
+        );
+    }
+    if !options.allow.is_empty() || options.deny.is_some() {
+        let _ = writeln!(
+            out,
+            "  ips:      allow {:?}, deny {}",
+            options.allow,
+            match &options.deny {
+                Some(d) => format!("{d:?}"),
+                None => "absent (everyone gets in, as on the real gateway)".to_string(),
+            }
+        );
+    }
+    if options.upstream_unreachable {
+        let _ = writeln!(
+            out,
+            "  upstream: unreachable (proxied calls are held open and never answered)"
+        );
+    }
+    if !options.brokerage_session && options.logged_in {
         let _ = writeln!(
             out,
             "  first:    POST {}/iserver/auth/ssodh/init to open the brokerage session",

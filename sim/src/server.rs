@@ -1,8 +1,11 @@
 //! The accept loop: TLS (or not), one hyper HTTP/1.1 connection per client, the router behind.
 //!
-//! Connection drops (`Fault::Drop`) happen here, before routing, by failing the service call,
-//! which makes hyper close the connection without an answer.
+//! The IP allow-list is applied here, per connection, to the TCP peer address: a refused
+//! client's requests never reach the router. Connection drops (`Fault::Drop`) happen here
+//! too, before routing, by failing the service call, which makes hyper close the connection
+//! without an answer.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -16,8 +19,9 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
+use crate::access::Verdict;
 use crate::faults::Fault;
-use crate::journal::RecordedRequest;
+use crate::journal::{RecordedRequest, RefusedRequest};
 use crate::shared::{Shared, lock};
 
 /// The error that makes hyper drop a connection on purpose.
@@ -79,6 +83,54 @@ fn drop_requested(shared: &Shared, method: &str, full_path: &str, query: Option<
     true
 }
 
+/// Answer every request of a client the allow-list refused: `404` with the 13-byte body
+/// `Access Denied` and no content type (or `500` when a broken entry was reached), whatever
+/// the path, WebSocket upgrades and `/sso` included (`gateway.md` §2 "ips").
+async fn serve_refused<I>(io: I, shared: Arc<Shared>, peer: IpAddr, verdict: Verdict)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+        let shared = Arc::clone(&shared);
+        async move {
+            let (status, body) = match verdict {
+                Verdict::Broken => (500, "Internal Server Error"),
+                Verdict::Admit | Verdict::Refuse => (404, "Access Denied"),
+            };
+            lock(&shared.world).journal.refused.push(RefusedRequest {
+                peer,
+                method: req.method().as_str().to_string(),
+                path: req.uri().path().to_string(),
+                status,
+                at: SystemTime::now(),
+            });
+            tracing::debug!(%peer, "ipv4 address {peer} is forbidden");
+            let mut resp = http::Response::new(Body::from(body));
+            *resp.status_mut() =
+                http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::NOT_FOUND);
+            Ok::<_, std::convert::Infallible>(resp)
+        }
+    });
+    if let Err(e) = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(io, service)
+        .await
+    {
+        tracing::debug!(error = %e, "refused connection ended with an error");
+    }
+}
+
+/// Serve one accepted connection: the router, or the allow-list's refusal.
+async fn serve<I>(io: I, app: Router, shared: Arc<Shared>, peer: IpAddr)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    match shared.access.check(peer) {
+        Verdict::Admit => serve_connection(io, app, shared).await,
+        verdict => serve_refused(io, shared, peer, verdict).await,
+    }
+}
+
 async fn serve_connection<I>(io: I, app: Router, shared: Arc<Shared>)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
@@ -138,10 +190,10 @@ pub(crate) async fn accept_loop(
                 connections.spawn(async move {
                     match tls {
                         Some(acceptor) => match acceptor.accept(stream).await {
-                            Ok(stream) => serve_connection(TokioIo::new(stream), app, shared).await,
+                            Ok(stream) => serve(TokioIo::new(stream), app, shared, peer.ip()).await,
                             Err(e) => tracing::debug!(error = %e, "TLS handshake failed"),
                         },
-                        None => serve_connection(TokioIo::new(stream), app, shared).await,
+                        None => serve(TokioIo::new(stream), app, shared, peer.ip()).await,
                     }
                 });
             }

@@ -1,5 +1,6 @@
 //! The state one running simulator shares between its connections, handlers and handles.
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -26,6 +27,12 @@ pub(crate) struct Shared {
     pub ws: crate::ws::Hub,
     /// The simulated api.ibkr.com's OAuth state, when OAuth is on.
     pub oauth: Option<Arc<crate::oauth::Desk>>,
+    /// `ips.allow` / `ips.deny`, applied per connection.
+    pub access: crate::access::AccessList,
+    /// The `upstream_unreachable` fault: proxied calls are held open, never answered.
+    pub upstream_unreachable: AtomicBool,
+    /// The login page's users, faults and logins waiting for a second factor.
+    pub login: Mutex<crate::login::LoginDesk>,
 }
 
 /// Lock a mutex, recovering the data if a previous holder panicked (the simulator never

@@ -1,11 +1,13 @@
 //! The gate every request passes: record it, pace it, delay it, inject faults, check the session.
 //!
-//! Order of checks: a request first invalidates any pending order reply (cpapi-v1: "Submitting
+//! A request to a proxied path while the `upstream_unreachable` fault is on is recorded and
+//! then never answered. Otherwise, order of checks: a request first invalidates any pending order reply (cpapi-v1: "Submitting
 //! other orders or other requests will cancel the order"), then pacing (429 with an empty body),
 //! then latency, then injected faults, then the session (401 when logged out, 400 no bridge for
 //! `/iserver/*` without a brokerage session; `client-portal-api.md` §2).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime};
 
 use axum::body::{Body, to_bytes};
@@ -29,6 +31,15 @@ fn needs_no_bridge(path: &str) -> bool {
         path,
         "/iserver/auth/status" | "/iserver/auth/ssodh/init" | "/iserver/reauthenticate"
     )
+}
+
+/// Whether the real gateway proxies this path to IBKR (everything but its own `GET /` and
+/// `/demo`): the API under `/v1/api`, the account-management API under `/gw/api` and the
+/// login pages under `/sso`. The Flex service is another host and is not affected.
+fn proxied(full_path: &str) -> bool {
+    full_path.starts_with("/v1/api")
+        || full_path.starts_with("/gw/api")
+        || full_path.starts_with("/sso/")
 }
 
 fn finish(shared: &Shared, index: usize, resp: Response) -> Response {
@@ -69,11 +80,23 @@ pub(crate) async fn front_desk(
             method: method.clone(),
             path: path.clone(),
             query: parts.uri.query().map(str::to_string),
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body: if parts.uri.path().starts_with("/sso/") {
+                // The login form: the password and the code never reach the journal.
+                crate::login::redact(&bytes)
+            } else {
+                String::from_utf8_lossy(&bytes).into_owned()
+            },
             at: SystemTime::now(),
             status: None,
         })
     };
+    if shared.upstream_unreachable.load(Ordering::SeqCst) && proxied(parts.uri.path()) {
+        // The real gateway, cut off from IBKR, never completes a proxied request and keeps
+        // the connection open (`gateway.md` §3: one held 590 s). So does the simulator: the
+        // request stays in the journal with no status.
+        tracing::debug!(%method, %path, "upstream unreachable: holding the request");
+        std::future::pending::<()>().await;
+    }
     // DESIGN.md wire facts: a body-less POST must carry `Content-Length: 0`, else 411.
     let has_length = parts.headers.contains_key(http::header::CONTENT_LENGTH)
         || parts.headers.contains_key(http::header::TRANSFER_ENCODING);

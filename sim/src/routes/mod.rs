@@ -24,6 +24,9 @@ mod portfolio_views;
 pub(crate) mod reply;
 mod scanner;
 mod session;
+mod sso;
+
+pub(crate) use sso::LOGIN_REDIRECT;
 mod third_party_oauth;
 mod watchlists;
 
@@ -391,6 +394,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/SendRequest", get(flex::send_request))
         .route("/GetStatement", get(flex::get_statement));
     Router::new()
+        .route("/", get(sso::root))
+        .route("/sso/Login", get(sso::login_page).post(sso::login_submit))
+        .route("/sso/Login/push", get(sso::push_status))
         .nest("/v1/api", gateway())
         .nest("/gw/api/v1", account_management())
         .nest("/AccountManagement/FlexWebService", flex_service)
