@@ -48,6 +48,10 @@ pub struct Global {
         conflicts_with = "oauth2"
     )]
     pub oauth1: Option<PathBuf>,
+    /// Connect from this local address (multi-homed hosts; a gateway whose allow-list
+    /// admits one address of this machine).
+    #[arg(long, global = true, value_name = "IP")]
+    pub local_address: Option<std::net::IpAddr>,
     /// Log in headlessly with OAuth 2.0, this config file (TOML) [env: IBKR_OAUTH2_CONFIG]
     #[arg(
         long,
@@ -222,6 +226,11 @@ pub enum Command {
         /// Play api.ibkr.com's OAuth too: write a ready consumer (keys, --oauth1/--oauth2 configs) into DIR.
         #[arg(long, value_name = "DIR")]
         oauth: Option<PathBuf>,
+    },
+    /// IBKR's Client Portal Gateway: install, start, run, status, stop, logs, doctor.
+    Gateway {
+        #[command(subcommand)]
+        action: crate::gateway::GatewayAction,
     },
     /// OAuth 1.0a setup: the keys and DH parameters IBKR's portal asks for.
     Oauth1 {

@@ -69,6 +69,9 @@ pub async fn connect(global: &Global, use_sim: bool) -> Result<Session, Failure>
     if let Some(a) = &global.account {
         builder = builder.account_id(a);
     }
+    if let Some(ip) = global.local_address {
+        builder = builder.local_address(ip);
+    }
     if let Some(config) = sim_login {
         builder = builder.oauth1(config);
     } else if sim.is_none() {
@@ -111,6 +114,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             seed,
             oauth,
         } => serve_sim(port, http, seed, oauth).await,
+        Command::Gateway { action } => crate::gateway::run(action, g).await,
         Command::Oauth1 { action } => crate::oauth::oauth1_keys(action),
         Command::Oauth2 { action } => crate::oauth::oauth2_keys(action),
         Command::Completions { shell } => {
@@ -206,6 +210,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Command::Cancel { id } => cancel(&s, &id).await,
                 Command::Tour { .. }
                 | Command::Sim { .. }
+                | Command::Gateway { .. }
                 | Command::Flex { .. }
                 | Command::Oauth1 { .. }
                 | Command::Oauth2 { .. }

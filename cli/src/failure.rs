@@ -14,6 +14,10 @@ pub const ORDER_NOT_PLACED: u8 = 4;
 pub const ORDER_PARTLY_PLACED: u8 = 5;
 /// Exit code when an order may or may not have been placed (no answer after sending).
 pub const ORDER_STATE_UNKNOWN: u8 = 6;
+/// Exit code when the gateway's allow-list refused this client (404 "Access Denied").
+pub const GATEWAY_REFUSED: u8 = 7;
+/// Exit code when the gateway runs but cannot reach IBKR.
+pub const GATEWAY_UNREACHABLE: u8 = 8;
 
 /// A failed command.
 #[derive(Debug)]
@@ -53,6 +57,8 @@ impl From<Error> for Failure {
                     ),
                 );
             }
+            Error::AccessDenied { .. } => GATEWAY_REFUSED,
+            Error::UpstreamUnreachable { .. } => GATEWAY_UNREACHABLE,
             Error::OutcomeUnknown { .. } => {
                 return Failure::new(ORDER_STATE_UNKNOWN, e.to_string());
             }

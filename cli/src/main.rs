@@ -5,11 +5,14 @@
 //! `--json` prints the documented, stable JSON schemas (see the README). Errors print one
 //! line on stderr saying what to do, and exit non-zero:
 //! 1 any other error, 2 bad usage, 3 not logged in or no brokerage session,
-//! 4 the order was not placed (declined, unanswered question, rejected, server prompt).
+//! 4 the order was not placed (declined, unanswered question, rejected, server prompt),
+//! 5 an order group was partly placed, 6 an order's state is unknown, 7 the gateway's
+//! allow-list refused this client, 8 the gateway runs but cannot reach IBKR.
 
 mod args;
 mod commands;
 mod failure;
+mod gateway;
 mod oauth;
 mod output;
 mod portfolio;

@@ -13,6 +13,7 @@
 //! ```
 
 pub mod conf;
+pub mod doctor;
 mod error;
 pub mod fetch;
 pub mod install;

@@ -1,0 +1,500 @@
+//! `ibkr gateway`: install, configure, start, watch and health-check IBKR's Client Portal
+//! Gateway (the library is `ibkr-gateway`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Subcommand};
+use ibkr_gateway::probe::{self, Local, Session};
+use ibkr_gateway::supervisor::{self, Event, Health, RunConfig};
+use ibkr_gateway::{AllowPattern, GatewayError, Installation, LaunchConfig, Source};
+use serde_json::json;
+
+use crate::args::Global;
+use crate::failure::{self, Failure};
+
+/// `ibkr gateway ...`
+#[derive(Debug, Subcommand)]
+pub enum GatewayAction {
+    /// Download (or copy) IBKR's gateway and unpack it into DIR.
+    Install {
+        #[command(flatten)]
+        dir: DirArg,
+        /// A zip, a URL or an unpacked gateway folder (default: IBKR's download).
+        #[arg(long, value_name = "ZIP|URL|DIR")]
+        from: Option<String>,
+        /// Replace an existing install.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Start the gateway in the background, wait until it answers, print the login URL.
+    Start(StartArgs),
+    /// Run the gateway in the foreground (containers, services): restart the JVM only when it
+    /// exits, stop it on SIGTERM/SIGINT.
+    Run {
+        #[command(flatten)]
+        start: StartArgs,
+        /// Serve /livez and /readyz here (e.g. 0.0.0.0:5050).
+        #[arg(long, value_name = "ADDR")]
+        health: Option<SocketAddr>,
+        /// How many JVM exits an hour are restarted.
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        max_restarts: u32,
+    },
+    /// The process, its port and build, whether it reaches IBKR, and the session.
+    Status {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The port (default: the running gateway's, else 5000).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Stop the background gateway of DIR.
+    Stop {
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// Print the background gateway's log.
+    Logs {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Keep printing as it grows.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Check Java, the allow-list, the certificate, the port and the clock, and explain.
+    Doctor {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The port.
+        #[arg(long)]
+        port: Option<u16>,
+    },
+}
+
+/// `--dir DIR`.
+#[derive(Debug, Args)]
+pub struct DirArg {
+    /// The gateway's folder [env: IBKR_GATEWAY_DIR] [default: clientportal.gw in the user's data directory]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+impl DirArg {
+    fn path(&self) -> PathBuf {
+        self.dir
+            .clone()
+            .unwrap_or_else(ibkr_gateway::paths::default_install_dir)
+    }
+
+    fn install(&self) -> Result<Installation, Failure> {
+        Ok(Installation::open(self.path())?)
+    }
+}
+
+/// What `start` and `run` share.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// The port the gateway listens on (all IPv4 interfaces).
+    #[arg(long, default_value_t = 5000)]
+    pub port: u16,
+    /// Also admit these clients: an exact IPv4 address, a prefix ending in `*` (172.18.*),
+    /// or `docker` (172.17.* to 172.31.*). Repeatable; 127.0.0.1 is always admitted.
+    #[arg(
+        long,
+        value_name = "PATTERN",
+        env = "IBKR_GATEWAY_ALLOW",
+        value_delimiter = ','
+    )]
+    pub allow: Vec<String>,
+    /// Refuse these clients (checked before --allow).
+    #[arg(long, value_name = "PATTERN", value_delimiter = ',')]
+    pub deny: Vec<String>,
+    /// Use this conf.yaml (validated) instead of writing one.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["allow", "deny"])]
+    pub conf: Option<PathBuf>,
+    /// Print the login URL and wait for the browser login, then open the brokerage session.
+    #[arg(long)]
+    pub wait_login: bool,
+    /// How long --wait-login waits (30s, 10m, 1h).
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub timeout: String,
+}
+
+impl StartArgs {
+    fn launch(&self) -> Result<LaunchConfig, Failure> {
+        let mut config = LaunchConfig::new(self.port);
+        config.allow = AllowPattern::parse_list(&self.allow).map_err(usage)?;
+        config.deny = AllowPattern::parse_list(&self.deny).map_err(usage)?;
+        config.conf = self.conf.clone();
+        Ok(config)
+    }
+
+    fn login_timeout(&self) -> Result<Duration, Failure> {
+        crate::watch::parse_duration(&self.timeout)
+            .map_err(|e| Failure::usage(format!("--timeout {}: {e}", self.timeout)))
+    }
+}
+
+fn usage(e: GatewayError) -> Failure {
+    Failure::usage(e.to_string())
+}
+
+impl From<GatewayError> for Failure {
+    fn from(e: GatewayError) -> Self {
+        match e {
+            GatewayError::Api(e) => Failure::from(e),
+            GatewayError::BadPattern { .. } | GatewayError::BadConf { .. } => {
+                Failure::usage(e.to_string())
+            }
+                        other => Failure::new(failure::GENERAL, other.to_string()),
+        }
+    }
+}
+
+pub async fn run(action: GatewayAction, global: &Global) -> Result<(), Failure> {
+    match action {
+        GatewayAction::Install { dir, from, force } => install(&dir.path(), from, force, global).await,
+        GatewayAction::Start(args) => start(&args, global).await,
+        GatewayAction::Run {
+            start,
+            health,
+            max_restarts,
+        } => run_foreground(&start, health, max_restarts, global).await,
+        GatewayAction::Status { dir, port } => status(&dir, port, global).await,
+        GatewayAction::Stop { dir } => {
+            let install = dir.install()?;
+            let stopped = ibkr_gateway::launch::stop(&install, Duration::from_secs(10)).await?;
+            say(
+                global,
+                json!({"stopped": true, "pid": stopped.pid, "port": stopped.port}),
+                format!("stopped the gateway (pid {}, port {})", stopped.pid, stopped.port),
+            );
+            Ok(())
+        }
+        GatewayAction::Logs { dir, follow } => logs(&dir, follow).await,
+        GatewayAction::Doctor { dir, port } => doctor(&dir, port, global).await,
+    }
+}
+
+/// Print `value` with --json, else `text`.
+fn say(global: &Global, value: serde_json::Value, text: String) {
+    if global.json {
+        crate::output::print_json(&value);
+    } else {
+        println!("{text}");
+    }
+}
+
+async fn install(
+    dir: &std::path::Path,
+    from: Option<String>,
+    force: bool,
+    global: &Global,
+) -> Result<(), Failure> {
+    let source = from.as_deref().map(Source::parse).unwrap_or_default();
+    let bar = indicatif::ProgressBar::new(0);
+    if global.json || !matches!(source, Source::Url(_)) {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    } else {
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "downloading the gateway {bar:30} {bytes}/{total_bytes} {bytes_per_sec}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+    }
+    let progress = {
+        let bar = bar.clone();
+        move |done: u64, total: Option<u64>| {
+            if let Some(t) = total {
+                bar.set_length(t);
+            }
+            bar.set_position(done);
+        }
+    };
+    let started = std::time::Instant::now();
+    let installed = ibkr_gateway::install::install(&source, dir, force, &progress).await?;
+    bar.finish_and_clear();
+    let install = installed.installation();
+    let build = install.build_info().unwrap_or_default();
+    let what = match installed {
+        ibkr_gateway::install::Installed::New(_) => "installed",
+        ibkr_gateway::install::Installed::Existing(_) => "already installed (--force replaces it)",
+        ibkr_gateway::install::Installed::Replaced(_) => "replaced",
+    };
+    say(
+        global,
+        json!({"dir": install.dir(), "result": what.split(' ').next(), "build": build, "seconds": started.elapsed().as_secs_f64()}),
+        format!(
+            "{what}: {}\nbuild: {build}\nnext: ibkr gateway start --dir {} --wait-login",
+            install.dir().display(),
+            install.dir().display()
+        ),
+    );
+    Ok(())
+}
+
+async fn start(args: &StartArgs, global: &Global) -> Result<(), Failure> {
+    let install = args.dir.install()?;
+    let config = args.launch()?;
+    let started = std::time::Instant::now();
+    let running = ibkr_gateway::start_detached(&install, &config).await?;
+    let took = started.elapsed();
+    if running.already {
+        say(
+            global,
+            json!({"running": true, "already": true, "pid": running.pid, "port": running.port, "login_url": running.login_url()}),
+            format!(
+                "already running: pid {}, port {}; log in at {}",
+                running.pid,
+                running.port,
+                running.login_url()
+            ),
+        );
+    } else {
+        say(
+            global,
+            json!({"running": true, "already": false, "pid": running.pid, "port": running.port, "login_url": running.login_url(), "ready_seconds": took.as_secs_f64()}),
+            format!(
+                "gateway ready in {:.1} s: pid {}, port {}\nlog in at {} (a browser on this machine)",
+                took.as_secs_f64(),
+                running.pid,
+                running.port,
+                running.login_url()
+            ),
+        );
+    }
+    if args.wait_login {
+        let timeout = args.login_timeout()?;
+        wait_login(running.port, timeout, global).await?;
+    }
+    Ok(())
+}
+
+async fn wait_login(port: u16, timeout: Duration, global: &Global) -> Result<(), Failure> {
+    let json = global.json;
+    let status = move |s: Session| {
+        if !json {
+            match s.why_not_ready() {
+                Some(why) => eprintln!("waiting for the login: {why}"),
+                None => eprintln!("logged in"),
+            }
+        }
+    };
+    let state = supervisor::wait_for_login(port, timeout, global.local_address, &status).await?;
+    say(
+        global,
+        json!({"logged_in": true, "authenticated": state.authenticated, "competing": state.competing}),
+        "logged in; the brokerage session is open".into(),
+    );
+    Ok(())
+}
+
+async fn run_foreground(
+    args: &StartArgs,
+    health_addr: Option<SocketAddr>,
+    max_restarts: u32,
+    _global: &Global,
+) -> Result<(), Failure> {
+    let install = args.dir.install()?;
+    let mut config = RunConfig::new(args.launch()?);
+    config.health = health_addr;
+    config.max_restarts_per_hour = max_restarts;
+    if args.wait_login {
+        config.wait_login = Some(args.login_timeout()?);
+    }
+    let port = match &config.launch.conf {
+        Some(file) => ibkr_gateway::ManagedConf::from_user_file(file)?.port,
+        None => config.launch.port,
+    };
+    let health = Health::new(port);
+    let events = |e: Event| match e {
+        Event::Health(addr) => eprintln!("ibkr gateway: health on http://{addr}/livez and /readyz"),
+        Event::Launched { pid } => eprintln!("ibkr gateway: launched java (pid {pid})"),
+        Event::Ready { login_url, took } => eprintln!(
+            "ibkr gateway: ready in {:.1} s; log in at {login_url}",
+            took.as_secs_f64()
+        ),
+        Event::Exited { status, after } => eprintln!(
+            "ibkr gateway: the JVM exited ({status}); restarting in {} s",
+            after.as_secs()
+        ),
+        Event::Output(line) => println!("{line}"),
+        Event::LoggedIn => eprintln!("ibkr gateway: logged in; the brokerage session is open"),
+        Event::Waiting(s) => {
+            if let Some(why) = s.why_not_ready() {
+                eprintln!("ibkr gateway: waiting for the login: {why}");
+            }
+        }
+        Event::Stopping => eprintln!("ibkr gateway: stopping the JVM"),
+    };
+    supervisor::run(&install, &config, health, shutdown_signal(), events).await?;
+    Ok(())
+}
+
+/// SIGTERM or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+async fn status(dir: &DirArg, port: Option<u16>, global: &Global) -> Result<(), Failure> {
+    let path = dir.path();
+    let install = Installation::open(&path).ok();
+    let pid = install
+        .as_ref()
+        .and_then(|i| ibkr_gateway::process::PidFile::live(i.dir()));
+    let port = port.or(pid.as_ref().map(|p| p.port)).unwrap_or(5000);
+    let build = install.as_ref().and_then(|i| i.build_info().ok());
+    let local = probe::local(port).await;
+    let session = if local == Local::Ready || global.local_address.is_some() {
+        match probe::sdk(port, global.local_address) {
+            Ok(ibkr) => Some(probe::session(&ibkr).await),
+            Err(e) => Some(Session::Error {
+                message: e.to_string(),
+            }),
+        }
+    } else {
+        None
+    };
+    let reaches_ibkr = match &session {
+        Some(Session::Known { .. }) => Some(true),
+        Some(Session::Unreachable) => Some(false),
+        _ => None,
+    };
+    if global.json {
+        crate::output::print_json(&json!({
+            "dir": path,
+            "installed": install.is_some(),
+            "build": build,
+            "process": pid.as_ref().map(|p| json!({"pid": p.pid, "port": p.port, "started": p.started})),
+            "port": port,
+            "local": local,
+            "reaches_ibkr": reaches_ibkr,
+            "session": session,
+        }));
+    } else {
+        let mut out = String::new();
+        match (&install, &build) {
+            (Some(i), Some(b)) => out += &format!("install:  {} ({b})\n", i.dir().display()),
+            (Some(i), None) => out += &format!("install:  {}\n", i.dir().display()),
+            (None, _) => out += &format!("install:  none at {}\n", path.display()),
+        }
+        match &pid {
+            Some(p) => out += &format!("process:  java pid {}, port {}, since {}\n", p.pid, p.port, p.started),
+            None => out += "process:  no background gateway of this folder\n",
+        }
+        out += &match &local {
+            Local::Ready => format!("port {port}: answers (TLS, GET / redirects to the login page)\n"),
+            Local::Refused => format!("port {port}: the allow-list refuses this client\n"),
+            Local::Unexpected { status } => format!("port {port}: answers HTTP {status}: not the gateway?\n"),
+            Local::Down { reason } => format!("port {port}: no gateway ({reason})\n"),
+        };
+        match &session {
+            Some(Session::Known {
+                logged_in,
+                authenticated,
+                competing,
+                connected,
+            }) => {
+                out += "IBKR:     reachable\n";
+                out += &format!(
+                    "session:  logged in {}, brokerage session {}, connected {}, competing {}\n",
+                    yes(*logged_in),
+                    yes(*authenticated),
+                    yes(*connected),
+                    yes(*competing)
+                );
+            }
+            Some(Session::Unreachable) => {
+                out += "IBKR:     NOT reachable: the gateway answers, IBKR does not answer through it\n"
+            }
+            Some(s) => out += &format!("session:  {}\n", s.why_not_ready().unwrap_or_default()),
+            None => {}
+        }
+        print!("{out}");
+    }
+    match session {
+        Some(Session::Refused { client }) => Err(Failure::from(ibkr_ext::Error::AccessDenied {
+            operation: "tickle",
+            client,
+        })),
+        Some(Session::Unreachable) => Err(Failure::new(
+            failure::GATEWAY_UNREACHABLE,
+            "the gateway is running but cannot reach IBKR; check this machine's internet connection, DNS and proxy",
+        )),
+        _ if local == Local::Refused => Err(Failure::from(ibkr_ext::Error::AccessDenied {
+            operation: "GET /",
+            client: global.local_address,
+        })),
+        _ if !matches!(local, Local::Ready) => Err(Failure::new(
+            failure::GENERAL,
+            format!("no gateway answers on port {port}; start one with `ibkr gateway start`"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn yes(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+async fn logs(dir: &DirArg, follow: bool) -> Result<(), Failure> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let install = dir.install()?;
+    let path = ibkr_gateway::paths::log_file(install.dir());
+    let mut file = std::fs::File::open(&path)
+        .map_err(|e| Failure::new(failure::GENERAL, format!("{}: {e} (start the gateway with `ibkr gateway start` first)", path.display())))?;
+    let mut pos = 0u64;
+    loop {
+        file.seek(SeekFrom::Start(pos))?;
+        let mut chunk = Vec::new();
+        file.read_to_end(&mut chunk)?;
+        pos += chunk.len() as u64;
+        let mut out = std::io::stdout().lock();
+        if out.write_all(&chunk).and_then(|()| out.flush()).is_err() {
+            return Ok(()); // a closed pipe ends the command quietly
+        }
+        if !follow {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn doctor(dir: &DirArg, port: Option<u16>, global: &Global) -> Result<(), Failure> {
+    let report = ibkr_gateway::doctor::examine(&dir.path(), port, global.local_address).await;
+    if global.json {
+        crate::output::print_json(&serde_json::to_value(&report).unwrap_or_default());
+    } else {
+        for check in &report.checks {
+            println!("{} {}: {}", if check.ok { "ok  " } else { "FAIL" }, check.name, check.detail);
+        }
+    }
+    if report.checks.iter().all(|c| c.ok) {
+        Ok(())
+    } else {
+        Err(Failure::new(failure::GENERAL, "the doctor found problems (above)"))
+    }
+}
