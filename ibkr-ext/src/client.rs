@@ -294,6 +294,7 @@ pub struct IbkrBuilder {
     conid_ttl: Duration,
     authority: Option<Arc<dyn Authority>>,
     local_address: Option<std::net::IpAddr>,
+    upstream_check_after: Duration,
 }
 
 impl Default for IbkrBuilder {
@@ -316,6 +317,7 @@ impl Default for IbkrBuilder {
             conid_ttl: Duration::from_secs(3600),
             authority: None,
             local_address: None,
+            upstream_check_after: crate::session::upstream::STALL_AFTER,
         }
     }
 }
@@ -363,6 +365,14 @@ impl IbkrBuilder {
     /// admits one address of this machine). REST and the WebSocket both bind to it.
     pub fn local_address(mut self, ip: std::net::IpAddr) -> Self {
         self.local_address = Some(ip);
+        self
+    }
+
+    /// How long a repeatable call to a local gateway waits for its answer before the client
+    /// checks whether the gateway can reach IBKR at all (default 12 s). When it cannot, the
+    /// call fails with [`Error::UpstreamUnreachable`] instead of waiting out its timeout.
+    pub fn upstream_check_after(mut self, after: Duration) -> Self {
+        self.upstream_check_after = after;
         self
     }
 
@@ -529,6 +539,7 @@ impl IbkrBuilder {
                             .map_err(config_error)?,
                         &base_url,
                         &login_url,
+                        self.upstream_check_after,
                     )),
                 };
                 (http, Some(tls), upstream)
