@@ -20,6 +20,14 @@
 //! gw.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! Beyond the API, it plays the gateway itself: its IP allow-list
+//! ([`GatewayBuilder::allow`], [`GatewayBuilder::deny`]; `404 Access Denied` for a refused
+//! client), IBKR unreachable behind it ([`GatewayBuilder::upstream_unreachable`],
+//! [`Control::upstream_unreachable`]: proxied calls held open), the `GET /` redirect, and
+//! IBKR's browser login page at `/sso/Login` ([`login`]: users with a paper/live mode and a
+//! TOTP or push second factor, [`GatewayBuilder::logged_in`] to start without a session, the
+//! journal in [`Inspector::logins`], fault switches in [`Control::login`]).
 #![warn(missing_docs)]
 #![recursion_limit = "256"]
 
