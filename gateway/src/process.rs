@@ -48,8 +48,12 @@ impl PidFile {
     }
 }
 
-/// Whether `pid` is alive.
+/// Whether `pid` is alive (a zombie, exited but not yet reaped, is not).
 pub fn alive(pid: u32) -> bool {
+    running(pid) && !zombie(pid)
+}
+
+fn running(pid: u32) -> bool {
     #[cfg(unix)]
     {
         let Ok(pid) = i32::try_from(pid) else {
@@ -100,7 +104,7 @@ pub async fn terminate(pid: u32, grace: Duration) -> bool {
     signal(pid, false);
     let deadline = tokio::time::Instant::now() + grace;
     while tokio::time::Instant::now() < deadline {
-        if !alive(pid) || zombie(pid) {
+        if !alive(pid) {
             return false;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
