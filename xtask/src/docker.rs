@@ -26,6 +26,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+// The same file the tests and `gateway-fetch` use, so the three agree on where the gateway is.
+#[path = "../../gateway/src/fetch.rs"]
+#[allow(dead_code)]
+mod fetch;
+
 /// The base image the test builds from (passed as the Dockerfile's `BASE`). Bump the tag when
 /// the package list changes, so a cached image of the old list is not reused.
 pub const BASE_IMAGE: &str = "localhost/ibkr-base:bookworm-jre17-v1";
@@ -36,6 +41,10 @@ const IMAGE: &str = "localhost/ibkr-gateway:docker-test";
 /// An extra allow pattern the test passes, as compose would (`IBKR_GATEWAY_ALLOW`); it must
 /// not admit 127.0.0.2.
 const EXTRA_ALLOW: &str = "172.28.*";
+/// The managed conf.yaml `ibkr gateway run` writes in the image's install (gateway/src/paths.rs).
+const MANAGED_CONF: &str = "/opt/ibkr/gateway/ibkr/conf/ibkr.yaml";
+/// The gateway's certificate, exported by the Dockerfile for clients that pin it.
+const CERT_PEM: &str = "/opt/ibkr/gateway-cert.pem";
 /// `podman stop`'s grace period before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(20);
 
@@ -101,27 +110,36 @@ pub fn run(root: &Path) -> Result<()> {
 
 fn checks(c: &Container<'_>, ibkr: &Path, port: u16, health: u16) -> Result<()> {
     let health_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, health));
-    step("GET /livez answers 200", || {
+    step("GET /livez answers 200 (the JVM is up)", || {
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
             if !c.running()? {
                 bail!("the container exited before /livez answered 200");
             }
-            let last = match http_get(health_addr, "/livez") {
-                Ok((200, body)) => return Ok(format!("200 {body}")),
+            let last = match http_get(health_addr, "/livez", Duration::from_secs(5)) {
+                // 200 means the gateway answers locally; wait for the supervisor to say so too,
+                // so that /readyz below reports the session and not a starting JVM.
+                Ok((200, body)) if json_field(&body, "jvm").as_deref() == Some("up") => {
+                    return Ok(format!("200 {body}"));
+                }
                 Ok((code, body)) => format!("{code} {body}"),
                 Err(e) => format!("{e:#}"),
             };
             if Instant::now() > deadline {
-                bail!("/livez did not answer 200 within 90 s; last: {last}");
+                bail!("/livez did not answer 200 with jvm up within 90 s; last: {last}");
             }
             std::thread::sleep(Duration::from_millis(250));
         }
     })?;
     step("GET /readyz answers 503 (offline, not logged in)", || {
-        let (code, body) = http_get(health_addr, "/readyz")?;
+        // Readiness asks the gateway for the session; offline, that takes the SDK's
+        // unreachable-upstream verdict (about 15 s).
+        let (code, body) = http_get(health_addr, "/readyz", Duration::from_secs(45))?;
         if code != 503 {
             bail!("/readyz answered {code}, not 503: {body}");
+        }
+        if json_field(&body, "ready").as_deref() != Some("false") {
+            bail!("/readyz's body does not say ready: false: {body}");
         }
         Ok(format!("503 {body}"))
     })?;
@@ -137,17 +155,39 @@ fn checks(c: &Container<'_>, ibkr: &Path, port: u16, health: u16) -> Result<()> 
             text
         })
     })?;
-    step("the managed conf's allow-list", || {
-        // Informational: where `run` puts its conf is its business; print what it wrote.
-        let out = c.podman.output(&[
-            "exec",
-            &c.name,
-            "bash",
-            "-c",
-            "grep -rh -A4 '^ *allow' /opt/ibkr/gateway --include='*.yaml' 2>/dev/null | head -20",
-        ])?;
-        Ok(out_text(&out).replace('\n', " | "))
-    })?;
+    step(
+        "the managed conf's allow-list is 127.0.0.1 plus IBKR_GATEWAY_ALLOW",
+        || {
+            let out = c.podman.output(&["exec", &c.name, "cat", MANAGED_CONF])?;
+            if !out.status.success() {
+                bail!("cat {MANAGED_CONF}: {}", out_text(&out));
+            }
+            let conf: serde_norway::Value = serde_norway::from_slice(&out.stdout)
+                .with_context(|| format!("{MANAGED_CONF} is not YAML"))?;
+            let list = |key: &str| -> Vec<String> {
+                conf.get("ips")
+                    .and_then(|i| i.get(key))
+                    .and_then(|l| l.as_sequence())
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let (mut allow, deny) = (list("allow"), list("deny"));
+            allow.sort();
+            let mut want = vec!["127.0.0.1".to_string(), EXTRA_ALLOW.to_string()];
+            want.sort();
+            if allow != want {
+                bail!("ips.allow is {allow:?}, not {want:?}");
+            }
+            if deny.is_empty() {
+                bail!("ips.deny is empty: the gateway fails open without a deny entry");
+            }
+            Ok(format!("allow {allow:?}, deny {deny:?}"))
+        },
+    )?;
     let url = format!("https://127.0.0.1:{port}/v1/api");
     step(
         "a client from 127.0.0.2 gets the allow-list error (exit 7)",
@@ -179,6 +219,42 @@ fn checks(c: &Container<'_>, ibkr: &Path, port: u16, health: u16) -> Result<()> 
                 bail!("exit {status}, not 8: {text}");
             }
             Ok(format!("exit 8: {text}"))
+        },
+    )?;
+    step(
+        "the exported certificate pins the gateway at a non-loopback address (compose's client)",
+        || {
+            let Some(ip) = non_loopback_ipv4() else {
+                return Ok("skipped: this host has no non-loopback IPv4 address".to_string());
+            };
+            let out = c.podman.output(&["exec", &c.name, "cat", CERT_PEM])?;
+            if !out.status.success() {
+                bail!("cat {CERT_PEM}: {}", out_text(&out));
+            }
+            let pem = c.podman.work.join("gateway-cert.pem");
+            std::fs::write(&pem, &out.stdout)?;
+            let url = format!("https://{ip}:{port}/v1/api");
+            let ip = ip.to_string();
+            let args = ["--local-address", &ip, "--gateway", &url, "status"];
+            // Unpinned, a non-loopback gateway's self-signed certificate is refused ...
+            let (unpinned, unpinned_text) =
+                run_bounded(Command::new(ibkr).args(args), Duration::from_secs(30))?;
+            if unpinned.success() || unpinned.code() == Some(7) {
+                bail!("without --ca-cert the client got through TLS ({unpinned}): {unpinned_text}");
+            }
+            // ... pinned, TLS passes and the allow-list (127.0.0.1 and EXTRA_ALLOW) refuses it.
+            let (pinned, pinned_text) = run_bounded(
+                Command::new(ibkr).arg("--ca-cert").arg(&pem).args(args),
+                Duration::from_secs(30),
+            )?;
+            if pinned.code() != Some(7) {
+                bail!(
+                    "with --ca-cert: {pinned}, not exit 7 (TLS passed, {ip} refused): {pinned_text}"
+                );
+            }
+            Ok(format!(
+                "unpinned {unpinned}: {unpinned_text}; pinned exit 7: {pinned_text}"
+            ))
         },
     )?;
     let java = step("the JVM inside the container", || {
@@ -298,8 +374,8 @@ fn missing_tools() -> Option<String> {
     None
 }
 
-/// The gateway folder `cargo xtask gateway-fetch` put in the cache; `IBKR_DOCKER_TEST_GATEWAY`
-/// overrides it (a folder or a zip).
+/// The gateway folder `cargo xtask gateway-fetch` put in the cache;
+/// `IBKR_DOCKER_TEST_GATEWAY` overrides it (a folder or a zip).
 fn gateway_dir() -> std::result::Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("IBKR_DOCKER_TEST_GATEWAY") {
         let p = PathBuf::from(p);
@@ -312,20 +388,14 @@ fn gateway_dir() -> std::result::Result<PathBuf, String> {
             ))
         };
     }
-    let dir = fetched_gateway_dir();
-    if dir.join("dist").is_dir() && dir.join("root").is_dir() {
-        Ok(dir)
+    if fetch::is_fetched() {
+        Ok(fetch::gateway_dir())
     } else {
         Err(format!(
-            "no gateway at {} (run `cargo xtask gateway-fetch`)",
-            dir.display()
+            "no fetched gateway at {} (run `cargo xtask gateway-fetch`)",
+            fetch::gateway_dir().display()
         ))
     }
-}
-
-/// Where `cargo xtask gateway-fetch` unpacks IBKR's gateway folder.
-fn fetched_gateway_dir() -> PathBuf {
-    PathBuf::from("/nonexistent-until-gateway-fetch-lands")
 }
 
 /// Build (or find up to date) the debug `ibkr`, the one `cargo test` builds;
@@ -489,9 +559,19 @@ fn free_port() -> Result<u16> {
     Ok(l.local_addr()?.port())
 }
 
-/// A plain-HTTP GET with a 5 s bound on everything; the status code and the body.
-fn http_get(addr: SocketAddr, path: &str) -> Result<(u16, String)> {
-    let bound = Duration::from_secs(5);
+/// This host's address on its default route (no packet is sent), unless it is loopback.
+fn non_loopback_ipv4() -> Option<Ipv4Addr> {
+    let s = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
+    s.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
+    match s.local_addr().ok()?.ip() {
+        std::net::IpAddr::V4(ip) if !ip.is_loopback() && !ip.is_unspecified() => Some(ip),
+        _ => None,
+    }
+}
+
+/// A plain-HTTP GET with a bound on each of connect, write and read; the status code and the
+/// body.
+fn http_get(addr: SocketAddr, path: &str, bound: Duration) -> Result<(u16, String)> {
     let mut s = TcpStream::connect_timeout(&addr, bound)?;
     s.set_read_timeout(Some(bound))?;
     s.set_write_timeout(Some(bound))?;
@@ -517,6 +597,15 @@ fn http_get(addr: SocketAddr, path: &str) -> Result<(u16, String)> {
         body.to_string()
     };
     Ok((code, body.trim().to_string()))
+}
+
+/// A top-level field of a JSON object, as text (`None` when absent or not JSON).
+fn json_field(body: &str, key: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    match v.get(key)? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
 }
 
 fn dechunk(mut body: &str) -> String {
@@ -599,13 +688,18 @@ fn out_text(out: &Output) -> String {
 /// podman with what it needs here: runc, and a containers.conf without default ulimits.
 struct Podman {
     conf: PathBuf,
+    /// target/docker-test: scratch files.
+    work: PathBuf,
 }
 
 impl Podman {
     fn new(work: &Path) -> Result<Self> {
         let conf = work.join("containers.conf");
         std::fs::write(&conf, "[containers]\ndefault_ulimits = []\n")?;
-        Ok(Podman { conf })
+        Ok(Podman {
+            conf,
+            work: work.to_path_buf(),
+        })
     }
 
     fn command(&self) -> Command {
