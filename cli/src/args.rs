@@ -226,6 +226,8 @@ pub enum Command {
         /// Play api.ibkr.com's OAuth too: write a ready consumer (keys, --oauth1/--oauth2 configs) into DIR.
         #[arg(long, value_name = "DIR")]
         oauth: Option<PathBuf>,
+        #[command(flatten)]
+        gateway: SimGatewayArgs,
     },
     /// IBKR's Client Portal Gateway: install, start, run, status, stop, logs, doctor.
     Gateway {
@@ -463,4 +465,26 @@ pub enum AlertAction {
         /// The alert id.
         id: i64,
     },
+}
+
+/// The real gateway's behaviours `ibkr sim` can play.
+#[derive(Debug, Args)]
+pub struct SimGatewayArgs {
+    /// Allow-list entry (ips.allow): an exact address or a trailing `*` prefix. Repeatable;
+    /// refused clients get 404 `Access Denied`.
+    #[arg(long, value_name = "PATTERN")]
+    pub allow: Vec<String>,
+    /// Deny-list entry (ips.deny), checked first. As on the real gateway, without any
+    /// --deny the allow list is not enforced.
+    #[arg(long, value_name = "PATTERN")]
+    pub deny: Vec<String>,
+    /// IBKR unreachable: `GET /` answers, every proxied call is held open unanswered.
+    #[arg(long)]
+    pub upstream_unreachable: bool,
+    /// Start without a session (log in at /sso/Login).
+    #[arg(long)]
+    pub logged_out: bool,
+    /// A user of the login page: USER:PASSWORD[:paper|:live][:totp=BASE32|:push]. Repeatable.
+    #[arg(long, value_name = "SPEC", value_parser = ibkr_sim::LoginUser::parse_spec)]
+    pub login_user: Vec<ibkr_sim::LoginUser>,
 }

@@ -113,7 +113,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             http,
             seed,
             oauth,
-        } => serve_sim(port, http, seed, oauth).await,
+            gateway,
+        } => serve_sim(port, http, seed, oauth, gateway).await,
         Command::Gateway { action } => crate::gateway::run(action, g).await,
         Command::Oauth1 { action } => crate::oauth::oauth1_keys(action),
         Command::Oauth2 { action } => crate::oauth::oauth2_keys(action),
@@ -607,12 +608,18 @@ async fn serve_sim(
     http: bool,
     seed: u64,
     oauth: Option<std::path::PathBuf>,
+    gateway: crate::args::SimGatewayArgs,
 ) -> Result<(), Failure> {
     let options = ibkr_sim::ServeOptions {
         port,
         plain_http: http,
         seed,
         oauth_dir: oauth,
+        deny: (!gateway.deny.is_empty()).then_some(gateway.deny),
+        allow: gateway.allow,
+        upstream_unreachable: gateway.upstream_unreachable,
+        logged_in: !gateway.logged_out,
+        login_users: gateway.login_user,
         ..Default::default()
     };
     ibkr_sim::serve_forever(options).await?;

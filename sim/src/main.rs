@@ -53,30 +53,8 @@ struct Args {
     logged_out: bool,
     /// A user of the simulated login page: USER:PASSWORD[:paper|:live][:totp=BASE32|:push]
     /// (paper by default; the password cannot contain `:`). Repeatable.
-    #[arg(long, value_name = "SPEC", value_parser = parse_login_user)]
+    #[arg(long, value_name = "SPEC", value_parser = ibkr_sim::LoginUser::parse_spec)]
     login_user: Vec<ibkr_sim::LoginUser>,
-}
-
-/// `USER:PASSWORD[:paper|:live][:totp=BASE32|:push]`.
-fn parse_login_user(spec: &str) -> Result<ibkr_sim::LoginUser, String> {
-    let mut parts = spec.split(':');
-    let (Some(user), Some(password)) = (parts.next(), parts.next()) else {
-        return Err("expected USER:PASSWORD[:paper|:live][:totp=BASE32|:push]".to_string());
-    };
-    if user.is_empty() {
-        return Err("the username is empty".to_string());
-    }
-    let mut login = ibkr_sim::LoginUser::paper(user, password);
-    for part in parts {
-        match part {
-            "paper" => login.paper = true,
-            "live" => login.paper = false,
-            "push" => login = login.push(),
-            p if p.starts_with("totp=") => login = login.totp(&p["totp=".len()..]),
-            other => return Err(format!("unknown login user option `{other}`")),
-        }
-    }
-    Ok(login)
 }
 
 #[tokio::main]
