@@ -22,7 +22,9 @@ fn chromium(test: &str) -> Option<PathBuf> {
     match find_chromium(None) {
         Ok(p) => Some(p),
         Err(_) => {
-            println!("skipped: {test}: chromium not found");
+            // Straight to stderr: libtest's capture (print!/eprint!) would hide it.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "skipped: {test}: chromium not found");
             None
         }
     }
