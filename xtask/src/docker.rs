@@ -57,7 +57,7 @@ pub fn run(root: &Path) -> Result<()> {
         println!("docker-test: skipped: {reason}");
         return Ok(());
     }
-    let gateway = match gateway_dir() {
+    let gateway = match gateway_dir()? {
         Ok(dir) => dir,
         Err(reason) => {
             println!("docker-test: skipped: {reason}");
@@ -100,6 +100,10 @@ pub fn run(root: &Path) -> Result<()> {
         container.dump_logs();
     }
     drop(container);
+    // The base image stays (it is the slow part); the test image is rebuilt in seconds.
+    if podman.remove_image(IMAGE) {
+        println!("docker-test: removed the image {IMAGE}");
+    }
     result?;
     println!(
         "docker-test: ok ({:.1} s in all)",
@@ -131,6 +135,9 @@ fn checks(c: &Container<'_>, ibkr: &Path, port: u16, health: u16) -> Result<()> 
             std::thread::sleep(Duration::from_millis(250));
         }
     })?;
+    // The allowed client takes as long as /readyz (the SDK's unreachable verdict): start it now.
+    let url = format!("https://127.0.0.1:{port}/v1/api");
+    let allowed = Client::spawn(Command::new(ibkr).args(["--gateway", &url, "status"]))?;
     step("GET /readyz answers 503 (offline, not logged in)", || {
         // Readiness asks the gateway for the session; offline, that takes the SDK's
         // unreachable-upstream verdict (about 15 s).
@@ -209,12 +216,9 @@ fn checks(c: &Container<'_>, ibkr: &Path, port: u16, health: u16) -> Result<()> 
         },
     )?;
     step(
-        "a client from 127.0.0.1 is allowed (IBKR unreachable, exit 8)",
+        "a client from 127.0.0.1 (started before /readyz) is allowed: IBKR unreachable, exit 8",
         || {
-            let (status, text) = run_bounded(
-                Command::new(ibkr).args(["--gateway", &url, "status"]),
-                Duration::from_secs(45),
-            )?;
+            let (status, text) = allowed.finish(Duration::from_secs(45))?;
             if status.code() != Some(8) {
                 bail!("exit {status}, not 8: {text}");
             }
@@ -375,27 +379,24 @@ fn missing_tools() -> Option<String> {
 }
 
 /// The gateway folder `cargo xtask gateway-fetch` put in the cache;
-/// `IBKR_DOCKER_TEST_GATEWAY` overrides it (a folder or a zip).
-fn gateway_dir() -> std::result::Result<PathBuf, String> {
+/// `IBKR_DOCKER_TEST_GATEWAY` overrides it (a folder or a zip). `Ok(Err(reason))`: there is
+/// none, so the test is skipped; an override that names nothing is an error.
+fn gateway_dir() -> Result<std::result::Result<PathBuf, String>> {
     if let Some(p) = std::env::var_os("IBKR_DOCKER_TEST_GATEWAY") {
         let p = PathBuf::from(p);
-        return if p.exists() {
-            Ok(p)
-        } else {
-            Err(format!(
-                "IBKR_DOCKER_TEST_GATEWAY={} does not exist",
-                p.display()
-            ))
-        };
+        if !p.exists() {
+            bail!("IBKR_DOCKER_TEST_GATEWAY={} does not exist", p.display());
+        }
+        return Ok(Ok(p));
     }
-    if fetch::is_fetched() {
+    Ok(if fetch::is_fetched() {
         Ok(fetch::gateway_dir())
     } else {
         Err(format!(
             "no fetched gateway at {} (run `cargo xtask gateway-fetch`)",
             fetch::gateway_dir().display()
         ))
-    }
+    })
 }
 
 /// Build (or find up to date) the debug `ibkr`, the one `cargo test` builds;
@@ -625,24 +626,57 @@ fn dechunk(mut body: &str) -> String {
 
 /// Run a command to its end, killing it after `bound`; its status and its output, trimmed.
 fn run_bounded(cmd: &mut Command, bound: Duration) -> Result<(ExitStatus, String)> {
-    let t = Instant::now();
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("starting the client")?;
-    let status = wait_bounded(&mut child, bound)?;
-    let mut text = String::new();
-    if let Some(mut o) = child.stdout.take() {
-        o.read_to_string(&mut text).ok();
+    Client::spawn(cmd)?.finish(bound)
+}
+
+/// A client started now and awaited later (the slow checks overlap); killed if dropped.
+struct Client {
+    child: Option<Child>,
+    started: Instant,
+}
+
+impl Client {
+    fn spawn(cmd: &mut Command) -> Result<Client> {
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("starting the client")?;
+        Ok(Client {
+            child: Some(child),
+            started: Instant::now(),
+        })
     }
-    if let Some(mut e) = child.stderr.take() {
-        e.read_to_string(&mut text).ok();
+
+    /// Wait until `bound` after its start; its status and its output, trimmed.
+    fn finish(mut self, bound: Duration) -> Result<(ExitStatus, String)> {
+        let mut child = self
+            .child
+            .take()
+            .context("the client was already awaited")?;
+        let left = bound.saturating_sub(self.started.elapsed());
+        let status = wait_bounded(&mut child, left)?;
+        let mut text = String::new();
+        if let Some(mut o) = child.stdout.take() {
+            o.read_to_string(&mut text).ok();
+        }
+        if let Some(mut e) = child.stderr.take() {
+            e.read_to_string(&mut text).ok();
+        }
+        let mut text = text.trim().replace('\n', " | ");
+        let _ = write!(text, " [{:.1} s]", self.started.elapsed().as_secs_f64());
+        Ok((status, text))
     }
-    let mut text = text.trim().replace('\n', " | ");
-    let _ = write!(text, " [{:.1} s]", t.elapsed().as_secs_f64());
-    Ok((status, text))
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().ok();
+            child.wait().ok();
+        }
+    }
 }
 
 /// Wait for a child at most `bound`; kill it when the bound passes.
@@ -718,12 +752,21 @@ impl Podman {
             .with_context(|| format!("podman {}", args.join(" ")))
     }
 
+    /// `podman rmi`, best effort: whether it removed the image.
+    fn remove_image(&self, image: &str) -> bool {
+        self.output(&["rmi", image])
+            .is_ok_and(|o| o.status.success())
+    }
+
     fn image_exists(&self, image: &str) -> bool {
         self.output(&["image", "exists", image])
             .is_ok_and(|o| o.status.success())
     }
 
     fn build(&self, root: &Path, context: &Path) -> Result<String> {
+        // A previous run that did not get to clean up left its image; retagging would leave
+        // it dangling. (Refused, harmlessly, while a container uses it.)
+        self.remove_image(IMAGE);
         let gateway = if context.join("clientportal.gw").is_dir() {
             "GATEWAY=clientportal.gw"
         } else {
@@ -738,6 +781,9 @@ impl Podman {
                 "build",
                 "--pull=never",
                 "--network=host",
+                // No cached intermediate images (the install stage's would stay behind, about
+                // 100 MB a run); the steps after the base take seconds.
+                "--layers=false",
                 // HEALTHCHECK is kept only in the docker format (OCI images have no field).
                 "--format=docker",
                 "--build-arg",
