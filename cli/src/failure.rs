@@ -18,6 +18,9 @@ pub const ORDER_STATE_UNKNOWN: u8 = 6;
 pub const GATEWAY_REFUSED: u8 = 7;
 /// Exit code when the gateway runs but cannot reach IBKR.
 pub const GATEWAY_UNREACHABLE: u8 = 8;
+/// Exit code when the unattended login stopped for a human: wrong credentials, a changed
+/// login page, or a spent failure budget.
+pub const LOGIN_STOPPED: u8 = 9;
 
 /// A failed command.
 #[derive(Debug)]

@@ -41,6 +41,12 @@ pub enum GatewayAction {
         /// How many JVM exits an hour are restarted.
         #[arg(long, default_value_t = 5, value_name = "N")]
         max_restarts: u32,
+        /// Log in again (headless Chromium) whenever the session is gone; never loops: the
+        /// failure budget, its backoff and IBKR's nightly window decide.
+        #[arg(long)]
+        login: bool,
+        #[command(flatten)]
+        login_args: LoginArgs,
     },
     /// The process, its port and build, whether it reaches IBKR, and the session.
     Status {
@@ -62,6 +68,20 @@ pub enum GatewayAction {
         /// Keep printing as it grows.
         #[arg(long)]
         follow: bool,
+    },
+    /// Log in unattended: IBKR's login page in headless Chromium, with TOTP; never retries
+    /// wrong credentials, and stops after a few failures a day (a budget kept on disk).
+    Login {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The gateway's port (default: the running one's, else 5000).
+        #[arg(long)]
+        port: Option<u16>,
+        #[command(flatten)]
+        login: LoginArgs,
+        /// Clear the failure budget (after logging in once by hand), then exit.
+        #[arg(long)]
+        reset_budget: bool,
     },
     /// Check Java, the allow-list, the certificate, the port and the clock, and explain.
     Doctor {
@@ -90,6 +110,70 @@ impl DirArg {
 
     fn install(&self) -> Result<Installation, Failure> {
         Ok(Installation::open(self.path())?)
+    }
+}
+
+/// How to log in (`login`, `run --login`).
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The paper account (the login page's paper toggle).
+    #[arg(long)]
+    pub paper: bool,
+    /// A TOML file with username, password and optional totp_secret (base32); mode 0600.
+    /// Default: the environment (IBKR_USERNAME, IBKR_PASSWORD, IBKR_TOTP_SECRET).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "IBKR_CREDENTIALS",
+        hide_env_values = true
+    )]
+    pub credentials: Option<PathBuf>,
+    /// The login page's selectors and texts (overrides the built-in rules when IBKR changes
+    /// the page).
+    #[arg(long, value_name = "FILE")]
+    pub page_rules: Option<PathBuf>,
+    /// Take the brokerage session over from a competing session (TWS, mobile). Off by
+    /// default: a competing session is reported, not taken.
+    #[arg(long)]
+    pub compete: bool,
+    /// Failed logins allowed in 24 hours before a human must step in.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub max_failures: u32,
+    /// IBKR's region for the nightly reset: new-york, zug or hong-kong.
+    #[arg(long, default_value = "new-york", value_name = "REGION")]
+    pub region: ibkr_gateway::login::Region,
+    /// The Chromium to drive (default: IBKR_CHROMIUM, then chromium on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
+}
+
+impl LoginArgs {
+    fn config(
+        &self,
+        install: &Installation,
+        port: u16,
+    ) -> Result<ibkr_gateway::login::LoginConfig, Failure> {
+        use ibkr_gateway::login::{Credentials, LoginConfig, PageRules};
+        let credentials = match &self.credentials {
+            Some(file) => Credentials::from_file(file),
+            None => Credentials::from_env(),
+        }
+        .map_err(|e| Failure::usage(e.to_string()))?;
+        let root =
+            url::Url::parse(&probe::root_url(port)).map_err(|e| Failure::usage(e.to_string()))?;
+        let mut cfg = LoginConfig::new(
+            root,
+            credentials,
+            ibkr_gateway::paths::login_dir(install.dir()),
+        );
+        cfg.paper = self.paper;
+        cfg.compete = self.compete;
+        cfg.max_failures = self.max_failures;
+        cfg.chromium = self.chromium.clone();
+        if let Some(file) = &self.page_rules {
+            cfg.rules = PageRules::from_file(file).map_err(|e| Failure::usage(e.to_string()))?;
+        }
+        Ok(cfg)
     }
 }
 
@@ -150,20 +234,33 @@ impl From<GatewayError> for Failure {
             GatewayError::BadPattern { .. } | GatewayError::BadConf { .. } => {
                 Failure::usage(e.to_string())
             }
-                        other => Failure::new(failure::GENERAL, other.to_string()),
+            other => Failure::new(failure::GENERAL, other.to_string()),
         }
     }
 }
 
 pub async fn run(action: GatewayAction, global: &Global) -> Result<(), Failure> {
     match action {
-        GatewayAction::Install { dir, from, force } => install(&dir.path(), from, force, global).await,
+        GatewayAction::Install { dir, from, force } => {
+            install(&dir.path(), from, force, global).await
+        }
         GatewayAction::Start(args) => start(&args, global).await,
         GatewayAction::Run {
             start,
             health,
             max_restarts,
-        } => run_foreground(&start, health, max_restarts, global).await,
+            login,
+            login_args,
+        } => {
+            let login = login.then_some(&login_args);
+            run_foreground(&start, health, max_restarts, login, global).await
+        }
+        GatewayAction::Login {
+            dir,
+            port,
+            login,
+            reset_budget,
+        } => login_once(&dir, port, &login, reset_budget, global).await,
         GatewayAction::Status { dir, port } => status(&dir, port, global).await,
         GatewayAction::Stop { dir } => {
             let install = dir.install()?;
@@ -171,7 +268,10 @@ pub async fn run(action: GatewayAction, global: &Global) -> Result<(), Failure> 
             say(
                 global,
                 json!({"stopped": true, "pid": stopped.pid, "port": stopped.port}),
-                format!("stopped the gateway (pid {}, port {})", stopped.pid, stopped.port),
+                format!(
+                    "stopped the gateway (pid {}, port {})",
+                    stopped.pid, stopped.port
+                ),
             );
             Ok(())
         }
@@ -298,6 +398,7 @@ async fn run_foreground(
     args: &StartArgs,
     health_addr: Option<SocketAddr>,
     max_restarts: u32,
+    login: Option<&LoginArgs>,
     _global: &Global,
 ) -> Result<(), Failure> {
     let install = args.dir.install()?;
@@ -311,6 +412,10 @@ async fn run_foreground(
         Some(file) => ibkr_gateway::ManagedConf::from_user_file(file)?.port,
         None => config.launch.port,
     };
+    if let Some(login) = login {
+        config.login = Some(login.config(&install, port)?);
+        config.schedule = ibkr_gateway::login::Schedule::new(login.region);
+    }
     let health = Health::new(port);
     let events = |e: Event| match e {
         Event::Health(addr) => eprintln!("ibkr gateway: health on http://{addr}/livez and /readyz"),
@@ -330,6 +435,7 @@ async fn run_foreground(
                 eprintln!("ibkr gateway: waiting for the login: {why}");
             }
         }
+        Event::Login(what) => eprintln!("ibkr gateway: login: {what}"),
         Event::Stopping => eprintln!("ibkr gateway: stopping the JVM"),
     };
     supervisor::run(&install, &config, health, shutdown_signal(), events).await?;
@@ -341,7 +447,10 @@ async fn shutdown_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
             (Ok(mut term), Ok(mut int)) => {
                 tokio::select! {
                     _ = term.recv() => {}
@@ -402,13 +511,22 @@ async fn status(dir: &DirArg, port: Option<u16>, global: &Global) -> Result<(), 
             (None, _) => out += &format!("install:  none at {}\n", path.display()),
         }
         match &pid {
-            Some(p) => out += &format!("process:  java pid {}, port {}, since {}\n", p.pid, p.port, p.started),
+            Some(p) => {
+                out += &format!(
+                    "process:  java pid {}, port {}, since {}\n",
+                    p.pid, p.port, p.started
+                )
+            }
             None => out += "process:  no background gateway of this folder\n",
         }
         out += &match &local {
-            Local::Ready => format!("port {port}: answers (TLS, GET / redirects to the login page)\n"),
+            Local::Ready => {
+                format!("port {port}: answers (TLS, GET / redirects to the login page)\n")
+            }
             Local::Refused => format!("port {port}: the allow-list refuses this client\n"),
-            Local::Unexpected { status } => format!("port {port}: answers HTTP {status}: not the gateway?\n"),
+            Local::Unexpected { status } => {
+                format!("port {port}: answers HTTP {status}: not the gateway?\n")
+            }
             Local::Down { reason } => format!("port {port}: no gateway ({reason})\n"),
         };
         match &session {
@@ -464,8 +582,15 @@ async fn logs(dir: &DirArg, follow: bool) -> Result<(), Failure> {
     use std::io::{Read, Seek, SeekFrom, Write};
     let install = dir.install()?;
     let path = ibkr_gateway::paths::log_file(install.dir());
-    let mut file = std::fs::File::open(&path)
-        .map_err(|e| Failure::new(failure::GENERAL, format!("{}: {e} (start the gateway with `ibkr gateway start` first)", path.display())))?;
+    let mut file = std::fs::File::open(&path).map_err(|e| {
+        Failure::new(
+            failure::GENERAL,
+            format!(
+                "{}: {e} (start the gateway with `ibkr gateway start` first)",
+                path.display()
+            ),
+        )
+    })?;
     let mut pos = 0u64;
     loop {
         file.seek(SeekFrom::Start(pos))?;
@@ -489,12 +614,74 @@ async fn doctor(dir: &DirArg, port: Option<u16>, global: &Global) -> Result<(), 
         crate::output::print_json(&serde_json::to_value(&report).unwrap_or_default());
     } else {
         for check in &report.checks {
-            println!("{} {}: {}", if check.ok { "ok  " } else { "FAIL" }, check.name, check.detail);
+            println!(
+                "{} {}: {}",
+                if check.ok { "ok  " } else { "FAIL" },
+                check.name,
+                check.detail
+            );
         }
     }
     if report.checks.iter().all(|c| c.ok) {
         Ok(())
     } else {
-        Err(Failure::new(failure::GENERAL, "the doctor found problems (above)"))
+        Err(Failure::new(
+            failure::GENERAL,
+            "the doctor found problems (above)",
+        ))
+    }
+}
+
+async fn login_once(
+    dir: &DirArg,
+    port: Option<u16>,
+    args: &LoginArgs,
+    reset_budget: bool,
+    global: &Global,
+) -> Result<(), Failure> {
+    let install = dir.install()?;
+    if reset_budget {
+        ibkr_gateway::login::FailureBudget::open(ibkr_gateway::paths::login_dir(install.dir()))
+            .and_then(|b| b.reset())
+            .map_err(|e| Failure::new(failure::GENERAL, e.to_string()))?;
+        say(
+            global,
+            json!({"budget": "reset"}),
+            "the login failure budget is reset; `ibkr gateway login` may try again".into(),
+        );
+        return Ok(());
+    }
+    let port = port
+        .or(ibkr_gateway::process::PidFile::live(install.dir()).map(|p| p.port))
+        .unwrap_or(5000);
+    let mut cfg = args.config(&install, port)?;
+    if let Some(ip) = global.local_address {
+        cfg.customize_client = Some(std::sync::Arc::new(move |b: ibkr_ext::IbkrBuilder| {
+            b.local_address(ip)
+        }));
+    }
+    match ibkr_gateway::login::login(&cfg).await {
+        Ok(report) => {
+            say(
+                global,
+                json!({"logged_in": true, "method": format!("{:?}", report.method), "seconds": report.elapsed.as_secs_f64(), "two_factor": report.two_factor}),
+                format!(
+                    "logged in ({:?}) in {:.1} s; the brokerage session is open",
+                    report.method,
+                    report.elapsed.as_secs_f64()
+                ),
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let code = if e.is_final()
+                || matches!(e, ibkr_gateway::login::LoginError::BudgetSpent { .. })
+            {
+                failure::LOGIN_STOPPED
+            } else {
+                failure::SESSION
+            };
+            Err(Failure::new(code, e.to_string()))
+        }
     }
 }

@@ -7,7 +7,8 @@
 //! 1 any other error, 2 bad usage, 3 not logged in or no brokerage session,
 //! 4 the order was not placed (declined, unanswered question, rejected, server prompt),
 //! 5 an order group was partly placed, 6 an order's state is unknown, 7 the gateway's
-//! allow-list refused this client, 8 the gateway runs but cannot reach IBKR.
+//! allow-list refused this client, 8 the gateway runs but cannot reach IBKR, 9 the
+//! unattended login stopped for a human (wrong credentials, a changed page, a spent budget).
 
 mod args;
 mod commands;

@@ -47,9 +47,16 @@ async fn a_client_outside_the_allow_list_exits_7_with_the_fix() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_allow_pattern_is_refused_with_the_one_that_works() {
     let out = ibkr(
-        ["gateway", "start", "--dir", "/nonexistent-ibkr-gw", "--allow", "172.18.0.0/16"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "gateway",
+            "start",
+            "--dir",
+            "/nonexistent-ibkr-gw",
+            "--allow",
+            "172.18.0.0/16",
+        ]
+        .map(String::from)
+        .to_vec(),
     )
     .await;
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -253,13 +253,22 @@ fn real_allow_list_refuses_another_address_in_the_sdk_and_the_cli() {
         assert_eq!(*client, Some(IpAddr::V4(OTHER_LOOPBACK)));
     });
     let out = ibkr()
-        .args(["--local-address", "127.0.0.2", "--gateway", &gw.api(), "status"])
+        .args([
+            "--local-address",
+            "127.0.0.2",
+            "--gateway",
+            &gw.api(),
+            "status",
+        ])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     println!("{test}: the CLI says: {stderr}");
     assert_eq!(out.status.code(), Some(7), "{out:?}");
-    assert!(stderr.contains("ibkr gateway start --allow 127.0.0.2"), "{stderr}");
+    assert!(
+        stderr.contains("ibkr gateway start --allow 127.0.0.2"),
+        "{stderr}"
+    );
     assert!(stderr.contains("ips.allow"), "{stderr}");
 }
 
@@ -287,12 +296,15 @@ fn real_trailing_star_admits_what_the_exact_address_refuses() {
         assert_eq!(r.status().as_u16(), 302, "127.0.0.* admits 127.0.0.2");
     });
     let conf = std::fs::read_to_string(gw.gw().join("ibkr/conf/ibkr.yaml")).unwrap();
-    assert!(conf.contains("\"127.0.0.*\"") && conf.contains("\"127.0.0.1\""), "{conf}");
+    assert!(
+        conf.contains("\"127.0.0.*\"") && conf.contains("\"127.0.0.1\""),
+        "{conf}"
+    );
 }
 
 #[test]
-fn real_run_serves_health_and_stops_the_jvm_on_sigterm() {
-    let test = "real_run_serves_health_and_stops_the_jvm_on_sigterm";
+fn real_run_serves_health_restarts_a_dead_jvm_and_stops_it_on_sigterm() {
+    let test = "real_run_serves_health_restarts_a_dead_jvm_and_stops_it_on_sigterm";
     let Some(fetched) = real_gateway(test) else {
         return;
     };
@@ -319,7 +331,10 @@ fn real_run_serves_health_and_stops_the_jvm_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let java = read_java_pid(&mut run);
+    let pids = java_pids(&mut run);
+    let java = pids
+        .recv_timeout(Duration::from_secs(30))
+        .expect("run names java's pid");
     let mut guard = KillOnDrop(Some(run), java);
     runtime().block_on(async {
         let http = reqwest::Client::builder()
@@ -353,6 +368,16 @@ fn real_run_serves_health_and_stops_the_jvm_on_sigterm() {
         assert_eq!(body["ready"], false);
         assert_eq!(body["session"]["state"], "unreachable", "{body}");
     });
+    // The JVM dies: run restarts it (after a 2 s backoff), with a new PID.
+    // SAFETY: killing the JVM our child started.
+    unsafe {
+        libc::kill(java as i32, libc::SIGKILL);
+    }
+    let java = pids
+        .recv_timeout(Duration::from_secs(30))
+        .expect("run restarts a JVM that exited");
+    guard.1 = java;
+    assert!(ibkr_gateway::process::is_gateway(java));
     let mut run = guard.take();
     // SAFETY: signalling the child we spawned.
     unsafe {
@@ -367,11 +392,14 @@ fn real_run_serves_health_and_stops_the_jvm_on_sigterm() {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert_eq!(status.code(), Some(0), "exit 0 on SIGTERM");
-    assert!(!ibkr_gateway::process::alive(java), "java {java} stopped with it");
+    assert!(
+        !ibkr_gateway::process::alive(java),
+        "java {java} stopped with it"
+    );
 }
 
-/// Read `run`'s stderr until it names java's PID; keep draining it in a thread.
-fn read_java_pid(run: &mut Child) -> u32 {
+/// Java's PIDs as `run` names them on stderr, one per launch (drained in a thread).
+fn java_pids(run: &mut Child) -> std::sync::mpsc::Receiver<u32> {
     let stderr = run.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -385,8 +413,7 @@ fn read_java_pid(run: &mut Child) -> u32 {
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(30))
-        .expect("run names java's pid")
+    rx
 }
 
 /// The `run` process and its java, killed if the test fails half way.

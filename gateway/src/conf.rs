@@ -55,14 +55,21 @@ impl AllowPattern {
 
     /// `--allow docker`'s entries: `172.17.*` to `172.31.*`.
     pub fn docker() -> Vec<AllowPattern> {
-        (17..=31).map(|b| AllowPattern::Prefix(vec![172, b])).collect()
+        (17..=31)
+            .map(|b| AllowPattern::Prefix(vec![172, b]))
+            .collect()
     }
 
     /// Read a list of `--allow` values: patterns, `docker`, or comma-separated lists of both.
     pub fn parse_list<S: AsRef<str>>(values: &[S]) -> Result<Vec<AllowPattern>> {
         let mut out = Vec::new();
         for value in values {
-            for item in value.as_ref().split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            for item in value
+                .as_ref()
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
                 if item.eq_ignore_ascii_case(DOCKER_KEYWORD) {
                     out.extend(AllowPattern::docker());
                 } else {
@@ -147,9 +154,15 @@ impl FromStr for AllowPattern {
                 "`*` stands for whole trailing parts only (`10.1.*`, not `10.1*`)".into(),
             ));
         }
-        pattern.parse::<Ipv4Addr>().map(AllowPattern::Exact).map_err(|_| {
-            bad("not an IPv4 address or a prefix ending in `*` (`127.0.0.1`, `172.18.*`)".into())
-        })
+        pattern
+            .parse::<Ipv4Addr>()
+            .map(AllowPattern::Exact)
+            .map_err(|_| {
+                bad(
+                    "not an IPv4 address or a prefix ending in `*` (`127.0.0.1`, `172.18.*`)"
+                        .into(),
+                )
+            })
     }
 }
 
@@ -257,7 +270,11 @@ impl ManagedConf {
             .keystore
             .as_ref()
             .map(|(cert, pwd)| {
-                format!("sslCert: {}\nsslPwd: {}\n", yaml_string(cert), yaml_string(pwd))
+                format!(
+                    "sslCert: {}\nsslPwd: {}\n",
+                    yaml_string(cert),
+                    yaml_string(pwd)
+                )
             })
             .unwrap_or_default();
         format!(
@@ -323,12 +340,16 @@ impl ManagedConf {
                         .ok_or("listenPort must be a port number")?;
                 }
                 "listenSsl" if value.as_bool() == Some(false) => {
-                    return Err("listenSsl: false serves plain HTTP on every interface; keep TLS".into());
+                    return Err(
+                        "listenSsl: false serves plain HTTP on every interface; keep TLS".into(),
+                    );
                 }
                 "sslCert" => cert = value.as_str().map(str::to_string),
                 "sslPwd" => pwd = value.as_str().map(str::to_string),
                 "ips" => {
-                    let ips = value.as_mapping().ok_or("ips must hold allow and deny lists")?;
+                    let ips = value
+                        .as_mapping()
+                        .ok_or("ips must hold allow and deny lists")?;
                     for (k, v) in ips {
                         let list = |v: &Value| -> std::result::Result<Vec<String>, String> {
                             v.as_sequence()
@@ -348,8 +369,8 @@ impl ManagedConf {
                                     // IBKR's shipped `::1` is ignored by the gateway; let it pass.
                                     .filter(|e| e != "::1")
                                     .collect();
-                                conf.allow =
-                                    AllowPattern::parse_list(&entries).map_err(|e| e.to_string())?;
+                                conf.allow = AllowPattern::parse_list(&entries)
+                                    .map_err(|e| e.to_string())?;
                             }
                             Some("deny") => {
                                 saw_deny = true;
@@ -432,12 +453,24 @@ mod tests {
     #[test]
     fn silent_failures_are_refused_with_what_works() {
         let err = |p: &str| p.parse::<AllowPattern>().unwrap_err().to_string();
-        assert!(err("127.0.0.0/8").contains("127.*"), "{}", err("127.0.0.0/8"));
-        assert!(err("172.16.0.0/12").contains("172.16.* ... 172.31.* (16 entries)"), "{}", err("172.16.0.0/12"));
+        assert!(
+            err("127.0.0.0/8").contains("127.*"),
+            "{}",
+            err("127.0.0.0/8")
+        );
+        assert!(
+            err("172.16.0.0/12").contains("172.16.* ... 172.31.* (16 entries)"),
+            "{}",
+            err("172.16.0.0/12")
+        );
         assert!(err("0.0.0.0/0").contains("never matches"));
         assert!(err("*").contains("HTTP 500"));
         assert!(err("*.*.*.*").contains("HTTP 500"));
-        assert!(err("10.*.*.*").contains("write `10.*`"), "{}", err("10.*.*.*"));
+        assert!(
+            err("10.*.*.*").contains("write `10.*`"),
+            "{}",
+            err("10.*.*.*")
+        );
         assert!(err("127.0.*.*").contains("write `127.0.*`"));
         assert!(err("::1").contains("IPv4"));
         assert!(err("10.1*").contains("whole trailing parts"));
@@ -468,14 +501,30 @@ mod tests {
     #[test]
     fn user_conf_that_fails_open_or_shuts_out_loopback_is_refused() {
         let no_deny = "listenPort: 5000\nips:\n  allow:\n    - 127.0.0.1\n";
-        assert!(ManagedConf::from_user_yaml(no_deny).unwrap_err().contains("every address"));
+        assert!(
+            ManagedConf::from_user_yaml(no_deny)
+                .unwrap_err()
+                .contains("every address")
+        );
         let no_loop = "ips:\n  allow:\n    - 10.*\n  deny:\n    - 1.2.3.4\n";
-        assert!(ManagedConf::from_user_yaml(no_loop).unwrap_err().contains("127.0.0.1"));
+        assert!(
+            ManagedConf::from_user_yaml(no_loop)
+                .unwrap_err()
+                .contains("127.0.0.1")
+        );
         let unknown = "bindHost: 0.0.0.0\nips:\n  allow: [127.0.0.1]\n  deny: [1.2.3.4]\n";
-        assert!(ManagedConf::from_user_yaml(unknown).unwrap_err().contains("bindHost"));
+        assert!(
+            ManagedConf::from_user_yaml(unknown)
+                .unwrap_err()
+                .contains("bindHost")
+        );
         let shipped = "listenPort: 5000\nips:\n  allow:\n    - 127.0.0.1\n    - ::1\n  deny:\n    - 212.90.324.10\n";
         assert_eq!(ManagedConf::from_user_yaml(shipped).unwrap().port, 5000);
         let cidr = "ips:\n  allow: [127.0.0.1, 10.0.0.0/8]\n  deny: [1.2.3.4]\n";
-        assert!(ManagedConf::from_user_yaml(cidr).unwrap_err().contains("10.*"));
+        assert!(
+            ManagedConf::from_user_yaml(cidr)
+                .unwrap_err()
+                .contains("10.*")
+        );
     }
 }

@@ -15,8 +15,7 @@ use crate::probe::{self, Local, Session};
 
 /// The SHA-256 fingerprint of the certificate IBKR ships in `root/vertx.jks`
 /// (self-signed, `CN=Client Portal Web API`, valid 2019-02-10 to 2019-05-11).
-pub const SHIPPED_CERT_SHA256: &str =
-    "13:DA:F8:9A:07:12:B9:62:C3:EC:AA:5E:DE:34:41:00:AE:E0:D3:B5:DE:C5:A7:9A:BD:76:02:A8:12:ED:A3:BE";
+pub const SHIPPED_CERT_SHA256: &str = "13:DA:F8:9A:07:12:B9:62:C3:EC:AA:5E:DE:34:41:00:AE:E0:D3:B5:DE:C5:A7:9A:BD:76:02:A8:12:ED:A3:BE";
 
 /// How far the clock may be off before TOTP codes and OAuth signatures fail.
 const CLOCK_TOLERANCE_SECS: i64 = 30;
@@ -65,7 +64,11 @@ pub async fn examine(dir: &Path, port: Option<u16>, local_address: Option<IpAddr
         }
     };
     match crate::java::find() {
-        Ok(j) => report.push("java", true, format!("{} ({})", j.version, j.path.display())),
+        Ok(j) => report.push(
+            "java",
+            true,
+            format!("{} ({})", j.version, j.path.display()),
+        ),
         Err(e) => report.push("java", false, e.to_string()),
     }
     let running = install
@@ -74,7 +77,9 @@ pub async fn examine(dir: &Path, port: Option<u16>, local_address: Option<IpAddr
     let conf = install.as_ref().map(|i| read_conf(i.dir()));
     let port = port
         .or(running.as_ref().map(|r| r.port))
-        .or(conf.as_ref().and_then(|c| c.as_ref().ok().map(|(c, _)| c.port)))
+        .or(conf
+            .as_ref()
+            .and_then(|c| c.as_ref().ok().map(|(c, _)| c.port)))
         .unwrap_or(5000);
     let client = match local_address {
         Some(IpAddr::V4(ip)) => Some(ip),
@@ -83,7 +88,11 @@ pub async fn examine(dir: &Path, port: Option<u16>, local_address: Option<IpAddr
     };
     match (&conf, client) {
         (Some(Ok((conf, file))), Some(ip)) => {
-            let allow: Vec<String> = conf.effective_allow().iter().map(ToString::to_string).collect();
+            let allow: Vec<String> = conf
+                .effective_allow()
+                .iter()
+                .map(ToString::to_string)
+                .collect();
             if conf.admits(ip) {
                 report.push(
                     "allow-list",
@@ -104,7 +113,11 @@ pub async fn examine(dir: &Path, port: Option<u16>, local_address: Option<IpAddr
             }
         }
         (Some(Err(why)), _) => report.push("allow-list", false, why.clone()),
-        (_, None) => report.push("allow-list", false, "the gateway listens on IPv4 only; connect over IPv4"),
+        (_, None) => report.push(
+            "allow-list",
+            false,
+            "the gateway listens on IPv4 only; connect over IPv4",
+        ),
         (None, _) => {}
     }
     let busy = crate::process::port_busy(port);
@@ -154,7 +167,9 @@ pub async fn examine(dir: &Path, port: Option<u16>, local_address: Option<IpAddr
             ),
             other => report.push("ibkr", false, other.why_not_ready().unwrap_or_default()),
         }
-        report.push_clock(port, matches!(session, Session::Known { .. })).await;
+        report
+            .push_clock(port, matches!(session, Session::Known { .. }))
+            .await;
     }
     report
 }
@@ -216,7 +231,10 @@ fn read_conf(dir: &Path) -> Result<(ManagedConf, String), String> {
 async fn certificate(port: u16) -> Option<(String, String)> {
     use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
     #[derive(Debug)]
-    struct Capture(Arc<Mutex<Option<Vec<u8>>>>, Arc<rustls::crypto::CryptoProvider>);
+    struct Capture(
+        Arc<Mutex<Option<Vec<u8>>>>,
+        Arc<rustls::crypto::CryptoProvider>,
+    );
     impl ServerCertVerifier for Capture {
         fn verify_server_cert(
             &self,
@@ -237,7 +255,12 @@ async fn certificate(port: u16) -> Option<(String, String)> {
             cert: &rustls::pki_types::CertificateDer<'_>,
             dss: &rustls::DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.1.signature_verification_algorithms)
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.1.signature_verification_algorithms,
+            )
         }
         fn verify_tls13_signature(
             &self,
@@ -245,7 +268,12 @@ async fn certificate(port: u16) -> Option<(String, String)> {
             cert: &rustls::pki_types::CertificateDer<'_>,
             dss: &rustls::DigitallySignedStruct,
         ) -> Result<HandshakeSignatureValid, rustls::Error> {
-            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.1.signature_verification_algorithms)
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.1.signature_verification_algorithms,
+            )
         }
         fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
             self.1.signature_verification_algorithms.supported_schemes()

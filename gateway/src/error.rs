@@ -75,7 +75,9 @@ pub enum GatewayError {
         tail: String,
     },
     /// A gateway already runs from this folder.
-    #[error("a gateway already runs from {dir}: pid {pid}, https://localhost:{port}; `ibkr gateway stop --dir {dir}` stops it")]
+    #[error(
+        "a gateway already runs from {dir}: pid {pid}, https://localhost:{port}; `ibkr gateway stop --dir {dir}` stops it"
+    )]
     AlreadyRunning {
         /// The folder.
         dir: PathBuf,
@@ -88,7 +90,9 @@ pub enum GatewayError {
     #[error("no gateway runs from {0} (no live pid file)")]
     NotRunning(PathBuf),
     /// The JVM kept exiting.
-    #[error("the gateway's JVM exited {restarts} times within an hour; not restarting it again (last: {last})")]
+    #[error(
+        "the gateway's JVM exited {restarts} times within an hour; not restarting it again (last: {last})"
+    )]
     RestartBudget {
         /// Restarts in the last hour.
         restarts: u32,
@@ -96,7 +100,9 @@ pub enum GatewayError {
         last: String,
     },
     /// Waiting for a login timed out.
-    #[error("no login within {0:?}: open the login URL in a browser on this machine and log in, then try again")]
+    #[error(
+        "no login within {0:?}: open the login URL in a browser on this machine and log in, then try again"
+    )]
     LoginTimeout(std::time::Duration),
     /// A file could not be read or written.
     #[error("{path}: {source}")]

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use crate::error::{GatewayError, Result, io};
 
 /// IBKR's documented download of the current ("Standard") gateway.
-pub const DOWNLOAD_URL: &str = "https://download2.interactivebrokers.com/portal/clientportal.gw.zip";
+pub const DOWNLOAD_URL: &str =
+    "https://download2.interactivebrokers.com/portal/clientportal.gw.zip";
 
 /// The gateway's jar, under `dist/`.
 pub const GATEWAY_JAR: &str = "ibgroup.web.core.iblink.router.clientportal.gw.jar";
@@ -139,11 +140,13 @@ fn missing_piece(dir: &Path) -> Option<String> {
     if !dir.join(&jar).is_file() {
         return Some(jar.display().to_string());
     }
-    let has_jars = std::fs::read_dir(dir.join(&runtime)).ok().is_some_and(|entries| {
-        entries
-            .flatten()
-            .any(|e| e.path().extension().is_some_and(|x| x == "jar"))
-    });
+    let has_jars = std::fs::read_dir(dir.join(&runtime))
+        .ok()
+        .is_some_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.path().extension().is_some_and(|x| x == "jar"))
+        });
     if !has_jars {
         return Some(format!("{}/*.jar", runtime.display()));
     }
@@ -399,7 +402,10 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         let path = entry.path();
         let out = to.join(entry.file_name());
         // Not our state, not the gateway's run-time litter.
-        if entry.file_name() == "ibkr" || entry.file_name() == "logs" || entry.file_name() == ".vertx" {
+        if entry.file_name() == "ibkr"
+            || entry.file_name() == "logs"
+            || entry.file_name() == ".vertx"
+        {
             continue;
         }
         if path.is_dir() {
@@ -444,7 +450,9 @@ pub fn zip_dir(from: &Path, zip: &Path) -> Result<()> {
                 source: std::io::Error::other(e.to_string()),
             };
             if path.is_dir() {
-                writer.add_directory(format!("{name}/"), options).map_err(failed)?;
+                writer
+                    .add_directory(format!("{name}/"), options)
+                    .map_err(failed)?;
                 walk(base, &path, writer, options)?;
             } else {
                 writer.start_file(name.clone(), options).map_err(failed)?;
@@ -480,8 +488,14 @@ mod tests {
 
     #[test]
     fn source_parse_tells_urls_folders_and_zips_apart() {
-        assert_eq!(Source::parse("https://x/y.zip"), Source::Url("https://x/y.zip".into()));
+        assert_eq!(
+            Source::parse("https://x/y.zip"),
+            Source::Url("https://x/y.zip".into())
+        );
         assert_eq!(Source::parse("."), Source::Dir(PathBuf::from(".")));
-        assert_eq!(Source::parse("gw.zip"), Source::Zip(PathBuf::from("gw.zip")));
+        assert_eq!(
+            Source::parse("gw.zip"),
+            Source::Zip(PathBuf::from("gw.zip"))
+        );
     }
 }

@@ -47,8 +47,15 @@ pub fn check(path: &Path) -> Result<Java> {
     let output = std::process::Command::new(path)
         .arg("-version")
         .output()
-        .map_err(|e| GatewayError::Java(format!("{} -version failed: {e}. {}", path.display(), install_hint())))?;
-    let text = String::from_utf8_lossy(&output.stderr).to_string() + &String::from_utf8_lossy(&output.stdout);
+        .map_err(|e| {
+            GatewayError::Java(format!(
+                "{} -version failed: {e}. {}",
+                path.display(),
+                install_hint()
+            ))
+        })?;
+    let text = String::from_utf8_lossy(&output.stderr).to_string()
+        + &String::from_utf8_lossy(&output.stdout);
     let version = parse_version(&text).ok_or_else(|| {
         GatewayError::Java(format!(
             "{} -version printed no version I can read: {:?}",
@@ -120,7 +127,10 @@ mod tests {
             parse_version("openjdk version \"17.0.15\" 2025-04-15\nOpenJDK Runtime").as_deref(),
             Some("17.0.15")
         );
-        assert_eq!(parse_version("java version \"1.8.0_191\"").as_deref(), Some("1.8.0_191"));
+        assert_eq!(
+            parse_version("java version \"1.8.0_191\"").as_deref(),
+            Some("1.8.0_191")
+        );
         assert!(!new_enough("1.8.0_191"));
         assert!(new_enough("1.8.0_192"));
         assert!(!new_enough("1.7.0_80"));

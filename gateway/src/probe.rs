@@ -158,7 +158,8 @@ impl Session {
             } => "not logged in: open the login URL in a browser on this machine".into(),
             Session::Known {
                 competing: true, ..
-            } => "another session (TWS, IBKR Mobile, another gateway) holds the brokerage session".into(),
+            } => "another session (TWS, IBKR Mobile, another gateway) holds the brokerage session"
+                .into(),
             Session::Known {
                 authenticated: false,
                 ..

@@ -139,7 +139,10 @@ fn signal(pid: u32, kill: bool) {
 fn zombie(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
+        .and_then(|s| {
+            s.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 
@@ -156,7 +159,11 @@ pub fn port_holder(port: u16) -> Option<String> {
         return None;
     }
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else {
@@ -226,7 +233,10 @@ mod tests {
         assert!(port_busy(port));
         if std::path::Path::new("/proc/net/tcp").exists() {
             let holder = port_holder(port).unwrap();
-            assert!(holder.starts_with(&format!("pid {} ", std::process::id())), "{holder}");
+            assert!(
+                holder.starts_with(&format!("pid {} ", std::process::id())),
+                "{holder}"
+            );
         }
         drop(listener);
         assert!(!port_busy(port));

@@ -29,7 +29,7 @@ use crate::launch::{self, LaunchConfig};
 use crate::probe::{self, Local, Session};
 
 /// How `run` behaves.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RunConfig {
     /// The launch settings.
     pub launch: LaunchConfig,
@@ -40,6 +40,22 @@ pub struct RunConfig {
     /// Print the login URL and wait this long for a browser login, then open the brokerage
     /// session.
     pub wait_login: Option<Duration>,
+    /// Log in again (headless browser) whenever the session is gone: `run --login`.
+    pub login: Option<crate::login::LoginConfig>,
+    /// IBKR's nightly window for `login`.
+    pub schedule: crate::login::Schedule,
+}
+
+impl std::fmt::Debug for RunConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunConfig")
+            .field("launch", &self.launch)
+            .field("health", &self.health)
+            .field("max_restarts_per_hour", &self.max_restarts_per_hour)
+            .field("wait_login", &self.wait_login)
+            .field("login", &self.login.is_some())
+            .finish()
+    }
 }
 
 impl RunConfig {
@@ -50,6 +66,8 @@ impl RunConfig {
             health: None,
             max_restarts_per_hour: 5,
             wait_login: None,
+            login: None,
+            schedule: crate::login::Schedule::default(),
         }
     }
 }
@@ -109,7 +127,8 @@ impl Health {
         }
     }
 
-    fn held(&self) -> Option<String> {
+    /// Why no login will be attempted, as `/readyz` reports it.
+    pub fn hold_reason(&self) -> Option<String> {
         self.hold.lock().ok().and_then(|h| h.clone())
     }
 
@@ -149,7 +168,7 @@ impl Health {
                 }
             }
         };
-        let why = match (session.why_not_ready(), self.held()) {
+        let why = match (session.why_not_ready(), self.hold_reason()) {
             (None, _) => None,
             (Some(w), Some(h)) => Some(format!("{w}; {h}")),
             (Some(w), None) => Some(w),
@@ -242,6 +261,9 @@ pub enum Event {
     LoggedIn,
     /// Waiting for the login: the session's state now.
     Waiting(Session),
+    /// `--login`: what the login watcher did (logged in again, waits, or stopped for a
+    /// human), in words.
+    Login(String),
     /// Stopping on request.
     Stopping,
 }
@@ -271,7 +293,7 @@ pub async fn run(
         events(Event::Health(bound));
     }
     tokio::pin!(shutdown);
-    let mut exits: Vec<tokio::time::Instant> = Vec::new();
+    let mut exits = Restarts::new(config.max_restarts_per_hour);
     let mut waiter: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         health.set_jvm(Jvm::Starting);
@@ -286,8 +308,14 @@ pub async fn run(
         events(Event::Launched { pid });
         let output = Arc::new(Mutex::new(String::new()));
         for stream in [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
-            child.stderr.take().map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Send + Unpin>),
         ]
         .into_iter()
         .flatten()
@@ -329,7 +357,7 @@ pub async fn run(
                 health.set_jvm(Jvm::Stopped);
                 return Ok(());
             }
-            Some(Err(e)) if exits.is_empty() => {
+            Some(Err(e)) if !exits.ever() => {
                 // The first start failed: that is configuration, not a crash to retry.
                 stop_child(&mut child).await;
                 health.set_jvm(Jvm::Stopped);
@@ -345,7 +373,32 @@ pub async fn run(
                     login_url: probe::root_url(conf.port),
                     took: started.elapsed(),
                 });
-                if let (Some(timeout), None) = (config.wait_login, &waiter) {
+                if let (Some(login), None) = (&config.login, &waiter) {
+                    let relogin = crate::login::Relogin::new(login.clone(), config.schedule)
+                        .map_err(|e| GatewayError::NeverReady(e.to_string()));
+                    match relogin {
+                        Ok(relogin) => {
+                            let (health, events, port) =
+                                (health.clone(), events.clone(), conf.port);
+                            waiter = Some(tokio::spawn(async move {
+                                watch_login(
+                                    port,
+                                    relogin,
+                                    &health,
+                                    LOGIN_POLL,
+                                    chrono::Utc::now,
+                                    &events,
+                                )
+                                .await;
+                            }));
+                        }
+                        Err(e) => {
+                            stop_child(&mut child).await;
+                            health.set_jvm(Jvm::Stopped);
+                            return Err(e);
+                        }
+                    }
+                } else if let (Some(timeout), None) = (config.wait_login, &waiter) {
                     let events = events.clone();
                     let port = conf.port;
                     waiter = Some(tokio::spawn(async move {
@@ -369,22 +422,14 @@ pub async fn run(
             }
         };
         health.set_jvm(Jvm::Restarting);
-        let now = tokio::time::Instant::now();
-        exits.retain(|t| now.duration_since(*t) < Duration::from_secs(3600));
-        exits.push(now);
-        let restarts = u32::try_from(exits.len()).unwrap_or(u32::MAX);
-        if restarts > config.max_restarts_per_hour {
+        let Some(after) = exits.record(tokio::time::Instant::now()) else {
             health.set_jvm(Jvm::Stopped);
             return Err(GatewayError::RestartBudget {
-                restarts,
+                restarts: exits.in_last_hour(),
                 last: status,
             });
-        }
-        let after = Duration::from_secs((1u64 << restarts.min(6)).min(60));
-        events(Event::Exited {
-            status,
-            after,
-        });
+        };
+        events(Event::Exited { status, after });
         tokio::select! {
             () = tokio::time::sleep(after) => {}
             () = &mut shutdown => {
@@ -393,6 +438,116 @@ pub async fn run(
                 return Ok(());
             }
         }
+    }
+}
+
+/// The JVM's exits of the last hour, and the backoff before the next start.
+#[derive(Debug)]
+pub struct Restarts {
+    max_per_hour: u32,
+    exits: Vec<tokio::time::Instant>,
+    ever: bool,
+}
+
+impl Restarts {
+    /// At most `max_per_hour` restarts in any hour.
+    pub fn new(max_per_hour: u32) -> Self {
+        Self {
+            max_per_hour,
+            exits: Vec::new(),
+            ever: false,
+        }
+    }
+
+    /// Note an exit at `now`: the backoff before restarting (2, 4, 8 ... 60 s, by the exits
+    /// of the last hour), or `None` when the hour's budget is spent.
+    pub fn record(&mut self, now: tokio::time::Instant) -> Option<Duration> {
+        self.ever = true;
+        self.exits
+            .retain(|t| now.duration_since(*t) < Duration::from_secs(3600));
+        self.exits.push(now);
+        let n = self.in_last_hour();
+        (n <= self.max_per_hour).then(|| Duration::from_secs((1u64 << n.min(6)).min(60)))
+    }
+
+    /// Exits within the last hour (as of the last [`record`](Self::record)).
+    pub fn in_last_hour(&self) -> u32 {
+        u32::try_from(self.exits.len()).unwrap_or(u32::MAX)
+    }
+
+    fn ever(&self) -> bool {
+        self.ever
+    }
+}
+
+/// How often `run --login` looks at the session (each look is a `/tickle`, which also keeps
+/// the session alive).
+pub const LOGIN_POLL: Duration = Duration::from_secs(60);
+
+/// `run --login`'s watcher: look at the session every `poll`; when it is gone, ask
+/// `relogin` (at most one attempt a call, never inside IBKR's nightly window, never past
+/// the failure budget). While no login will be attempted, `/readyz` says why and `/livez`
+/// stays 200, so nothing restarts the container into more attempts. Runs until dropped.
+/// `now` is the wall clock (a parameter so tests can place themselves outside the nightly
+/// window).
+pub async fn watch_login(
+    port: u16,
+    mut relogin: crate::login::Relogin,
+    health: &Health,
+    poll: Duration,
+    now: impl Fn() -> chrono::DateTime<chrono::Utc>,
+    events: &(dyn Fn(Event) + Send + Sync),
+) {
+    use crate::login::ReloginDecision;
+    let ibkr = match probe::sdk(port, health.local_address) {
+        Ok(i) => i,
+        Err(e) => {
+            health.hold(Some(format!("no client for the login watcher: {e}")));
+            return;
+        }
+    };
+    loop {
+        let session = probe::session(&ibkr).await;
+        let lost = matches!(
+            session,
+            Session::Known {
+                logged_in: false,
+                ..
+            } | Session::Known {
+                authenticated: false,
+                ..
+            }
+        );
+        if session.ready() {
+            relogin.on_session_ok();
+            health.hold(None);
+        } else if lost {
+            let mut sleep = poll;
+            match relogin.on_session_lost(now()).await {
+                ReloginDecision::LoggedIn(report) => {
+                    health.hold(None);
+                    events(Event::Login(format!(
+                        "logged in ({:?}) in {:.1} s",
+                        report.method,
+                        report.elapsed.as_secs_f64()
+                    )));
+                }
+                ReloginDecision::Wait { until, reason } => {
+                    health.hold(Some(reason.clone()));
+                    events(Event::Login(format!("not logging in yet: {reason}")));
+                    let wait = (until - now()).to_std().unwrap_or_default();
+                    sleep = poll.min(wait.max(Duration::from_secs(1)));
+                }
+                ReloginDecision::Stopped { reason } => {
+                    health.hold(Some(reason.clone()));
+                    events(Event::Login(format!("no more automatic logins: {reason}")));
+                }
+            }
+            tokio::time::sleep(sleep).await;
+            continue;
+        }
+        // Unreachable, refused or an error: nothing a login could fix; look again later.
+        tokio::time::sleep(poll).await;
     }
 }
 
@@ -442,5 +597,47 @@ pub async fn wait_for_login(
             return Err(GatewayError::LoginTimeout(timeout));
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restarts_back_off_and_stop_at_the_hours_budget() {
+        let t0 = tokio::time::Instant::now();
+        let mut r = Restarts::new(3);
+        assert_eq!(r.record(t0), Some(Duration::from_secs(2)));
+        assert_eq!(
+            r.record(t0 + Duration::from_secs(10)),
+            Some(Duration::from_secs(4))
+        );
+        assert_eq!(
+            r.record(t0 + Duration::from_secs(20)),
+            Some(Duration::from_secs(8))
+        );
+        assert_eq!(
+            r.record(t0 + Duration::from_secs(30)),
+            None,
+            "a 4th exit within the hour"
+        );
+        // An hour later the old exits no longer count.
+        let mut r = Restarts::new(3);
+        for i in 0..3 {
+            assert!(r.record(t0 + Duration::from_secs(i)).is_some());
+        }
+        assert_eq!(
+            r.record(t0 + Duration::from_secs(3700)),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(r.in_last_hour(), 1);
+        // The backoff is capped at a minute.
+        let mut r = Restarts::new(100);
+        let last = (0..10)
+            .map(|i| r.record(t0 + Duration::from_secs(i)))
+            .last()
+            .unwrap();
+        assert_eq!(last, Some(Duration::from_secs(60)));
     }
 }

@@ -31,7 +31,13 @@ async fn wait_login_completes_when_the_simulated_login_happens() {
     assert!(!waiting.is_finished());
     let first = seen.lock().unwrap()[0].clone();
     assert!(
-        matches!(first, Session::Known { logged_in: false, .. }),
+        matches!(
+            first,
+            Session::Known {
+                logged_in: false,
+                ..
+            }
+        ),
         "{first:?}"
     );
     assert!(first.why_not_ready().unwrap().contains("not logged in"));
@@ -42,7 +48,10 @@ async fn wait_login_completes_when_the_simulated_login_happens() {
         .expect("the wait ends after the login")
         .unwrap()
         .expect("logged in");
-    assert!(state.authenticated, "the brokerage session is open: {state:?}");
+    assert!(
+        state.authenticated,
+        "the brokerage session is open: {state:?}"
+    );
 }
 
 #[tokio::test]

@@ -423,13 +423,15 @@ impl Error {
         let retry_after = ibkr_gen::wire::retry_after(response.headers());
         let peer = response.remote_addr();
         match response.bytes().await {
-            Ok(body) => match Error::from_status(operation, status, retry_after, &body, login_url) {
-                Error::AccessDenied { operation, .. } => Error::AccessDenied {
-                    operation,
-                    client: peer.and_then(route_source),
-                },
-                other => other,
-            },
+            Ok(body) => {
+                match Error::from_status(operation, status, retry_after, &body, login_url) {
+                    Error::AccessDenied { operation, .. } => Error::AccessDenied {
+                        operation,
+                        client: peer.and_then(route_source),
+                    },
+                    other => other,
+                }
+            }
             Err(e) => Error::from_reqwest(operation, e),
         }
     }
@@ -511,9 +513,9 @@ pub(crate) fn redirects_to_login(headers: &reqwest::header::HeaderMap) -> bool {
 
 /// Whether a redirect target is the gateway's login page.
 pub(crate) fn is_login_location(location: &str) -> bool {
-    let path = location
-        .split_once("://")
-        .map_or(location, |(_, rest)| rest.find('/').map_or("", |i| &rest[i..]));
+    let path = location.split_once("://").map_or(location, |(_, rest)| {
+        rest.find('/').map_or("", |i| &rest[i..])
+    });
     path.starts_with("/sso/Login")
 }
 

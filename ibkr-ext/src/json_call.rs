@@ -28,7 +28,10 @@ impl Ibkr {
     ) -> Result<T> {
         let bytes = self
             .core()
-            .guarded(operation, self.json_bytes(operation, method, path, query, body))
+            .guarded(
+                operation,
+                self.json_bytes(operation, method, path, query, body),
+            )
             .await??;
         serde_json::from_slice(&bytes).map_err(|e| Error::Decode {
             operation,

@@ -51,9 +51,7 @@ async fn allow_list_refusal_names_the_client_address_and_the_fix() {
     // The simulator saw exactly the refused client.
     let refused = gw.inspect().refused();
     assert!(
-        refused
-            .iter()
-            .all(|r| r.peer.to_string() == OTHER_LOOPBACK),
+        refused.iter().all(|r| r.peer.to_string() == OTHER_LOOPBACK),
         "{refused:?}"
     );
     assert!(!refused.is_empty());
@@ -90,7 +88,10 @@ async fn a_gateway_cut_off_from_ibkr_is_named_as_such_well_before_the_timeout() 
     let started = Instant::now();
     let err = ibkr.auth_status().await.unwrap_err();
     let took = started.elapsed();
-    let Error::UpstreamUnreachable { operation, gateway, .. } = &err else {
+    let Error::UpstreamUnreachable {
+        operation, gateway, ..
+    } = &err
+    else {
         panic!("expected UpstreamUnreachable, got {err:?}");
     };
     assert_eq!(*operation, "getAuthStatus");
@@ -105,8 +106,11 @@ async fn a_gateway_cut_off_from_ibkr_is_named_as_such_well_before_the_timeout() 
 async fn a_slow_call_through_a_reachable_gateway_is_left_to_finish() {
     let gw = Gateway::builder().start().await.unwrap();
     gw.control().add_fault(
-        FaultRule::new("/iserver/auth/status", ibkr_sim::Fault::Latency(Duration::from_millis(1500)))
-            .times(1),
+        FaultRule::new(
+            "/iserver/auth/status",
+            ibkr_sim::Fault::Latency(Duration::from_millis(1500)),
+        )
+        .times(1),
     );
     let ibkr = client(gw.base_url(), None)
         .upstream_check_after(Duration::from_millis(200))
@@ -137,15 +141,12 @@ async fn calls_that_must_not_be_repeated_are_never_abandoned_early() {
     let started = Instant::now();
     let err = ibkr
         .send(
-            ibkr.raw()
-                .reply_to_order_question()
-                .reply_id("abc")
-                .body(
-                    serde_json::from_value::<ibkr_ext::types::ReplyToOrderQuestionBody>(
-                        serde_json::json!({"confirmed": false}),
-                    )
-                    .unwrap(),
-                ),
+            ibkr.raw().reply_to_order_question().reply_id("abc").body(
+                serde_json::from_value::<ibkr_ext::types::ReplyToOrderQuestionBody>(
+                    serde_json::json!({"confirmed": false}),
+                )
+                .unwrap(),
+            ),
         )
         .await
         .unwrap_err();
@@ -175,5 +176,9 @@ async fn a_redirect_to_the_login_page_means_not_logged_in() {
     let ibkr = client(&server.url("/v1/api"), None).build().unwrap();
     let err = ibkr.auth_status().await.unwrap_err();
     assert!(matches!(err, Error::NotAuthenticated { .. }), "{err:?}");
-    assert_eq!(login.calls_async().await, 0, "the login page is not followed");
+    assert_eq!(
+        login.calls_async().await,
+        0,
+        "the login page is not followed"
+    );
 }

