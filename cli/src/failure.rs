@@ -65,11 +65,15 @@ impl From<Error> for Failure {
             Error::OutcomeUnknown { .. } => {
                 return Failure::new(ORDER_STATE_UNKNOWN, e.to_string());
             }
-            Error::Transport { .. } => {
-                return Failure::new(
-                    GENERAL,
-                    format!("{e}: is the gateway running? (start one, or try --sim)"),
-                );
+            Error::Transport { source, .. } => {
+                let hint = if mentions_certificate(source) {
+                    "the gateway's TLS certificate is not trusted: only loopback names trust it \
+                     as it is; pin it with --ca-cert PEM_FILE (the Docker image exports it to \
+                     /opt/ibkr/gateway-cert.pem)"
+                } else {
+                    "is the gateway running? (start one with `ibkr gateway start`, or try --sim)"
+                };
+                return Failure::new(GENERAL, format!("{e}: {hint}"));
             }
             _ => GENERAL,
         };
@@ -99,4 +103,16 @@ impl From<ibkr_sim::SimError> for Failure {
     fn from(e: ibkr_sim::SimError) -> Self {
         Failure::new(GENERAL, format!("simulator: {e}"))
     }
+}
+
+/// Whether an error's chain is about the server's certificate.
+fn mentions_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if err.to_string().to_ascii_lowercase().contains("certificate") {
+            return true;
+        }
+        next = err.source();
+    }
+    false
 }

@@ -83,7 +83,7 @@ pub enum Error {
     /// whose address `conf.yaml`'s `ips.allow` does not admit (or `ips.deny` names).
     #[error(
         "{operation}: the gateway refused this client (HTTP 404 \"Access Denied\"): its allow-list (conf.yaml `ips.allow`) does not admit {}; \
-         restart it with `ibkr gateway start --allow {}` (exact addresses or a trailing `*` such as 172.18.*; CIDR never matches)",
+         restart it with `ibkr gateway start --allow {}` (in a container: IBKR_GATEWAY_ALLOW; exact addresses or a trailing `*` such as 172.18.*, never CIDR)",
         client.map_or_else(|| "this machine's address".to_string(), |ip| ip.to_string()),
         client.map_or_else(|| "ADDRESS".to_string(), |ip| ip.to_string())
     )]

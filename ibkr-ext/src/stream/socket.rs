@@ -117,28 +117,6 @@ pub(crate) async fn connect(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_socket_url_follows_the_rest_base() {
-        assert_eq!(
-            socket_url("https://localhost:5000/v1/api")
-                .unwrap()
-                .as_str(),
-            "wss://localhost:5000/v1/api/ws"
-        );
-        assert_eq!(
-            socket_url("http://127.0.0.1:8080/v1/api/")
-                .unwrap()
-                .as_str(),
-            "ws://127.0.0.1:8080/v1/api/ws"
-        );
-        assert!(socket_url("ftp://x/v1/api").is_err());
-    }
-}
-
 /// Connect to `host:port`, from `local` when given (the first resolved address of the
 /// same family).
 async fn tcp_connect(
@@ -165,4 +143,26 @@ async fn tcp_connect(
     };
     socket.bind((local, 0).into())?;
     socket.connect(remote).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_socket_url_follows_the_rest_base() {
+        assert_eq!(
+            socket_url("https://localhost:5000/v1/api")
+                .unwrap()
+                .as_str(),
+            "wss://localhost:5000/v1/api/ws"
+        );
+        assert_eq!(
+            socket_url("http://127.0.0.1:8080/v1/api/")
+                .unwrap()
+                .as_str(),
+            "ws://127.0.0.1:8080/v1/api/ws"
+        );
+        assert!(socket_url("ftp://x/v1/api").is_err());
+    }
 }

@@ -621,6 +621,32 @@ impl LoginControl {
     }
 }
 
+impl LoginUser {
+    /// Read `USER:PASSWORD[:paper|:live][:totp=BASE32|:push]` (paper by default; the
+    /// password cannot contain `:`), as `ibkr-sim --login-user` and `ibkr sim --login-user`
+    /// take it.
+    pub fn parse_spec(spec: &str) -> Result<LoginUser, String> {
+        let mut parts = spec.split(':');
+        let (Some(user), Some(password)) = (parts.next(), parts.next()) else {
+            return Err("expected USER:PASSWORD[:paper|:live][:totp=BASE32|:push]".to_string());
+        };
+        if user.is_empty() {
+            return Err("the username is empty".to_string());
+        }
+        let mut login = LoginUser::paper(user, password);
+        for part in parts {
+            match part {
+                "paper" => login.paper = true,
+                "live" => login.paper = false,
+                "push" => login = login.push(),
+                p if p.starts_with("totp=") => login = login.totp(&p["totp=".len()..]),
+                other => return Err(format!("unknown login user option `{other}`")),
+            }
+        }
+        Ok(login)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Form, decode, redact, totp_ok};
@@ -652,31 +678,5 @@ mod tests {
         assert!(!totp_ok(secret, "287083", at(59)));
         assert!(!totp_ok(secret, "28708", at(59)));
         assert!(!totp_ok("not base32!", "287082", at(59)));
-    }
-}
-
-impl LoginUser {
-    /// Read `USER:PASSWORD[:paper|:live][:totp=BASE32|:push]` (paper by default; the
-    /// password cannot contain `:`), as `ibkr-sim --login-user` and `ibkr sim --login-user`
-    /// take it.
-    pub fn parse_spec(spec: &str) -> Result<LoginUser, String> {
-        let mut parts = spec.split(':');
-        let (Some(user), Some(password)) = (parts.next(), parts.next()) else {
-            return Err("expected USER:PASSWORD[:paper|:live][:totp=BASE32|:push]".to_string());
-        };
-        if user.is_empty() {
-            return Err("the username is empty".to_string());
-        }
-        let mut login = LoginUser::paper(user, password);
-        for part in parts {
-            match part {
-                "paper" => login.paper = true,
-                "live" => login.paper = false,
-                "push" => login = login.push(),
-                p if p.starts_with("totp=") => login = login.totp(&p["totp=".len()..]),
-                other => return Err(format!("unknown login user option `{other}`")),
-            }
-        }
-        Ok(login)
     }
 }
