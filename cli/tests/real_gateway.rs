@@ -48,6 +48,22 @@ fn ibkr() -> Command {
     Command::cargo_bin("ibkr").unwrap()
 }
 
+/// `ibkr gateway install` of the fetched gateway into a new temporary folder: (the folder,
+/// the install inside it).
+fn install_copy(from: &Installation) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let gw = dir.path().join("gw");
+    let out = ibkr()
+        .args(["gateway", "install", "--dir"])
+        .arg(&gw)
+        .arg("--from")
+        .arg(from.dir())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    (dir, gw)
+}
+
 /// A private install of the real gateway, started detached on a free port; stopped on drop.
 struct Started {
     dir: tempfile::TempDir,
@@ -60,16 +76,7 @@ impl Started {
     }
 
     fn start(from: &Installation, extra: &[&str]) -> Started {
-        let dir = tempfile::tempdir().unwrap();
-        let gw = dir.path().join("gw");
-        let out = ibkr()
-            .args(["gateway", "install", "--dir"])
-            .arg(&gw)
-            .arg("--from")
-            .arg(from.dir())
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{out:?}");
+        let (dir, gw) = install_copy(from);
         let port = free_port();
         let out = ibkr()
             .args(["gateway", "start", "--dir"])
@@ -308,18 +315,7 @@ fn real_run_serves_health_restarts_a_dead_jvm_and_stops_it_on_sigterm() {
     let Some(fetched) = real_gateway(test) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let gw = dir.path().join("gw");
-    assert!(
-        ibkr()
-            .args(["gateway", "install", "--dir"])
-            .arg(&gw)
-            .arg("--from")
-            .arg(fetched.dir())
-            .status()
-            .unwrap()
-            .success()
-    );
+    let (_dir, gw) = install_copy(&fetched);
     let port = free_port();
     let health = free_port();
     let mut run = ibkr()
@@ -446,18 +442,7 @@ fn real_busy_port_is_reported_at_start_with_its_holder() {
     };
     let holder = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)).unwrap();
     let port = holder.local_addr().unwrap().port();
-    let dir = tempfile::tempdir().unwrap();
-    let gw = dir.path().join("gw");
-    assert!(
-        ibkr()
-            .args(["gateway", "install", "--dir"])
-            .arg(&gw)
-            .arg("--from")
-            .arg(fetched.dir())
-            .status()
-            .unwrap()
-            .success()
-    );
+    let (_dir, gw) = install_copy(&fetched);
     let out = ibkr()
         .args(["gateway", "start", "--dir"])
         .arg(&gw)
