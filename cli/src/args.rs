@@ -484,7 +484,7 @@ pub struct SimGatewayArgs {
     /// Start without a session (log in at /sso/Login).
     #[arg(long)]
     pub logged_out: bool,
-    /// A user of the login page: USER:PASSWORD[:paper|:live][:totp=BASE32|:push]. Repeatable.
+    /// A user of the login page: `USER:PASSWORD[:paper|:live][:totp=BASE32|:push]`. Repeatable.
     #[arg(long, value_name = "SPEC", value_parser = ibkr_sim::LoginUser::parse_spec)]
     pub login_user: Vec<ibkr_sim::LoginUser>,
 }

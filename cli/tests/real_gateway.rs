@@ -287,20 +287,21 @@ fn real_trailing_star_admits_what_the_exact_address_refuses() {
     };
     let gw = Started::start(&fetched, &["--allow", "127.0.0.*"]);
     runtime().block_on(async {
-        // GET / is a local route: 302 from an admitted client, 404 Access Denied otherwise.
-        let tls = ibkr_ext::tls::client_config(&ibkr_ext::tls::TlsTrust::default()).unwrap();
-        let client = ibkr_gen::http_client_builder()
-            .tls_backend_preconfigured(tls)
-            .redirect(reqwest::redirect::Policy::none())
+        // The SDK bound to 127.0.0.2 gets past the allow-list: offline, its call then meets
+        // the cut-off upstream (not Access Denied).
+        let ibkr = ibkr_ext::Ibkr::builder()
+            .base_url(gw.api())
+            .without_keepalive()
+            .without_pacing()
             .local_address(IpAddr::V4(OTHER_LOOPBACK))
+            .upstream_check_after(Duration::from_secs(1))
             .build()
             .unwrap();
-        let r = client
-            .get(format!("https://localhost:{}/", gw.port))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 302, "127.0.0.* admits 127.0.0.2");
+        let err = ibkr.auth_status().await.unwrap_err();
+        assert!(
+            matches!(err, ibkr_ext::Error::UpstreamUnreachable { .. }),
+            "127.0.0.* admits 127.0.0.2: {err:?}"
+        );
     });
     let conf = std::fs::read_to_string(gw.gw().join("ibkr/conf/ibkr.yaml")).unwrap();
     assert!(
