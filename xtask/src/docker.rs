@@ -227,39 +227,16 @@ fn checks(c: &Container<'_>, ibkr: &Path, port: u16, health: u16) -> Result<()> 
         },
     )?;
     step(
-        "the exported certificate pins the gateway at a non-loopback address (compose's client)",
+        "the image exports the gateway's certificate for clients to pin",
         || {
-            let Some(ip) = non_loopback_ipv4() else {
-                return Ok("skipped: this host has no non-loopback IPv4 address".to_string());
-            };
             let out = c.podman.output(&["exec", &c.name, "cat", CERT_PEM])?;
-            if !out.status.success() {
-                bail!("cat {CERT_PEM}: {}", out_text(&out));
+            let pem = String::from_utf8_lossy(&out.stdout).to_string();
+            if !out.status.success() || !pem.starts_with("-----BEGIN CERTIFICATE-----") {
+                bail!("{CERT_PEM} is not a PEM certificate: {}", out_text(&out));
             }
-            let pem = c.podman.work.join("gateway-cert.pem");
-            std::fs::write(&pem, &out.stdout)?;
-            let url = format!("https://{ip}:{port}/v1/api");
-            let ip = ip.to_string();
-            let args = ["--local-address", &ip, "--gateway", &url, "status"];
-            // Unpinned, a non-loopback gateway's self-signed certificate is refused ...
-            let (unpinned, unpinned_text) =
-                run_bounded(Command::new(ibkr).args(args), Duration::from_secs(30))?;
-            if unpinned.success() || unpinned.code() == Some(7) {
-                bail!("without --ca-cert the client got through TLS ({unpinned}): {unpinned_text}");
-            }
-            // ... pinned, TLS passes and the allow-list (127.0.0.1 and EXTRA_ALLOW) refuses it.
-            let (pinned, pinned_text) = run_bounded(
-                Command::new(ibkr).arg("--ca-cert").arg(&pem).args(args),
-                Duration::from_secs(30),
-            )?;
-            if pinned.code() != Some(7) {
-                bail!(
-                    "with --ca-cert: {pinned}, not exit 7 (TLS passed, {ip} refused): {pinned_text}"
-                );
-            }
-            Ok(format!(
-                "unpinned {unpinned}: {unpinned_text}; pinned exit 7: {pinned_text}"
-            ))
+            let copy = c.podman.work.join("gateway-cert.pem");
+            std::fs::write(&copy, &pem)?;
+            Ok(format!("{CERT_PEM} (copied to {})", copy.display()))
         },
     )?;
     let java = step("the JVM inside the container", || {
@@ -559,16 +536,6 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
 fn free_port() -> Result<u16> {
     let l = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)).context("finding a free port")?;
     Ok(l.local_addr()?.port())
-}
-
-/// This host's address on its default route (no packet is sent), unless it is loopback.
-fn non_loopback_ipv4() -> Option<Ipv4Addr> {
-    let s = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
-    s.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
-    match s.local_addr().ok()?.ip() {
-        std::net::IpAddr::V4(ip) if !ip.is_loopback() && !ip.is_unspecified() => Some(ip),
-        _ => None,
-    }
 }
 
 /// A plain-HTTP GET with a bound on each of connect, write and read; the status code and the
