@@ -593,6 +593,10 @@ async fn logs(dir: &DirArg, follow: bool) -> Result<(), Failure> {
     })?;
     let mut pos = 0u64;
     loop {
+        // A restart truncates the log: start over from its beginning.
+        if file.metadata().map(|m| m.len()).unwrap_or(0) < pos {
+            pos = 0;
+        }
         file.seek(SeekFrom::Start(pos))?;
         let mut chunk = Vec::new();
         file.read_to_end(&mut chunk)?;
