@@ -3,13 +3,38 @@
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
+/// How a decimal text reads: exactly, only rounded, or not at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DecimalRead {
+    /// The value, exactly as written.
+    Exact(Decimal),
+    /// The nearest `Decimal`: the text has more digits than a `Decimal` holds (28 decimal
+    /// places, about 28 significant digits).
+    Rounded(Decimal),
+    /// The text is not a number (or is too large for a `Decimal`).
+    Invalid,
+}
+
 /// Parses an amount; thousands separators (`,`) before the decimal point are accepted.
 ///
-/// Returns `None` when the text is not a number.
+/// Returns `None` when the text is not a number. A value with more digits than a
+/// `Decimal` holds comes back rounded: use [`read_decimal`] to tell.
 #[inline]
 pub fn parse_decimal(text: &str) -> Option<Decimal> {
+    match read_decimal(text) {
+        DecimalRead::Exact(value) | DecimalRead::Rounded(value) => Some(value),
+        DecimalRead::Invalid => None,
+    }
+}
+
+/// Reads an amount like [`parse_decimal`], and says whether the value is exact.
+#[inline]
+pub fn read_decimal(text: &str) -> DecimalRead {
     let bytes = text.as_bytes();
-    let (negative, digits) = match bytes.first()? {
+    let Some(&first) = bytes.first() else {
+        return DecimalRead::Invalid;
+    };
+    let (negative, digits) = match first {
         b'-' => (true, &bytes[1..]),
         b'+' => (false, &bytes[1..]),
         _ => (false, bytes),
@@ -27,7 +52,7 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
                     significant += 1;
                 }
                 if significant > 18 {
-                    return parse_decimal_slow(text);
+                    return read_decimal_slow(text);
                 }
                 mantissa = mantissa * 10 + u64::from(b - b'0');
                 if seen_dot {
@@ -36,43 +61,82 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
             }
             b',' if !seen_dot && seen_digit => {}
             b'.' if !seen_dot => seen_dot = true,
-            _ => return parse_decimal_slow(text),
+            _ => return read_decimal_slow(text),
         }
     }
-    if !seen_digit || scale > 28 {
-        return if seen_digit {
-            parse_decimal_slow(text)
-        } else {
-            None
-        };
+    if !seen_digit {
+        return DecimalRead::Invalid;
+    }
+    if scale > 28 {
+        return read_decimal_slow(text);
     }
     let value = i128::from(mantissa);
-    Some(Decimal::from_i128_with_scale(
+    DecimalRead::Exact(Decimal::from_i128_with_scale(
         if negative { -value } else { value },
         scale,
     ))
 }
 
-/// The rare cases: very long mantissas and scientific notation.
+/// The rare cases: very long mantissas, many decimal places and scientific notation.
 #[cold]
-fn parse_decimal_slow(text: &str) -> Option<Decimal> {
+fn read_decimal_slow(text: &str) -> DecimalRead {
     if text.trim_start_matches(['-', '+']).starts_with([',', '.']) && text.contains(',') {
-        return None;
+        return DecimalRead::Invalid;
     }
     let cleaned: String = text.chars().filter(|c| *c != ',').collect();
     let trimmed = cleaned.trim();
     if trimmed.is_empty() {
+        return DecimalRead::Invalid;
+    }
+    let value = if trimmed.contains(['e', 'E']) {
+        Decimal::from_scientific(trimmed)
+    } else {
+        Decimal::from_str(trimmed)
+    };
+    let Ok(value) = value else {
+        return DecimalRead::Invalid;
+    };
+    // rust_decimal rounds what it cannot hold: compare the digits it kept with the text's.
+    if canonical(trimmed) == canonical(&value.to_string()) {
+        DecimalRead::Exact(value)
+    } else {
+        DecimalRead::Rounded(value)
+    }
+}
+
+/// A number's value as (negative, significant digits, power of ten): `-0012.3400` and
+/// `-1.234e1` are both `(true, "1234", -2)`; zero is `(false, "", 0)`. `None` if the text
+/// is not a plain or scientific number.
+fn canonical(text: &str) -> Option<(bool, String, i64)> {
+    let (negative, rest) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, mut exponent) = match rest.find(['e', 'E']) {
+        Some(e) => (&rest[..e], rest[e + 1..].parse::<i64>().ok()?),
+        None => (rest, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: String = whole.chars().chain(fraction.chars()).collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    if trimmed.contains(['e', 'E']) {
-        return Decimal::from_scientific(trimmed).ok();
+    exponent -= fraction.len() as i64;
+    while digits.ends_with('0') {
+        digits.pop();
+        exponent += 1;
     }
-    Decimal::from_str(trimmed).ok()
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some((false, String::new(), 0));
+    }
+    Some((negative, digits.to_owned(), exponent))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_decimal;
+    use super::{DecimalRead, parse_decimal, read_decimal};
     use rust_decimal::Decimal;
     use std::str::FromStr;
 
@@ -113,5 +177,38 @@ mod tests {
         for s in ["", "-", "abc", "1.2.3", "1-2", ",5", "12a"] {
             assert_eq!(parse_decimal(s), None, "{s:?}");
         }
+    }
+
+    #[test]
+    fn values_a_decimal_cannot_hold_are_reported_rounded() {
+        // 29 decimal places: rust_decimal keeps 28.
+        assert_eq!(
+            read_decimal("0.12345678901234567890123456789"),
+            DecimalRead::Rounded(d("0.1234567890123456789012345679"))
+        );
+        // 30 significant digits.
+        assert!(matches!(
+            read_decimal("12345678901234567890.1234567891"),
+            DecimalRead::Rounded(_)
+        ));
+        assert!(matches!(
+            read_decimal("1.23456789012345678901234567891e2"),
+            DecimalRead::Rounded(_)
+        ));
+        // Trailing zeros past the 28th place change nothing.
+        assert_eq!(
+            read_decimal("-1.50000000000000000000000000000"),
+            DecimalRead::Exact(d("-1.5"))
+        );
+        assert_eq!(
+            read_decimal("0.1234567890123456789012345678"),
+            DecimalRead::Exact(d("0.1234567890123456789012345678"))
+        );
+        assert_eq!(
+            read_decimal("1,234,567,890,123,456,789.5"),
+            DecimalRead::Exact(d("1234567890123456789.5"))
+        );
+        assert_eq!(read_decimal("1E-5"), DecimalRead::Exact(d("0.00001")));
+        assert_eq!(read_decimal("12a"), DecimalRead::Invalid);
     }
 }

@@ -1,5 +1,6 @@
 //! A fast scanner over the raw attribute text of a start tag, borrowing every name and
-//! value from the input; only values containing `&` are unescaped (and so allocated).
+//! value from the input; only values containing `&`, a tab, a newline or a carriage
+//! return are normalised (and so allocated).
 
 use std::borrow::Cow;
 
@@ -26,7 +27,7 @@ impl<'a> AttributeScanner<'a> {
         &mut self,
         offset: usize,
         message: impl Into<String>,
-    ) -> Option<Result<(&'a str, &'a str), ScanError>> {
+    ) -> Option<Result<(&'a str, &'a str, bool), ScanError>> {
         self.position = self.text.len();
         Some(Err(ScanError {
             offset,
@@ -37,8 +38,9 @@ impl<'a> AttributeScanner<'a> {
 }
 
 impl<'a> Iterator for AttributeScanner<'a> {
-    /// (name, raw value) — the value is still escaped.
-    type Item = Result<(&'a str, &'a str), ScanError>;
+    /// (name, raw value, whether the value needs [`normalise_value`]) — the value is still
+    /// escaped.
+    type Item = Result<(&'a str, &'a str, bool), ScanError>;
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
@@ -78,7 +80,12 @@ impl<'a> Iterator for AttributeScanner<'a> {
         };
         let value_start = i + 1;
         let mut end = value_start;
+        // `&` (an entity) and tab, LF, CR (normalised to spaces) need work; so do the other
+        // control bytes below CR, which are not allowed in XML and are left as they are.
+        let mut special = false;
         while end < bytes.len() && bytes[end] != quote {
+            let b = bytes[end];
+            special |= (b == b'&') | (b <= b'\r');
             end += 1;
         }
         if end >= bytes.len() {
@@ -91,18 +98,30 @@ impl<'a> Iterator for AttributeScanner<'a> {
         if self.position < bytes.len() && !bytes[self.position].is_ascii_whitespace() {
             return self.fail(self.position, "attributes must be separated by whitespace");
         }
-        Some(Ok((name, &self.text[value_start..end])))
+        Some(Ok((name, &self.text[value_start..end], special)))
     }
 }
 
-/// Unescapes an attribute value (entities and character references); borrows when there
-/// is nothing to unescape.
+/// Normalises an attribute value as XML 1.0 requires (§3.3.3): each literal tab, newline,
+/// carriage return or CRLF becomes one space, then entities and character references are
+/// replaced (`&#10;` stays a newline). Borrows when there is nothing to do.
 #[inline]
-pub(crate) fn unescape_value(raw: &str) -> Result<Cow<'_, str>, String> {
-    if !raw.as_bytes().contains(&b'&') {
+pub(crate) fn normalise_value(raw: &str) -> Result<Cow<'_, str>, String> {
+    if !raw.bytes().any(|b| b == b'&' || b <= b'\r') {
         return Ok(Cow::Borrowed(raw));
     }
-    quick_xml::escape::unescape(raw).map_err(|e| e.to_string())
+    normalise_slow(raw)
+}
+
+#[cold]
+fn normalise_slow(raw: &str) -> Result<Cow<'_, str>, String> {
+    let attribute = quick_xml::events::attributes::Attribute {
+        key: quick_xml::name::QName(""),
+        value: Cow::Borrowed(raw),
+    };
+    attribute
+        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -110,7 +129,10 @@ mod tests {
     use super::*;
 
     fn all(text: &str) -> Vec<(&str, &str)> {
-        AttributeScanner::new(text).map(|r| r.unwrap()).collect()
+        AttributeScanner::new(text)
+            .map(|r| r.unwrap())
+            .map(|(name, value, _)| (name, value))
+            .collect()
     }
 
     #[test]
@@ -139,12 +161,17 @@ mod tests {
     }
 
     #[test]
-    fn values_are_unescaped_only_when_needed() {
+    fn values_are_normalised_only_when_needed() {
         assert!(matches!(
-            unescape_value("plain").unwrap(),
+            normalise_value("plain").unwrap(),
             Cow::Borrowed("plain")
         ));
-        assert_eq!(unescape_value("A &amp; B &#65;").unwrap(), "A & B A");
-        assert!(unescape_value("A & B").is_err());
+        assert_eq!(normalise_value("A &amp; B &#65;").unwrap(), "A & B A");
+        assert_eq!(normalise_value("A\r\nB\tC\nD&#10;").unwrap(), "A B C D\n");
+        assert!(normalise_value("A & B").is_err());
+        let flags: Vec<bool> = AttributeScanner::new(" a=\"x\" b=\"x&amp;\" c=\"x\ny\"")
+            .map(|r| r.unwrap().2)
+            .collect();
+        assert_eq!(flags, [false, true, true]);
     }
 }
