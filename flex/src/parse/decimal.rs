@@ -70,9 +70,12 @@ pub fn read_decimal(text: &str) -> DecimalRead {
     if scale > 28 {
         return read_decimal_slow(text);
     }
-    let value = i128::from(mantissa);
-    DecimalRead::Exact(Decimal::from_i128_with_scale(
-        if negative { -value } else { value },
+    // At most 18 digits: the mantissa fits the low 64 of the 96 bits; scale <= 28.
+    DecimalRead::Exact(Decimal::from_parts(
+        mantissa as u32,
+        (mantissa >> 32) as u32,
+        0,
+        negative,
         scale,
     ))
 }
