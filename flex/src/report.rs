@@ -181,8 +181,40 @@ impl FlexReport {
         Self::from_flex_reader(FlexReader::with_options(input, options))
     }
 
+    /// Parses only the rows of these sections (`Trades`, `CashTransactions`, …; a
+    /// single-row section such as `AccountInformation` by its element name). The rows of
+    /// every other section are skipped before any of their attributes is read, so they
+    /// cost little more than the XML scan (and a malformed value there goes unnoticed).
+    /// Statement headers and [`FlexStatement::section_names`] are read as usual.
+    ///
+    /// ```
+    /// let xml = r#"<FlexQueryResponse><FlexStatements count="1"><FlexStatement accountId="U1">
+    ///   <Trades><Trade symbol="AAPL" quantity="10"/></Trades>
+    ///   <CashTransactions><CashTransaction amount="1.5" type="Dividends"/></CashTransactions>
+    /// </FlexStatement></FlexStatements></FlexQueryResponse>"#;
+    /// let options = ibkr_flex::ParseOptions::default();
+    /// let report = ibkr_flex::FlexReport::from_reader_sections(xml.as_bytes(), options, &["Trades"])?;
+    /// assert_eq!(report.statements[0].trades.len(), 1);
+    /// assert!(report.statements[0].cash_transactions.is_empty());
+    /// # Ok::<(), ibkr_flex::ParseError>(())
+    /// ```
+    pub fn from_reader_sections(
+        input: impl BufRead,
+        options: ParseOptions,
+        sections: &[&str],
+    ) -> Result<Self, ParseError> {
+        Self::read(FlexReader::with_options(input, options), Some(sections))
+    }
+
     /// Parses the rest of a [`FlexReader`] (the typed parse is built on the streaming one).
-    pub fn from_flex_reader<R: BufRead>(mut reader: FlexReader<R>) -> Result<Self, ParseError> {
+    pub fn from_flex_reader<R: BufRead>(reader: FlexReader<R>) -> Result<Self, ParseError> {
+        Self::read(reader, None)
+    }
+
+    fn read<R: BufRead>(
+        mut reader: FlexReader<R>,
+        sections: Option<&[&str]>,
+    ) -> Result<Self, ParseError> {
         let options = *reader.options();
         let mut report = FlexReport::default();
         let mut current: Option<FlexStatement> = None;
@@ -208,6 +240,12 @@ impl FlexReport {
                     }
                 }
                 FlexEvent::Row(row) => match current.as_mut() {
+                    Some(statement)
+                        if row.in_statement()
+                            && sections.is_some_and(|s| !s.contains(&row.section())) =>
+                    {
+                        statement.note_section(row.section());
+                    }
                     Some(statement) if row.in_statement() => {
                         statement.note_section(row.section());
                         let typed = TypedRow::from_row_with(&row, &options, &mut report.warnings)?;

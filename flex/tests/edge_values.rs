@@ -239,3 +239,32 @@ fn a_sanitised_conid_keeps_its_text_in_extra() {
     assert_eq!(trade.underlying_conid, None);
     assert_eq!(trade.extra.get("underlyingConid"), Some("XXXXX"));
 }
+
+// --- a section filter -----------------------------------------------------------------
+
+#[test]
+fn a_section_filter_skips_the_other_sections_rows_entirely() {
+    // `quantity="abc"` fails strict mode, so a strict parse that succeeds never read it.
+    let xml = "<FlexQueryResponse><FlexStatements count=\"1\"><FlexStatement accountId=\"U1\">\
+        <Trades><Trade symbol=\"AAPL\" quantity=\"abc\"/></Trades>\
+        <CashTransactions><CashTransaction amount=\"1.5\" type=\"Dividends\"/></CashTransactions>\
+        <AccountInformation accountId=\"U1\" currency=\"USD\"/>\
+        </FlexStatement></FlexStatements></FlexQueryResponse>";
+    let options = ParseOptions::default().strict(true);
+    assert!(FlexReport::from_reader_with(xml.as_bytes(), options).is_err());
+    let report = FlexReport::from_reader_sections(
+        xml.as_bytes(),
+        options,
+        &["CashTransactions", "AccountInformation"],
+    )
+    .unwrap();
+    let statement = &report.statements[0];
+    assert!(statement.trades.is_empty());
+    assert_eq!(statement.cash_transactions.len(), 1);
+    assert_eq!(statement.account_information.len(), 1);
+    assert_eq!(
+        statement.section_names,
+        ["Trades", "CashTransactions", "AccountInformation"]
+    );
+    assert_eq!(statement.account_id.as_deref(), Some("U1"));
+}
