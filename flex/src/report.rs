@@ -7,8 +7,8 @@ use crate::parse::error::{ParseError, ParseErrorKind, ParseWarning};
 use crate::parse::options::ParseOptions;
 use crate::parse::reader::{FlexEvent, FlexReader};
 use crate::parse::row::Row;
+use crate::rows::StatementRows;
 use crate::rows::enums::ReportKind;
-use crate::rows::{StatementRows, TypedRow};
 use chrono::NaiveDate;
 use std::io::BufRead;
 use std::ops::{Deref, DerefMut};
@@ -248,8 +248,8 @@ impl FlexReport {
                     }
                     Some(statement) if row.in_statement() => {
                         statement.note_section(row.section());
-                        let typed = TypedRow::from_row_with(&row, &options, &mut report.warnings)?;
-                        if let Some(other) = statement.rows.push(typed) {
+                        let other = statement.rows.read(&row, &options, &mut report.warnings)?;
+                        if let Some(other) = other {
                             statement.keep_other(row.section(), other);
                         }
                     }
