@@ -113,11 +113,10 @@ impl<'a> Iterator for AttributeScanner<'a> {
         let name_end = loop {
             if i + 8 <= len {
                 let word = load(bytes, i);
-                let stop = equal_bytes(word, b'=')
-                    | below_bytes(word, b' ' + 1)
-                    | equal_bytes(word, b'"')
-                    | equal_bytes(word, b'\'')
-                    | equal_bytes(word, b'<');
+                // Below `(`: whitespace, both quotes (and `!`..`&`, which no XML name
+                // has: the slow path reads them as before). `<` and `=` are 0x3C and 0x3D,
+                // so one compare with the low bit cleared finds both.
+                let stop = below_bytes(word, b'(') | equal_bytes(word & !ONES, b'<');
                 if stop != 0 {
                     break i + first_byte(stop);
                 }
@@ -326,6 +325,10 @@ mod tests {
             " =\"1\"",
             " a=\"1\" b",
             " é=\"ü\" ",
+            " a!b=\"1\" ibCommissionCurrency=\"a long value past eight bytes\" x=\"\"",
+            " openCloseIndicator <=\"1\"",
+            " openCloseIndicator=\"O\"openDateTime=\"\"",
+            " openClose\"Indicator=\"O\"",
             "",
             "   ",
         ];
