@@ -2,7 +2,7 @@
 //! typed parse, the streaming reader, or the bare quick-xml scan the benchmark compares
 //! against (the same loop as `benches/flex_parse.rs`).
 //!
-//! `cargo run --release -p ibkr-flex --example flex_profile -- typed|timed|stream|raw FILE`
+//! `cargo run --release -p ibkr-flex --example flex_profile -- typed|filtered|timed|stream|raw FILE`
 
 use std::hint::black_box;
 
@@ -33,7 +33,7 @@ fn raw_scan(xml: &str) -> usize {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(mode), Some(path)) = (args.get(1), args.get(2)) else {
-        return Err("usage: flex_profile typed|timed|stream|raw FILE".into());
+        return Err("usage: flex_profile typed|filtered|timed|stream|raw FILE".into());
     };
     let bytes = std::fs::read(path)?;
     match mode.as_str() {
@@ -41,6 +41,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let report = ibkr_flex::FlexReport::from_reader(bytes.as_slice())?;
             let trades: usize = report.statements.iter().map(|s| s.trades.len()).sum();
             println!("{trades} trades");
+            black_box(report);
+        }
+        "filtered" => {
+            // A section filter: the Trades rows (most of the file) are never read.
+            let report = ibkr_flex::FlexReport::from_reader_sections(
+                bytes.as_slice(),
+                ibkr_flex::ParseOptions::default(),
+                &["CashTransactions"],
+            )?;
+            let rows: usize = report
+                .statements
+                .iter()
+                .map(|s| s.cash_transactions.len())
+                .sum();
+            println!("{rows} cash transactions");
             black_box(report);
         }
         "timed" => {
