@@ -39,35 +39,46 @@ pub fn read_decimal(text: &str) -> DecimalRead {
         b'+' => (false, &bytes[1..]),
         _ => (false, bytes),
     };
+    // The whole part (thousands separators after its first digit), then the fraction;
+    // anything else (an exponent, a second dot, …) goes to the slow path.
+    let n = digits.len();
     let mut mantissa: u64 = 0;
-    let mut scale: u32 = 0;
-    let mut seen_dot = false;
-    let mut seen_digit = false;
-    let mut significant = 0u32;
-    for &b in digits {
-        match b {
-            b'0'..=b'9' => {
-                seen_digit = true;
-                if mantissa != 0 || b != b'0' {
-                    significant += 1;
-                }
-                if significant > 18 {
-                    return read_decimal_slow(text);
-                }
-                mantissa = mantissa * 10 + u64::from(b - b'0');
-                if seen_dot {
-                    scale += 1;
-                }
-            }
-            b',' if !seen_dot && seen_digit => {}
-            b'.' if !seen_dot => seen_dot = true,
-            _ => return read_decimal_slow(text),
+    let mut count = 0usize;
+    let mut i = 0;
+    while i < n {
+        let b = digits[i];
+        let d = b.wrapping_sub(b'0');
+        if d < 10 {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+            count += 1;
+        } else if b != b',' || count == 0 {
+            break;
         }
+        i += 1;
     }
-    if !seen_digit {
+    let mut scale = 0usize;
+    if i < n && digits[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < n {
+            let d = digits[i].wrapping_sub(b'0');
+            if d >= 10 {
+                break;
+            }
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d));
+            i += 1;
+        }
+        scale = i - start;
+        count += scale;
+    }
+    if i != n {
+        return read_decimal_slow(text);
+    }
+    if count == 0 {
         return DecimalRead::Invalid;
     }
-    if scale > 28 {
+    // More than 18 digits may not fit (the mantissa wrapped): the slow path reads them.
+    if count > 18 || scale > 28 {
         return read_decimal_slow(text);
     }
     // At most 18 digits: the mantissa fits the low 64 of the 96 bits; scale <= 28.
@@ -76,7 +87,7 @@ pub fn read_decimal(text: &str) -> DecimalRead {
         (mantissa >> 32) as u32,
         0,
         negative,
-        scale,
+        scale as u32,
     ))
 }
 
@@ -154,6 +165,17 @@ mod tests {
         assert_eq!(parse_decimal("+7"), Some(d("7")));
         assert_eq!(parse_decimal("0"), Some(Decimal::ZERO));
         assert_eq!(parse_decimal(".5"), Some(d("0.5")));
+        assert_eq!(parse_decimal("-.5"), Some(d("-0.5")));
+        assert_eq!(parse_decimal("7."), Some(d("7")));
+        assert_eq!(parse_decimal("000000000000000000000012.5"), Some(d("12.5")));
+        assert_eq!(
+            parse_decimal("999999999999999999"),
+            Some(d("999999999999999999"))
+        );
+        assert_eq!(
+            parse_decimal("9999999999999999999"),
+            Some(d("9999999999999999999"))
+        );
     }
 
     #[test]
@@ -177,7 +199,7 @@ mod tests {
 
     #[test]
     fn text_that_is_not_a_number_is_rejected() {
-        for s in ["", "-", "abc", "1.2.3", "1-2", ",5", "12a"] {
+        for s in ["", "-", ".", "-.", ",", "abc", "1.2.3", "1-2", ",5", "12a"] {
             assert_eq!(parse_decimal(s), None, "{s:?}");
         }
     }
