@@ -51,7 +51,7 @@ pub use client::{FlexClient, FlexClientBuilder};
 pub use generic::{GenericReport, GenericStatement, Section};
 pub use parse::attributes::AttributeList;
 pub use parse::dates::{DateFormat, FlexDateTime};
-pub use parse::error::{ParseError, ParseErrorKind};
+pub use parse::error::{ParseError, ParseErrorKind, ParseWarning};
 pub use parse::options::ParseOptions;
 pub use parse::reader::{FlexEvent, FlexItem, FlexReader, FlexRows};
 pub use parse::row::{Row, RowRef};

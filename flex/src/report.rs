@@ -3,12 +3,12 @@
 use crate::generic::Section;
 use crate::parse::attributes::AttributeList;
 use crate::parse::dates::{FlexDateTime, parse_date, parse_date_time};
-use crate::parse::error::ParseError;
+use crate::parse::error::{ParseError, ParseErrorKind, ParseWarning};
 use crate::parse::options::ParseOptions;
 use crate::parse::reader::{FlexEvent, FlexReader};
 use crate::parse::row::Row;
+use crate::rows::StatementRows;
 use crate::rows::enums::ReportKind;
-use crate::rows::{StatementRows, TypedRow};
 use chrono::NaiveDate;
 use std::io::BufRead;
 use std::ops::{Deref, DerefMut};
@@ -50,6 +50,11 @@ pub struct FlexReport {
     pub statements: Vec<FlexStatement>,
     /// Rows outside any statement (hand-edited files); kept rather than dropped.
     pub rows_outside_statements: Vec<Row>,
+    /// What the tolerant parse accepted with a change, in document order: decimals
+    /// rounded to fit (their exact text is in the row's `extra`) and statement header
+    /// dates that do not parse (`None`; their text is in the statement's `attributes`).
+    /// Always empty in strict mode, where each is an error.
+    pub warnings: Vec<ParseWarning>,
 }
 
 /// One `<FlexStatement>`: a period of one account, with its typed rows.
@@ -94,22 +99,48 @@ impl DerefMut for FlexStatement {
 }
 
 impl FlexStatement {
-    fn from_header(header: &Row, options: &ParseOptions) -> Self {
+    /// The statement of this header. Header dates that do not parse are `None`, and their
+    /// names are returned beside the statement.
+    fn from_header(header: &Row, options: &ParseOptions) -> (Self, Vec<&'static str>) {
         let text = |name: &str| {
+            header
+                .get(name)
+                .filter(|v| !crate::parse::absent::is_absent_text(v))
+        };
+        let placeholder = |name: &str| {
             header
                 .get(name)
                 .filter(|v| !crate::parse::absent::is_absent(v))
         };
-        FlexStatement {
+        let format = options.get_date_format();
+        let mut invalid = Vec::new();
+        let mut date = |name: &'static str| {
+            let value = placeholder(name)?;
+            let parsed = parse_date(value, format);
+            if parsed.is_none() {
+                invalid.push(name);
+            }
+            parsed
+        };
+        let from_date = date("fromDate");
+        let to_date = date("toDate");
+        let when_generated = placeholder("whenGenerated").and_then(|v| {
+            let parsed = parse_date_time(v, format);
+            if parsed.is_none() {
+                invalid.push("whenGenerated");
+            }
+            parsed
+        });
+        let statement = FlexStatement {
             account_id: text("accountId").map(str::to_owned),
-            from_date: text("fromDate").and_then(|v| parse_date(v, options.get_date_format())),
-            to_date: text("toDate").and_then(|v| parse_date(v, options.get_date_format())),
+            from_date,
+            to_date,
             period: text("period").map(str::to_owned),
-            when_generated: text("whenGenerated")
-                .and_then(|v| parse_date_time(v, options.get_date_format())),
+            when_generated,
             attributes: header.attributes().clone(),
             ..FlexStatement::default()
-        }
+        };
+        (statement, invalid)
     }
 
     fn note_section(&mut self, name: &str) {
@@ -150,11 +181,44 @@ impl FlexReport {
         Self::from_flex_reader(FlexReader::with_options(input, options))
     }
 
+    /// Parses only the rows of these sections (`Trades`, `CashTransactions`, …; a
+    /// single-row section such as `AccountInformation` by its element name). The rows of
+    /// every other section are skipped before any of their attributes is read, so they
+    /// cost little more than the XML scan (and a malformed value there goes unnoticed).
+    /// Statement headers and [`FlexStatement::section_names`] are read as usual.
+    ///
+    /// ```
+    /// let xml = r#"<FlexQueryResponse><FlexStatements count="1"><FlexStatement accountId="U1">
+    ///   <Trades><Trade symbol="AAPL" quantity="10"/></Trades>
+    ///   <CashTransactions><CashTransaction amount="1.5" type="Dividends"/></CashTransactions>
+    /// </FlexStatement></FlexStatements></FlexQueryResponse>"#;
+    /// let options = ibkr_flex::ParseOptions::default();
+    /// let report = ibkr_flex::FlexReport::from_reader_sections(xml.as_bytes(), options, &["Trades"])?;
+    /// assert_eq!(report.statements[0].trades.len(), 1);
+    /// assert!(report.statements[0].cash_transactions.is_empty());
+    /// # Ok::<(), ibkr_flex::ParseError>(())
+    /// ```
+    pub fn from_reader_sections(
+        input: impl BufRead,
+        options: ParseOptions,
+        sections: &[&str],
+    ) -> Result<Self, ParseError> {
+        Self::read(FlexReader::with_options(input, options), Some(sections))
+    }
+
     /// Parses the rest of a [`FlexReader`] (the typed parse is built on the streaming one).
-    pub fn from_flex_reader<R: BufRead>(mut reader: FlexReader<R>) -> Result<Self, ParseError> {
+    pub fn from_flex_reader<R: BufRead>(reader: FlexReader<R>) -> Result<Self, ParseError> {
+        Self::read(reader, None)
+    }
+
+    fn read<R: BufRead>(
+        mut reader: FlexReader<R>,
+        sections: Option<&[&str]>,
+    ) -> Result<Self, ParseError> {
         let options = *reader.options();
         let mut report = FlexReport::default();
         let mut current: Option<FlexStatement> = None;
+        let mut invalid_header: Vec<&'static str> = Vec::new();
         while let Some(event) = reader.next_event()? {
             match event {
                 FlexEvent::ReportStart(row) => {
@@ -166,7 +230,9 @@ impl FlexReport {
                         .map(ReportKind::parse);
                 }
                 FlexEvent::StatementStart(row) => {
-                    current = Some(FlexStatement::from_header(row, &options));
+                    let (statement, invalid) = FlexStatement::from_header(row, &options);
+                    current = Some(statement);
+                    invalid_header = invalid;
                 }
                 FlexEvent::SectionStart(name) => {
                     if let Some(statement) = current.as_mut() {
@@ -174,10 +240,16 @@ impl FlexReport {
                     }
                 }
                 FlexEvent::Row(row) => match current.as_mut() {
+                    Some(statement)
+                        if row.in_statement()
+                            && sections.is_some_and(|s| !s.contains(&row.section())) =>
+                    {
+                        statement.note_section(row.section());
+                    }
                     Some(statement) if row.in_statement() => {
                         statement.note_section(row.section());
-                        let typed = TypedRow::from_row(&row, &options)?;
-                        if let Some(other) = statement.rows.push(typed) {
+                        let other = statement.rows.read(&row, &options, &mut report.warnings)?;
+                        if let Some(other) = other {
                             statement.keep_other(row.section(), other);
                         }
                     }
@@ -189,6 +261,27 @@ impl FlexReport {
                         report.statements.push(statement);
                     }
                 }
+            }
+            // A header date that does not parse (the event is done with, so the reader
+            // can say where the attribute is).
+            for name in invalid_header.drain(..) {
+                let (line, column) = reader.header_position(name).unwrap_or((0, 0));
+                let value = current
+                    .as_ref()
+                    .and_then(|s| s.attributes.get(name))
+                    .unwrap_or_default()
+                    .to_owned();
+                let kind = ParseErrorKind::InvalidValue {
+                    element: "FlexStatement".to_owned(),
+                    attribute: name.to_owned(),
+                    value,
+                };
+                if options.is_strict() {
+                    return Err(ParseError { line, column, kind });
+                }
+                let warning = ParseWarning { line, column, kind };
+                tracing::warn!("{warning}; the statement's {name} is None");
+                report.warnings.push(warning);
             }
         }
         Ok(report)

@@ -14,9 +14,24 @@ fuzz_target!(|data: &[u8]| {
     );
     let generic = ibkr_flex::GenericReport::from_reader(data);
     let streamed: Result<Vec<_>, _> = ibkr_flex::FlexReader::new(data).rows().collect();
+    let filtered = ibkr_flex::FlexReport::from_reader_sections(
+        data,
+        ibkr_flex::ParseOptions::default(),
+        &["Trades"],
+    );
     if typed.is_ok() {
-        assert!(generic.is_ok(), "typed parse accepted what the generic view rejected");
-        assert!(streamed.is_ok(), "typed parse accepted what the stream rejected");
+        assert!(
+            generic.is_ok(),
+            "typed parse accepted what the generic view rejected"
+        );
+        assert!(
+            streamed.is_ok(),
+            "typed parse accepted what the stream rejected"
+        );
+        assert!(
+            filtered.is_ok(),
+            "a section filter rejected what the typed parse accepted"
+        );
     }
     if strict.is_ok() {
         assert!(typed.is_ok());
@@ -26,6 +41,12 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = ibkr_flex::parse::dates::parse_date_time(text, ibkr_flex::DateFormat::Auto);
-        let _ = ibkr_flex::parse::decimal::parse_decimal(text);
+        let read = ibkr_flex::parse::decimal::read_decimal(text);
+        let parsed = ibkr_flex::parse::decimal::parse_decimal(text);
+        match read {
+            ibkr_flex::parse::decimal::DecimalRead::Exact(v)
+            | ibkr_flex::parse::decimal::DecimalRead::Rounded(v) => assert_eq!(parsed, Some(v)),
+            ibkr_flex::parse::decimal::DecimalRead::Invalid => assert_eq!(parsed, None),
+        }
     }
 });

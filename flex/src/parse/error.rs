@@ -70,7 +70,46 @@ pub enum ParseErrorKind {
         /// The raw text.
         value: String,
     },
+    /// A decimal value has more digits than a `Decimal` holds (28 decimal places, about
+    /// 28 significant digits), so reading it would round it. An error in strict mode; in
+    /// tolerant mode a [`ParseWarning`] with the rounded value in the typed field and the
+    /// exact text in the row's `extra`.
+    #[error(
+        "<{element}> attribute {attribute}=\"{value}\" has more digits than a Decimal holds (28 decimal places); reading it would round it"
+    )]
+    InexactValue {
+        /// Row element.
+        element: String,
+        /// Attribute name.
+        attribute: String,
+        /// The raw text.
+        value: String,
+    },
     /// Reading the input failed.
     #[error("reading the input failed: {0}")]
     Io(String),
+}
+
+/// Something the tolerant parser accepted but had to change or drop, and where: a value
+/// rounded to fit a `Decimal`, or a statement header date that does not parse. In strict
+/// mode each of these is a [`ParseError`] instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, column {column}: {kind}")]
+pub struct ParseWarning {
+    /// 1-based line of the input.
+    pub line: u64,
+    /// 1-based column (in bytes) of the input.
+    pub column: u64,
+    /// What was accepted with a change.
+    pub kind: ParseErrorKind,
+}
+
+impl From<ParseError> for ParseWarning {
+    fn from(error: ParseError) -> Self {
+        ParseWarning {
+            line: error.line,
+            column: error.column,
+            kind: error.kind,
+        }
+    }
 }

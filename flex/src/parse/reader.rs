@@ -93,6 +93,8 @@ struct State {
     stack: Vec<Frame>,
     section: String,
     header: Row,
+    /// (line, column) of each attribute of `header`, in the same order.
+    header_positions: Vec<(u64, u64)>,
     owed: Owed,
     seen_root: bool,
     root_closed: bool,
@@ -129,6 +131,7 @@ impl<R: BufRead> FlexReader<R> {
                 stack: Vec::with_capacity(8),
                 section: String::new(),
                 header: Row::default(),
+                header_positions: Vec::new(),
                 owed: Owed::None,
                 seen_root: false,
                 root_closed: false,
@@ -148,6 +151,18 @@ impl<R: BufRead> FlexReader<R> {
             reader: self,
             section: Arc::from(""),
         }
+    }
+
+    /// Where the first attribute with this name of the last report or statement header
+    /// (`<FlexQueryResponse>`, `<FlexStatement>`) is: (line, column).
+    pub(crate) fn header_position(&self, name: &str) -> Option<(u64, u64)> {
+        let index = self
+            .state
+            .header
+            .attributes()
+            .iter()
+            .position(|(n, _)| n == name)?;
+        self.state.header_positions.get(index).copied()
     }
 
     fn error_at(&self, position: u64, kind: ParseErrorKind) -> ParseError {
@@ -299,6 +314,7 @@ impl State {
         column: u64,
     ) -> Result<(), ParseError> {
         self.header = Row::new(name);
+        self.header_positions.clear();
         let probe = RowRef {
             section: "",
             element: name,
@@ -308,8 +324,10 @@ impl State {
             column,
         };
         for item in probe.raw_attributes() {
-            let (attribute, value) = item?;
-            self.header.push(attribute, &probe.unescape(value)?);
+            let (attribute, value, special) = item?;
+            self.header.push(attribute, &probe.value(value, special)?);
+            let offset = attribute.as_ptr() as usize - raw.as_ptr() as usize;
+            self.header_positions.push(probe.position_at(offset));
         }
         Ok(())
     }

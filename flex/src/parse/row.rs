@@ -3,7 +3,7 @@
 
 use crate::parse::attributes::AttributeList;
 use crate::parse::error::{ParseError, ParseErrorKind};
-use crate::parse::scan::{AttributeScanner, unescape_value};
+use crate::parse::scan::{AttributeScanner, normalise_value};
 use serde::ser::{SerializeMap, Serializer};
 use std::borrow::Cow;
 
@@ -33,7 +33,7 @@ impl Row {
         &self.element
     }
 
-    /// The first value of this attribute, as written (unescaped).
+    /// The first value of this attribute (normalised and unescaped).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.attributes.get(name)
     }
@@ -65,7 +65,8 @@ impl serde::Serialize for Row {
 }
 
 /// A row borrowed from the reader's buffer while streaming: valid until the next event.
-/// Attribute values are unescaped lazily, and only allocate when they contain `&`.
+/// Attribute values are normalised and unescaped lazily, and only allocate when they
+/// contain `&`, a tab, a newline or a carriage return.
 #[derive(Debug, Clone, Copy)]
 pub struct RowRef<'a> {
     pub(crate) section: &'a str,
@@ -103,31 +104,33 @@ impl<'a> RowRef<'a> {
         self.column
     }
 
-    /// The attributes in document order as `(name, raw value)`, values still escaped.
+    /// The attributes in document order as `(name, raw value, whether the value needs
+    /// normalising)`, values still escaped.
     pub(crate) fn raw_attributes(
         &self,
-    ) -> impl Iterator<Item = Result<(&'a str, &'a str), ParseError>> + '_ {
+    ) -> impl Iterator<Item = Result<(&'a str, &'a str, bool), ParseError>> + '_ {
         AttributeScanner::new(self.raw).map(move |item| {
             item.map_err(|e| self.error_at(e.offset, ParseErrorKind::Xml(e.message)))
         })
     }
 
-    /// The attributes in document order as `(name, unescaped value)`.
+    /// The attributes in document order as `(name, value)`, each value normalised (a
+    /// tab, newline or CRLF is a space, as XML requires) and unescaped.
     pub fn attributes(
         &self,
     ) -> impl Iterator<Item = Result<(&'a str, Cow<'a, str>), ParseError>> + '_ {
         self.raw_attributes().map(move |item| {
-            let (name, raw) = item?;
-            Ok((name, self.unescape(raw)?))
+            let (name, raw, special) = item?;
+            Ok((name, self.value(raw, special)?))
         })
     }
 
-    /// The unescaped value of the first attribute with this name.
+    /// The normalised, unescaped value of the first attribute with this name.
     pub fn get(&self, name: &str) -> Result<Option<Cow<'a, str>>, ParseError> {
         for item in self.raw_attributes() {
-            let (n, raw) = item?;
+            let (n, raw, special) = item?;
             if n == name {
-                return self.unescape(raw).map(Some);
+                return self.value(raw, special).map(Some);
             }
         }
         Ok(None)
@@ -137,15 +140,25 @@ impl<'a> RowRef<'a> {
     pub fn to_row(&self) -> Result<Row, ParseError> {
         let mut row = Row::new(self.element);
         for item in self.raw_attributes() {
-            let (name, raw) = item?;
-            row.push(name, &self.unescape(raw)?);
+            let (name, raw, special) = item?;
+            row.push(name, &self.value(raw, special)?);
         }
         Ok(row)
     }
 
+    /// The value of a raw attribute the scanner flagged (`special`) or not.
     #[inline]
+    pub(crate) fn value(&self, raw: &'a str, special: bool) -> Result<Cow<'a, str>, ParseError> {
+        if special {
+            self.unescape(raw)
+        } else {
+            Ok(Cow::Borrowed(raw))
+        }
+    }
+
+    /// Normalises and unescapes a raw value of this row.
     pub(crate) fn unescape(&self, raw: &'a str) -> Result<Cow<'a, str>, ParseError> {
-        unescape_value(raw).map_err(|_| {
+        normalise_value(raw).map_err(|_| {
             let offset = raw.as_ptr() as usize - self.raw.as_ptr() as usize;
             self.error_at(
                 offset,
@@ -158,6 +171,19 @@ impl<'a> RowRef<'a> {
 
     /// An error at this byte offset of the attribute text.
     pub(crate) fn error_at(&self, offset: usize, kind: ParseErrorKind) -> ParseError {
+        let (line, column) = self.position_at(offset);
+        ParseError { line, column, kind }
+    }
+
+    /// An error at this attribute, given its name as the scanner returned it (a slice of
+    /// this row's text).
+    pub(crate) fn error_at_attribute(&self, name: &str, kind: ParseErrorKind) -> ParseError {
+        let offset = (name.as_ptr() as usize).wrapping_sub(self.raw.as_ptr() as usize);
+        self.error_at(offset.min(self.raw.len()), kind)
+    }
+
+    /// 1-based (line, column) of this byte offset of the attribute text.
+    pub(crate) fn position_at(&self, offset: usize) -> (u64, u64) {
         let before = &self.raw.as_bytes()[..offset.min(self.raw.len())];
         let newlines = memchr::memchr_iter(b'\n', before).count() as u64;
         let column = match memchr::memrchr(b'\n', before) {
@@ -165,11 +191,7 @@ impl<'a> RowRef<'a> {
             // `<` + element name + the offset into the attribute text.
             None => self.column + 1 + self.element.len() as u64 + offset as u64,
         };
-        ParseError {
-            line: self.line + newlines,
-            column,
-            kind,
-        }
+        (self.line + newlines, column)
     }
 
     /// An error about the whole row.

@@ -11,8 +11,8 @@ macro_rules! flex_row {
     ) => {
         $(#[$meta])*
         ///
-        /// Every field is optional (absent, `""`, `-`, `--`, `N/A` and `MULTI` are `None`);
-        /// attributes not typed here stay reachable in `extra`.
+        /// Every field is optional (absent, `""`, `-`, `--` and `N/A` are `None`, and so is
+        /// `MULTI` except in text fields); attributes not typed here stay reachable in `extra`.
         #[derive(Debug, Clone, Default, PartialEq)]
         #[non_exhaustive]
         pub struct $name {
@@ -20,8 +20,9 @@ macro_rules! flex_row {
                 #[doc = concat!("The `", $attr, "` attribute.")]
                 pub $field: Option<$ty>,
             )*
-            /// Every attribute not typed above, and any typed one whose value did not
-            /// parse (tolerant mode), as written, in document order.
+            /// Every attribute not typed above, any typed one whose value did not parse
+            /// (tolerant mode), and the exact text of any decimal rounded to fit its
+            /// field (tolerant mode, with a warning), as written, in document order.
             pub extra: $crate::AttributeList,
         }
 
@@ -31,22 +32,28 @@ macro_rules! flex_row {
         }
 
         impl $crate::rows::FromRow for $name {
-            fn from_row(
+            fn from_row_with(
                 row: &$crate::RowRef<'_>,
                 options: &$crate::ParseOptions,
+                warnings: &mut Vec<$crate::ParseWarning>,
             ) -> Result<Self, $crate::ParseError> {
+                use $crate::parse::value::{FlexRead, FlexValue, is_absent_for};
                 let mut out = Self::default();
                 for item in row.raw_attributes() {
-                    let (name, raw) = item?;
-                    let value = row.unescape(raw)?;
+                    let (name, raw, special) = item?;
+                    let value = row.value(raw, special)?;
                     let value: &str = &value;
                     match name {
                         $(
                             $attr => {
-                                if !$crate::parse::absent::is_absent(value) {
-                                    match <$ty as $crate::parse::value::FlexValue>::from_flex(value, options) {
-                                        Some(parsed) => out.$field = Some(parsed),
-                                        None => $crate::rows::keep_invalid(row, options, name, value, &mut out.extra)?,
+                                if !is_absent_for::<$ty>(value) {
+                                    match <$ty as FlexValue>::read_flex(value, options) {
+                                        FlexRead::Exact(parsed) => out.$field = Some(parsed),
+                                        FlexRead::Rounded(parsed) => {
+                                            $crate::rows::keep_rounded(row, options, name, value, &mut out.extra, warnings)?;
+                                            out.$field = Some(parsed);
+                                        }
+                                        FlexRead::Invalid => $crate::rows::keep_invalid(row, options, name, value, &mut out.extra)?,
                                     }
                                 }
                             }

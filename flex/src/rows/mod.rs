@@ -12,7 +12,7 @@ pub mod reference;
 pub mod trades;
 
 use crate::parse::attributes::AttributeList;
-use crate::parse::error::{ParseError, ParseErrorKind};
+use crate::parse::error::{ParseError, ParseErrorKind, ParseWarning};
 use crate::parse::options::ParseOptions;
 use crate::parse::row::{Row, RowRef};
 
@@ -29,8 +29,48 @@ mod prelude {
 
 /// A typed row that can be read from a streamed [`RowRef`].
 pub trait FromRow: Sized {
-    /// Reads the row's attributes into the typed fields.
-    fn from_row(row: &RowRef<'_>, options: &ParseOptions) -> Result<Self, ParseError>;
+    /// Reads the row's attributes into the typed fields; warnings (tolerant mode) are
+    /// logged with `tracing`.
+    fn from_row(row: &RowRef<'_>, options: &ParseOptions) -> Result<Self, ParseError> {
+        Self::from_row_with(row, options, &mut Vec::new())
+    }
+
+    /// Reads the row's attributes into the typed fields, adding a [`ParseWarning`] for
+    /// each value accepted with a change (tolerant mode).
+    fn from_row_with(
+        row: &RowRef<'_>,
+        options: &ParseOptions,
+        warnings: &mut Vec<ParseWarning>,
+    ) -> Result<Self, ParseError>;
+}
+
+/// A decimal with more digits than a `Decimal` holds: an error in strict mode; otherwise
+/// the rounded value goes in the typed field, the exact text in `extra`, and a warning
+/// says so.
+#[cold]
+pub(crate) fn keep_rounded(
+    row: &RowRef<'_>,
+    options: &ParseOptions,
+    name: &str,
+    value: &str,
+    extra: &mut AttributeList,
+    warnings: &mut Vec<ParseWarning>,
+) -> Result<(), ParseError> {
+    let error = row.error_at_attribute(
+        name,
+        ParseErrorKind::InexactValue {
+            element: row.element().to_owned(),
+            attribute: name.to_owned(),
+            value: value.to_owned(),
+        },
+    );
+    if options.is_strict() {
+        return Err(error);
+    }
+    tracing::warn!("{error}; kept the exact text in the row's extra attributes");
+    extra.push(name, value);
+    warnings.push(error.into());
+    Ok(())
 }
 
 /// A typed attribute whose value did not parse: an error in strict mode, otherwise kept
@@ -85,8 +125,18 @@ macro_rules! statement_rows {
         impl TypedRow {
             /// Reads a streamed row into its typed struct, chosen by element name.
             pub fn from_row(row: &RowRef<'_>, options: &ParseOptions) -> Result<Self, ParseError> {
+                Self::from_row_with(row, options, &mut Vec::new())
+            }
+
+            /// Like [`TypedRow::from_row`], adding a [`ParseWarning`] for each value
+            /// accepted with a change (tolerant mode).
+            pub fn from_row_with(
+                row: &RowRef<'_>,
+                options: &ParseOptions,
+                warnings: &mut Vec<ParseWarning>,
+            ) -> Result<Self, ParseError> {
                 Ok(match row.element() {
-                    $( $ty::ELEMENT => TypedRow::$ty($ty::from_row(row, options)?), )*
+                    $( $ty::ELEMENT => TypedRow::$ty($ty::from_row_with(row, options, warnings)?), )*
                     _ => TypedRow::Other(row.to_row()?),
                 })
             }
@@ -103,13 +153,20 @@ macro_rules! statement_rows {
         }
 
         impl StatementRows {
-            /// Files a typed row; gives back rows that have no list here.
-            pub(crate) fn push(&mut self, row: TypedRow) -> Option<Row> {
-                match row {
-                    $( TypedRow::$ty(row) => self.$field.push(row), )*
-                    TypedRow::Other(row) => return Some(row),
+            /// Reads a streamed row straight into the list of its element (no `TypedRow`
+            /// in between: one move of a large struct fewer); gives back, generically, a
+            /// row that has no list here.
+            pub(crate) fn read(
+                &mut self,
+                row: &RowRef<'_>,
+                options: &ParseOptions,
+                warnings: &mut Vec<ParseWarning>,
+            ) -> Result<Option<Row>, ParseError> {
+                match row.element() {
+                    $( $ty::ELEMENT => self.$field.push($ty::from_row_with(row, options, warnings)?), )*
+                    _ => return Ok(Some(row.to_row()?)),
                 }
-                None
+                Ok(None)
             }
         }
     };
