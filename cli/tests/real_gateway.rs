@@ -204,6 +204,52 @@ fn real_install_from_a_zip_then_start_status_stop() {
     assert_eq!(report["reaches_ibkr"], false);
     assert_eq!(report["build"]["commit"], build.commit.unwrap());
 
+    // The doctor, asked for a client at 127.0.0.2: the allow-list does not admit it (and
+    // says how to fix that); the certificate is IBKR's shipped one.
+    let doctor = ibkr()
+        .args([
+            "--json",
+            "--local-address",
+            "127.0.0.2",
+            "gateway",
+            "doctor",
+            "--dir",
+        ])
+        .arg(&gw)
+        .output()
+        .unwrap();
+    assert_eq!(doctor.status.code(), Some(1), "{doctor:?}");
+    let report: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let check = |name: &str| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} check: {report}"))
+            .clone()
+    };
+    assert_eq!(check("java")["ok"], true);
+    assert_eq!(check("port")["ok"], true, "{report}");
+    let allow = check("allow-list");
+    assert_eq!(allow["ok"], false);
+    assert!(
+        allow["detail"]
+            .as_str()
+            .unwrap()
+            .contains("--allow 127.0.0.2"),
+        "{allow}"
+    );
+    let cert = check("certificate");
+    assert!(
+        cert["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("IBKR's shipped self-signed certificate"),
+        "{cert}"
+    );
+    println!("{test}: doctor: {report}");
+
     let stop = ibkr()
         .args(["gateway", "stop", "--dir"])
         .arg(&gw)
