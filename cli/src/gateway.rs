@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use ibkr_gateway::probe::{self, Local, Session};
-use ibkr_gateway::supervisor::{self, Event, Health, RunConfig};
+use ibkr_gateway::supervisor::{self, Event, RunConfig};
 use ibkr_gateway::{AllowPattern, GatewayError, Installation, LaunchConfig, Source};
 use serde_json::json;
 
@@ -408,15 +408,10 @@ async fn run_foreground(
     if args.wait_login {
         config.wait_login = Some(args.login_timeout()?);
     }
-    let port = match &config.launch.conf {
-        Some(file) => ibkr_gateway::ManagedConf::from_user_file(file)?.port,
-        None => config.launch.port,
-    };
     if let Some(login) = login {
-        config.login = Some(login.config(&install, port)?);
+        config.login = Some(login.config(&install, config.launch.effective_port()?)?);
         config.schedule = ibkr_gateway::login::Schedule::new(login.region);
     }
-    let health = Health::new(port);
     let events = |e: Event| match e {
         Event::Health(addr) => eprintln!("ibkr gateway: health on http://{addr}/livez and /readyz"),
         Event::Launched { pid } => eprintln!("ibkr gateway: launched java (pid {pid})"),
@@ -438,7 +433,7 @@ async fn run_foreground(
         Event::Login(what) => eprintln!("ibkr gateway: login: {what}"),
         Event::Stopping => eprintln!("ibkr gateway: stopping the JVM"),
     };
-    supervisor::run(&install, &config, health, shutdown_signal(), events).await?;
+    supervisor::run(&install, &config, shutdown_signal(), events).await?;
     Ok(())
 }
 

@@ -196,9 +196,8 @@ impl Report {
 }
 
 async fn reqwest_date(port: u16) -> Option<chrono::DateTime<chrono::Utc>> {
-    let tls = ibkr_ext::tls::client_config(&ibkr_ext::tls::TlsTrust::default()).ok()?;
-    let client = ibkr_gen::http_client_builder()
-        .tls_backend_preconfigured(tls)
+    let client = probe::http_builder()
+        .ok()?
         .timeout(probe::UPSTREAM_TIMEOUT)
         .build()
         .ok()?;

@@ -18,6 +18,10 @@ pub const DOWNLOAD_URL: &str =
 /// The gateway's jar, under `dist/`.
 pub const GATEWAY_JAR: &str = "ibgroup.web.core.iblink.router.clientportal.gw.jar";
 
+/// What a run leaves in a gateway folder, never copied or zipped: our state (`ibkr/`) and
+/// the gateway's own `logs/` and `.vertx/`.
+const RUN_TIME_LITTER: [&str; 3] = ["ibkr", "logs", ".vertx"];
+
 /// The JVM's main class.
 pub const MAIN_CLASS: &str = "ibgroup.web.core.clientportal.gw.GatewayStart";
 
@@ -232,11 +236,7 @@ pub async fn install(
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(io(parent))?;
     let staging = tempfile_dir(parent)?;
-    let result = stage(source, staging.path(), progress).await;
-    let unpacked = match result {
-        Ok(p) => p,
-        Err(e) => return Err(e),
-    };
+    let unpacked = stage(source, staging.path(), progress).await?;
     let staged = Installation::open(&unpacked).map_err(|e| GatewayError::BadArchive {
         source_name: source_name(source),
         reason: e.to_string(),
@@ -325,10 +325,8 @@ async fn download(url: &str, to: &Path, progress: Progress<'_>) -> Result<()> {
         url: url.to_string(),
         reason,
     };
-    let tls = ibkr_ext::tls::client_config(&ibkr_ext::tls::TlsTrust::default())
-        .map_err(|e| failed(e.to_string()))?;
-    let client = ibkr_gen::http_client_builder()
-        .tls_backend_preconfigured(tls)
+    let client = crate::probe::http_builder()
+        .map_err(failed)?
         .read_timeout(std::time::Duration::from_secs(60))
         .build()
         .map_err(|e| failed(e.without_url().to_string()))?;
@@ -401,11 +399,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
         let entry = entry.map_err(io(from))?;
         let path = entry.path();
         let out = to.join(entry.file_name());
-        // Not our state, not the gateway's run-time litter.
-        if entry.file_name() == "ibkr"
-            || entry.file_name() == "logs"
-            || entry.file_name() == ".vertx"
-        {
+        if RUN_TIME_LITTER.iter().any(|l| entry.file_name() == *l) {
             continue;
         }
         if path.is_dir() {
@@ -442,7 +436,7 @@ pub fn zip_dir(from: &Path, zip: &Path) -> Result<()> {
                 .unwrap_or(&path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            if name == "ibkr" || name == "logs" || name == ".vertx" {
+            if RUN_TIME_LITTER.contains(&name.as_str()) {
                 continue;
             }
             let failed = |e: zip::result::ZipError| GatewayError::Io {

@@ -73,6 +73,14 @@ impl LaunchConfig {
         self
     }
 
+    /// The port the gateway will listen on: `--conf`'s `listenPort`, else [`Self::port`].
+    pub fn effective_port(&self) -> Result<u16> {
+        match &self.conf {
+            Some(file) => Ok(ManagedConf::from_user_file(file)?.port),
+            None => Ok(self.port),
+        }
+    }
+
     /// Write the configuration into the install's conf folder; returns what it says.
     pub fn write_conf(&self, install: &Installation) -> Result<ManagedConf> {
         let dir = paths::conf_dir(install.dir());
@@ -140,30 +148,41 @@ impl Running {
     }
 }
 
-/// Check what must hold before launching: no gateway of this install running, a free port.
-fn preflight(install: &Installation, port: u16) -> Result<Option<Running>> {
+/// What [`prepare`] found.
+pub(crate) enum Prepared {
+    /// A gateway of this install already runs (its configuration was left as it is).
+    Running(Running),
+    /// The configuration is written and its port is free: launch.
+    Launch(ManagedConf),
+}
+
+/// Check what must hold before launching, for `start` and `run` alike: no gateway of this
+/// install running (checked before its configuration is rewritten), then the configuration
+/// written, then its port free.
+pub(crate) fn prepare(install: &Installation, config: &LaunchConfig) -> Result<Prepared> {
     if let Some(pid) = PidFile::live(install.dir()) {
-        return Ok(Some(Running {
+        return Ok(Prepared::Running(Running {
             pid: pid.pid,
             port: pid.port,
             already: true,
         }));
     }
     PidFile::remove(install.dir());
-    if process::port_busy(port) {
-        return Err(process::busy(port));
+    let conf = config.write_conf(install)?;
+    if process::port_busy(conf.port) {
+        return Err(process::busy(conf.port));
     }
-    Ok(None)
+    Ok(Prepared::Launch(conf))
 }
 
 /// Start the gateway detached: it keeps running after this process exits, its output goes
 /// to `ibkr/gateway.log` and its PID to `ibkr/gateway.pid`. Returns once it is ready (or
 /// reports the one already running from this install).
 pub async fn start_detached(install: &Installation, config: &LaunchConfig) -> Result<Running> {
-    let conf = config.write_conf(install)?;
-    if let Some(running) = preflight(install, conf.port)? {
-        return Ok(running);
-    }
+    let conf = match prepare(install, config)? {
+        Prepared::Running(running) => return Ok(running),
+        Prepared::Launch(conf) => conf,
+    };
     let java = crate::java::find()?;
     let log = paths::log_file(install.dir());
     let out = std::fs::File::create(&log).map_err(io(&log))?;

@@ -25,10 +25,18 @@ pub fn api_url(port: u16) -> String {
     format!("https://localhost:{port}/v1/api")
 }
 
+/// An HTTP client builder with the SDK's default TLS trust (the gateway's self-signed
+/// certificate on loopback, the Mozilla roots elsewhere); every HTTP client of this crate
+/// starts here.
+pub(crate) fn http_builder() -> Result<reqwest::ClientBuilder, String> {
+    let tls = ibkr_ext::tls::client_config(&ibkr_ext::tls::TlsTrust::default())
+        .map_err(|e| e.to_string())?;
+    Ok(ibkr_gen::http_client_builder().tls_backend_preconfigured(tls))
+}
+
 fn client(timeout: Duration) -> Option<reqwest::Client> {
-    let tls = ibkr_ext::tls::client_config(&ibkr_ext::tls::TlsTrust::default()).ok()?;
-    ibkr_gen::http_client_builder()
-        .tls_backend_preconfigured(tls)
+    http_builder()
+        .ok()?
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout)
         .build()
@@ -81,31 +89,23 @@ pub async fn local(port: u16) -> Local {
     }
 }
 
+/// What failed, without the URL: the innermost cause, else the kind of failure.
 fn describe(e: &reqwest::Error) -> String {
     use std::error::Error as _;
-    let mut text = e.without_url_ref();
+    let mut text = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection refused"
+    } else {
+        "no answer"
+    }
+    .to_string();
     let mut source = e.source();
     while let Some(s) = source {
         text = s.to_string();
         source = s.source();
     }
     text
-}
-
-trait WithoutUrl {
-    fn without_url_ref(&self) -> String;
-}
-
-impl WithoutUrl for reqwest::Error {
-    fn without_url_ref(&self) -> String {
-        if self.is_timeout() {
-            "timed out".into()
-        } else if self.is_connect() {
-            "connection refused".into()
-        } else {
-            "no answer".into()
-        }
-    }
 }
 
 /// The session as the gateway reports it.

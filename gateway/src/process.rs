@@ -3,7 +3,7 @@
 //! `run.sh` does not `exec` java, so killing the shell leaves the JVM running. We never use
 //! `run.sh`: the PID we track and signal is java's own.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -213,13 +213,6 @@ pub fn busy(port: u16) -> GatewayError {
         port,
         holder: port_holder(port),
     }
-}
-
-/// The last `lines` lines of a file.
-pub fn tail(path: &PathBuf, lines: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 #[cfg(test)]

@@ -95,7 +95,6 @@ pub struct Health {
     hold: Mutex<Option<String>>,
     /// The last session probe, reused for a moment (`/tickle` is limited to 1/s).
     last: tokio::sync::Mutex<Option<(tokio::time::Instant, Session)>>,
-    local_address: Option<IpAddr>,
 }
 
 impl Health {
@@ -106,7 +105,6 @@ impl Health {
             jvm: Mutex::new(Jvm::Starting),
             hold: Mutex::new(None),
             last: tokio::sync::Mutex::new(None),
-            local_address: None,
         })
     }
 
@@ -157,7 +155,7 @@ impl Health {
             match &*last {
                 Some((at, s)) if at.elapsed() < Duration::from_secs(2) => s.clone(),
                 _ => {
-                    let s = match probe::sdk(self.port, self.local_address) {
+                    let s = match probe::sdk(self.port, None) {
                         Ok(ibkr) => probe::session(&ibkr).await,
                         Err(e) => Session::Error {
                             message: e.to_string(),
@@ -272,22 +270,21 @@ pub enum Event {
 pub async fn run(
     install: &Installation,
     config: &RunConfig,
-    health: Arc<Health>,
     shutdown: impl Future<Output = ()>,
     events: impl Fn(Event) + Send + Sync + Clone + 'static,
 ) -> Result<()> {
-    let conf = config.launch.write_conf(install)?;
-    if let Some(running) = crate::process::PidFile::live(install.dir()) {
-        return Err(GatewayError::AlreadyRunning {
-            dir: install.dir().to_path_buf(),
-            pid: running.pid,
-            port: running.port,
-        });
-    }
+    let conf = match launch::prepare(install, &config.launch)? {
+        launch::Prepared::Running(running) => {
+            return Err(GatewayError::AlreadyRunning {
+                dir: install.dir().to_path_buf(),
+                pid: running.pid,
+                port: running.port,
+            });
+        }
+        launch::Prepared::Launch(conf) => conf,
+    };
     let java = crate::java::find()?;
-    if crate::process::port_busy(conf.port) {
-        return Err(crate::process::busy(conf.port));
-    }
+    let health = Health::new(conf.port);
     if let Some(addr) = config.health {
         let (bound, _task) = serve_health(addr, health.clone()).await?;
         events(Event::Health(bound));
@@ -499,7 +496,7 @@ pub async fn watch_login(
     events: &(dyn Fn(Event) + Send + Sync),
 ) {
     use crate::login::ReloginDecision;
-    let ibkr = match probe::sdk(port, health.local_address) {
+    let ibkr = match probe::sdk(port, None) {
         Ok(i) => i,
         Err(e) => {
             health.hold(Some(format!("no client for the login watcher: {e}")));
