@@ -511,11 +511,12 @@ impl IbkrBuilder {
                 };
                 // A redirect to the gateway's login page means "not logged in": stop there
                 // instead of following it (offline, the login page never answers).
+                // Past that, reqwest's default rule: at most 10 redirects.
                 let mut b = base().redirect(reqwest::redirect::Policy::custom(|attempt| {
-                    if crate::error::is_login_location(attempt.url().as_str())
-                        || attempt.previous().len() >= 10
-                    {
+                    if crate::error::is_login_location(attempt.url().as_str()) {
                         attempt.stop()
+                    } else if attempt.previous().len() >= 10 {
+                        attempt.error("too many redirects")
                     } else {
                         attempt.follow()
                     }
