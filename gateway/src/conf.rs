@@ -224,8 +224,9 @@ pub struct ManagedConf {
     pub allow: Vec<AllowPattern>,
     /// `ips.deny`; a placeholder is written when empty.
     pub deny: Vec<AllowPattern>,
-    /// `sslCert` and `sslPwd`: a keystore of your own (JKS or PKCS12) and its password.
-    pub keystore: Option<(String, String)>,
+    /// `sslCert` and `sslPwd`: a keystore of your own (JKS or PKCS12) and its password (a
+    /// [`Secret`](ibkr_gen::Secret): `Debug` never shows it).
+    pub keystore: Option<(String, ibkr_gen::Secret)>,
 }
 
 impl ManagedConf {
@@ -273,7 +274,7 @@ impl ManagedConf {
                 format!(
                     "sslCert: {}\nsslPwd: {}\n",
                     yaml_string(cert),
-                    yaml_string(pwd)
+                    yaml_string(pwd.expose())
                 )
             })
             .unwrap_or_default();
@@ -345,7 +346,7 @@ impl ManagedConf {
                     );
                 }
                 "sslCert" => cert = value.as_str().map(str::to_string),
-                "sslPwd" => pwd = value.as_str().map(str::to_string),
+                "sslPwd" => pwd = value.as_str().map(ibkr_gen::Secret::new),
                 "ips" => {
                     let ips = value
                         .as_mapping()
@@ -496,6 +497,14 @@ mod tests {
         assert_eq!(back.effective_allow(), conf.effective_allow());
         assert!(yaml.contains("\"127.0.0.1\"") && yaml.contains(PLACEHOLDER_DENY));
         assert!(back.admits(ip("172.18.0.5")) && !back.admits(ip("172.19.0.5")));
+    }
+
+    #[test]
+    fn a_keystore_password_is_written_but_never_debug_printed() {
+        let yaml = "sslCert: /etc/gw.p12\nsslPwd: hunter2-pw\nips:\n  allow: [127.0.0.1]\n  deny: [1.2.3.4]\n";
+        let conf = ManagedConf::from_user_yaml(yaml).unwrap();
+        assert!(!format!("{conf:?}").contains("hunter2-pw"));
+        assert!(conf.render().contains("sslPwd: \"hunter2-pw\""));
     }
 
     #[test]
