@@ -601,6 +601,40 @@ pub async fn wait_for_login(
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn readyz_is_200_with_a_brokerage_session_and_503_saying_why_without() {
+        let gw = ibkr_sim::Gateway::builder()
+            .brokerage_session(true)
+            .start()
+            .await
+            .unwrap();
+        let health = Health::new(gw.addr().port());
+        let (ok, body) = health.ready().await;
+        assert!(!ok, "not while the JVM is starting: {body}");
+        health.set_jvm(Jvm::Up);
+        let (ok, body) = health.ready().await;
+        assert!(ok, "{body}");
+        assert_eq!(body["ready"], true);
+        // The midnight reset: logged out. (The last probe is reused for 2 s.)
+        gw.control().drop_session();
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let (ok, body) = health.ready().await;
+        assert!(!ok, "{body}");
+        assert!(
+            body["why"].as_str().unwrap().contains("not logged in"),
+            "{body}"
+        );
+        // A spent login budget is added to the reason.
+        health.hold(Some(
+            "login stopped: run `ibkr gateway login --reset-budget`".into(),
+        ));
+        let (_, body) = health.ready().await;
+        assert!(
+            body["why"].as_str().unwrap().contains("--reset-budget"),
+            "{body}"
+        );
+    }
+
     #[test]
     fn restarts_back_off_and_stop_at_the_hours_budget() {
         let t0 = tokio::time::Instant::now();
