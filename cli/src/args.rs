@@ -63,6 +63,23 @@ pub struct Global {
     pub oauth2: Option<PathBuf>,
 }
 
+impl Global {
+    /// The one output format of this run: `--json` (the older flag), else `--output`, else
+    /// a table. Every command reads it from here.
+    pub fn format(&self) -> OutputFormat {
+        if self.json {
+            OutputFormat::Json
+        } else {
+            self.output.unwrap_or(OutputFormat::Table)
+        }
+    }
+
+    /// Whether this run prints JSON.
+    pub fn wants_json(&self) -> bool {
+        self.format() == OutputFormat::Json
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// A guided tour: session, conids, history, a snapshot, an order with a question, Flex.

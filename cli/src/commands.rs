@@ -12,8 +12,8 @@ use ibkr_sim::{FlexConfig, Gateway, RunningGateway};
 use serde_json::json;
 
 use crate::args::{
-    Cli, Command, FileFormat, FlexAction, Global, OrderAction, OrderArgs, OrderTypeArg, SideArg,
-    TifArg,
+    Cli, Command, FileFormat, FlexAction, Global, OrderAction, OrderArgs, OrderTypeArg,
+    OutputFormat, SideArg, TifArg,
 };
 use crate::failure::{self, Failure};
 use crate::output;
@@ -26,7 +26,15 @@ pub const SIM_FLEX_QUERY: &str = "123456";
 pub struct Session {
     pub ibkr: Ibkr,
     pub sim: Option<RunningGateway>,
-    pub json: bool,
+    /// The output format (`Global::format`).
+    pub format: OutputFormat,
+}
+
+impl Session {
+    /// Whether this run prints JSON.
+    pub fn json(&self) -> bool {
+        self.format == OutputFormat::Json
+    }
 }
 
 /// Start the embedded simulator: plain HTTP on 127.0.0.1, IBKR's pacing rules, a Flex
@@ -81,7 +89,7 @@ pub async fn connect(global: &Global, use_sim: bool) -> Result<Session, Failure>
     Ok(Session {
         ibkr,
         sim,
-        json: global.json,
+        format: global.format(),
     })
 }
 
@@ -122,10 +130,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             use clap::CommandFactory;
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "ibkr", &mut script);
-            use std::io::Write;
-            // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = std::io::stdout().write_all(&script);
-            Ok(())
+            crate::print::bytes(&script)
         }
         Command::Flex {
             action:
@@ -157,7 +162,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 | Command::Contract { .. }
                 | Command::Chain { .. }
                 | Command::Accounts { action: Some(_) }) => {
-                    crate::portfolio::run(&s, crate::portfolio::format_of(g), cmd).await
+                    crate::portfolio::run(&s, s.format, cmd).await
                 }
                 Command::Status => status(&s).await,
                 Command::Accounts { action: None } => accounts(&s).await,
@@ -249,11 +254,11 @@ async fn status(s: &Session) -> Result<(), Failure> {
         Err(e) => return Err(e.into()),
     };
     output::status(
-        s.json,
+        s.json(),
         s.ibkr.base_url(),
         &state,
         crate::oauth::auth_summary(&s.ibkr),
-    );
+    )?;
     if !state.logged_in {
         return Err(Failure::new(
             failure::SESSION,
@@ -269,8 +274,8 @@ async fn accounts(s: &Session) -> Result<(), Failure> {
         .ibkr
         .call("getAccounts", s.ibkr.raw().get_accounts().send())
         .await?;
-    if s.json {
-        output::print_json(&json!({"accounts": a.accounts, "selected": a.selected_account}));
+    if s.json() {
+        crate::print::json(&json!({"accounts": a.accounts, "selected": a.selected_account}))?;
     } else {
         for acct in &a.accounts {
             let mark = if Some(acct) == a.selected_account.as_ref() {
@@ -278,7 +283,7 @@ async fn accounts(s: &Session) -> Result<(), Failure> {
             } else {
                 " "
             };
-            println!("{mark} {acct}");
+            say!("{mark} {acct}")?;
         }
     }
     Ok(())
@@ -294,18 +299,18 @@ pub async fn conid(s: &Session, queries: &[StockQuery]) -> Result<(), Failure> {
                 resolved.insert(q.symbol().to_string(), c.0);
             }
             Err(e) => {
-                if !s.json {
-                    eprintln!("{e}");
+                if !s.json() {
+                    note!("{e}");
                 }
                 first_error.get_or_insert(e);
             }
         }
     }
-    if s.json {
-        output::print_json(&json!(resolved));
+    if s.json() {
+        crate::print::json(&json!(resolved))?;
     } else {
         for (sym, c) in &resolved {
-            println!("{sym:<8} {c}");
+            say!("{sym:<8} {c}")?;
         }
     }
     match first_error {
@@ -374,7 +379,7 @@ pub async fn snapshot(s: &Session, items: &[String], fields: &[String]) -> Resul
     let keyed = conids_of(&s.ibkr, items).await?;
     let conids: Vec<Conid> = keyed.iter().map(|(_, c)| *c).collect();
     let quotes = s.ibkr.snapshot(&conids, &fields).await?;
-    output::snapshot(s.json, &keyed, &fields, &quotes);
+    output::snapshot(s.json(), &keyed, &fields, &quotes)?;
     Ok(())
 }
 
@@ -416,7 +421,7 @@ pub async fn history(
     bar_progress.finish_and_clear();
     match out {
         Some(dir) => output::write_history_files(dir, &all, format)?,
-        None => output::history(s.json, &all),
+        None => output::history(s.json(), &all)?,
     }
     if let Some((item, e)) = failed.into_iter().next() {
         return Err(Failure::from(e).prefixed(&item));
@@ -489,11 +494,11 @@ async fn order(s: &Session, a: &OrderArgs, place: bool) -> Result<(), Failure> {
     };
     if !place {
         let preview = ibkr.preview(ticket).await?;
-        output::preview(s.json, &preview);
+        output::preview(s.json(), &preview)?;
         return Ok(());
     }
     let outcome = ibkr.place(ticket, &policy).await;
-    report_outcome(s.json, outcome)
+    report_outcome(s.json(), outcome)
 }
 
 /// Print an order's outcome; anything but a placed order is a failure (exit 4).
@@ -503,9 +508,9 @@ pub fn report_outcome(json: bool, outcome: ibkr_ext::Result<OrderOutcome>) -> Re
             order_id, status, ..
         }) => {
             if json {
-                output::print_json(&json!({"order_id": order_id, "status": status}));
+                crate::print::json(&json!({"order_id": order_id, "status": status}))?;
             } else {
-                println!("order {order_id}: {status}");
+                say!("order {order_id}: {status}")?;
             }
             Ok(())
         }
@@ -520,13 +525,13 @@ pub fn report_outcome(json: bool, outcome: ibkr_ext::Result<OrderOutcome>) -> Re
                 .map(|o| format!("{} ({})", o.order_id, o.status))
                 .collect();
             if json {
-                output::print_json(&json!({
+                crate::print::json(&json!({
                     "outcome": "partly_submitted",
                     "orders": orders,
                     "rejected": rejected,
                     "declined": declined,
                     "prompt": prompt,
-                }));
+                }))?;
             }
             let mut why: Vec<String> = rejected
                 .iter()
@@ -588,17 +593,17 @@ pub fn one_line(text: &str) -> String {
 async fn orders(s: &Session) -> Result<(), Failure> {
     s.ibkr.ensure_brokerage_session().await?;
     let live = s.ibkr.live_orders().await?;
-    output::orders(s.json, &live);
+    output::orders(s.json(), &live)?;
     Ok(())
 }
 
 async fn cancel(s: &Session, id: &str) -> Result<(), Failure> {
     let (ibkr, _) = ready(s).await?;
     let ack = ibkr.cancel(id).await?;
-    if s.json {
-        output::print_json(&json!({"message": ack.message, "order_id": ack.order_id}));
+    if s.json() {
+        crate::print::json(&json!({"message": ack.message, "order_id": ack.order_id}))?;
     } else {
-        println!("{}", ack.message);
+        say!("{}", ack.message)?;
     }
     Ok(())
 }
@@ -640,24 +645,24 @@ fn flex_parse(
 pub fn flex_client(token: String, base: Option<&str>, fast: bool) -> Result<FlexClient, Failure> {
     let mut b = FlexClient::builder(token).on_progress(|p| match p {
         FlexProgress::Requesting { attempt } => {
-            eprintln!("flex: requesting the statement (attempt {attempt})")
+            note!("flex: requesting the statement (attempt {attempt})")
         }
         FlexProgress::Waiting { delay, because } => match because {
-            Some(code) => eprintln!(
+            Some(code) => note!(
                 "flex: IBKR says {code:?}; waiting {:.1} s",
                 delay.as_secs_f64()
             ),
-            None => eprintln!(
+            None => note!(
                 "flex: waiting {:.1} s for IBKR to generate it",
                 delay.as_secs_f64()
             ),
         },
         FlexProgress::Polling { attempt } => {
-            eprintln!("flex: asking for the statement (poll {attempt})")
+            note!("flex: asking for the statement (poll {attempt})")
         }
-        FlexProgress::Done { bytes } => eprintln!("flex: received {bytes} bytes"),
+        FlexProgress::Done { bytes } => note!("flex: received {bytes} bytes"),
         #[allow(unreachable_patterns)]
-        other => eprintln!("flex: {other:?}"),
+        other => note!("flex: {other:?}"),
     });
     if let Some(base) = base {
         b = b.base_url(base);
@@ -711,15 +716,14 @@ async fn flex_fetch(
     match out {
         Some(path) => {
             std::fs::write(path, download.bytes())?;
-            eprintln!(
+            note!(
                 "flex: wrote {} ({} bytes)",
                 path.display(),
                 download.bytes().len()
             );
         }
         None => {
-            use std::io::Write;
-            std::io::stdout().write_all(download.bytes())?;
+            crate::print::bytes(download.bytes())?;
         }
     }
     Ok(())

@@ -2,6 +2,8 @@
 
 use ibkr_ext::Error;
 
+/// Not a failure to report: stdout was closed by its reader. `main` exits 0.
+const CLOSED_PIPE: u8 = 0;
 /// Exit code for any other failure.
 pub const GENERAL: u8 = 1;
 /// Exit code for bad usage (clap uses 2 as well).
@@ -39,6 +41,15 @@ impl Failure {
 
     pub fn usage(message: impl Into<String>) -> Self {
         Self::new(USAGE, message)
+    }
+
+    /// The reader of stdout went away (`| head`): stop quietly, exit 0 (see `print`).
+    pub fn closed_pipe() -> Self {
+        Self::new(CLOSED_PIPE, "")
+    }
+
+    pub fn is_closed_pipe(&self) -> bool {
+        self.code == CLOSED_PIPE
     }
 }
 

@@ -272,7 +272,7 @@ pub async fn run(action: GatewayAction, global: &Global) -> Result<(), Failure> 
                     "stopped the gateway (pid {}, port {})",
                     stopped.pid, stopped.port
                 ),
-            );
+            )?;
             Ok(())
         }
         GatewayAction::Logs { dir, follow } => logs(&dir, follow).await,
@@ -281,11 +281,11 @@ pub async fn run(action: GatewayAction, global: &Global) -> Result<(), Failure> 
 }
 
 /// Print `value` with --json, else `text`.
-fn say(global: &Global, value: serde_json::Value, text: String) {
-    if global.json {
-        crate::output::print_json(&value);
+fn say(global: &Global, value: serde_json::Value, text: String) -> Result<(), Failure> {
+    if global.wants_json() {
+        crate::print::json(&value)
     } else {
-        println!("{text}");
+        say!("{text}")
     }
 }
 
@@ -297,7 +297,7 @@ async fn install(
 ) -> Result<(), Failure> {
     let source = from.as_deref().map(Source::parse).unwrap_or_default();
     let bar = indicatif::ProgressBar::new(0);
-    if global.json || !matches!(source, Source::Url(_)) {
+    if global.wants_json() || !matches!(source, Source::Url(_)) {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     } else {
         bar.set_style(
@@ -334,7 +334,7 @@ async fn install(
             install.dir().display(),
             install.dir().display()
         ),
-    );
+    )?;
     Ok(())
 }
 
@@ -354,7 +354,7 @@ async fn start(args: &StartArgs, global: &Global) -> Result<(), Failure> {
                 running.port,
                 running.login_url()
             ),
-        );
+        )?;
     } else {
         say(
             global,
@@ -366,7 +366,7 @@ async fn start(args: &StartArgs, global: &Global) -> Result<(), Failure> {
                 running.port,
                 running.login_url()
             ),
-        );
+        )?;
     }
     if args.wait_login {
         let timeout = args.login_timeout()?;
@@ -376,12 +376,12 @@ async fn start(args: &StartArgs, global: &Global) -> Result<(), Failure> {
 }
 
 async fn wait_login(port: u16, timeout: Duration, global: &Global) -> Result<(), Failure> {
-    let json = global.json;
+    let json = global.wants_json();
     let status = move |s: Session| {
         if !json {
             match s.why_not_ready() {
-                Some(why) => eprintln!("waiting for the login: {why}"),
-                None => eprintln!("logged in"),
+                Some(why) => note!("waiting for the login: {why}"),
+                None => note!("logged in"),
             }
         }
     };
@@ -390,7 +390,7 @@ async fn wait_login(port: u16, timeout: Duration, global: &Global) -> Result<(),
         global,
         json!({"logged_in": true, "authenticated": state.authenticated, "competing": state.competing}),
         "logged in; the brokerage session is open".into(),
-    );
+    )?;
     Ok(())
 }
 
@@ -413,25 +413,28 @@ async fn run_foreground(
         config.schedule = ibkr_gateway::login::Schedule::new(login.region);
     }
     let events = |e: Event| match e {
-        Event::Health(addr) => eprintln!("ibkr gateway: health on http://{addr}/livez and /readyz"),
-        Event::Launched { pid } => eprintln!("ibkr gateway: launched java (pid {pid})"),
-        Event::Ready { login_url, took } => eprintln!(
+        Event::Health(addr) => note!("ibkr gateway: health on http://{addr}/livez and /readyz"),
+        Event::Launched { pid } => note!("ibkr gateway: launched java (pid {pid})"),
+        Event::Ready { login_url, took } => note!(
             "ibkr gateway: ready in {:.1} s; log in at {login_url}",
             took.as_secs_f64()
         ),
-        Event::Exited { status, after } => eprintln!(
+        Event::Exited { status, after } => note!(
             "ibkr gateway: the JVM exited ({status}); restarting in {} s",
             after.as_secs()
         ),
-        Event::Output(line) => println!("{line}"),
-        Event::LoggedIn => eprintln!("ibkr gateway: logged in; the brokerage session is open"),
+        // The supervisor keeps the gateway up whether or not anyone still reads its log.
+        Event::Output(line) => {
+            let _ = say!("{line}");
+        }
+        Event::LoggedIn => note!("ibkr gateway: logged in; the brokerage session is open"),
         Event::Waiting(s) => {
             if let Some(why) = s.why_not_ready() {
-                eprintln!("ibkr gateway: waiting for the login: {why}");
+                note!("ibkr gateway: waiting for the login: {why}");
             }
         }
-        Event::Login(what) => eprintln!("ibkr gateway: login: {what}"),
-        Event::Stopping => eprintln!("ibkr gateway: stopping the JVM"),
+        Event::Login(what) => note!("ibkr gateway: login: {what}"),
+        Event::Stopping => note!("ibkr gateway: stopping the JVM"),
     };
     supervisor::run(&install, &config, shutdown_signal(), events).await?;
     Ok(())
@@ -487,8 +490,8 @@ async fn status(dir: &DirArg, port: Option<u16>, global: &Global) -> Result<(), 
         Some(Session::Unreachable) => Some(false),
         _ => None,
     };
-    if global.json {
-        crate::output::print_json(&json!({
+    if global.wants_json() {
+        crate::print::json(&json!({
             "dir": path,
             "installed": install.is_some(),
             "build": build,
@@ -497,7 +500,7 @@ async fn status(dir: &DirArg, port: Option<u16>, global: &Global) -> Result<(), 
             "local": local,
             "reaches_ibkr": reaches_ibkr,
             "session": session,
-        }));
+        }))?;
     } else {
         let mut out = String::new();
         match (&install, &build) {
@@ -546,7 +549,7 @@ async fn status(dir: &DirArg, port: Option<u16>, global: &Global) -> Result<(), 
             Some(s) => out += &format!("session:  {}\n", s.why_not_ready().unwrap_or_default()),
             None => {}
         }
-        print!("{out}");
+        crate::print::bytes(out.as_bytes())?;
     }
     match session {
         Some(Session::Refused { client }) => Err(Failure::from(ibkr_ext::Error::AccessDenied {
@@ -574,7 +577,7 @@ fn yes(b: bool) -> &'static str {
 }
 
 async fn logs(dir: &DirArg, follow: bool) -> Result<(), Failure> {
-    use std::io::{Read, Seek, SeekFrom, Write};
+    use std::io::{Read, Seek, SeekFrom};
     let install = dir.install()?;
     let path = ibkr_gateway::paths::log_file(install.dir());
     let mut file = std::fs::File::open(&path).map_err(|e| {
@@ -596,10 +599,7 @@ async fn logs(dir: &DirArg, follow: bool) -> Result<(), Failure> {
         let mut chunk = Vec::new();
         file.read_to_end(&mut chunk)?;
         pos += chunk.len() as u64;
-        let mut out = std::io::stdout().lock();
-        if out.write_all(&chunk).and_then(|()| out.flush()).is_err() {
-            return Ok(()); // a closed pipe ends the command quietly
-        }
+        crate::print::bytes(&chunk)?;
         if !follow {
             return Ok(());
         }
@@ -609,16 +609,16 @@ async fn logs(dir: &DirArg, follow: bool) -> Result<(), Failure> {
 
 async fn doctor(dir: &DirArg, port: Option<u16>, global: &Global) -> Result<(), Failure> {
     let report = ibkr_gateway::doctor::examine(&dir.path(), port, global.local_address).await;
-    if global.json {
-        crate::output::print_json(&serde_json::to_value(&report).unwrap_or_default());
+    if global.wants_json() {
+        crate::print::json(&serde_json::to_value(&report).unwrap_or_default())?;
     } else {
         for check in &report.checks {
-            println!(
+            say!(
                 "{} {}: {}",
                 if check.ok { "ok  " } else { "FAIL" },
                 check.name,
                 check.detail
-            );
+            )?;
         }
     }
     if report.checks.iter().all(|c| c.ok) {
@@ -647,7 +647,7 @@ async fn login_once(
             global,
             json!({"budget": "reset"}),
             "the login failure budget is reset; `ibkr gateway login` may try again".into(),
-        );
+        )?;
         return Ok(());
     }
     let port = port
@@ -669,7 +669,7 @@ async fn login_once(
                     report.method,
                     report.elapsed.as_secs_f64()
                 ),
-            );
+            )?;
             Ok(())
         }
         Err(e) => {

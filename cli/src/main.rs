@@ -10,6 +10,9 @@
 //! allow-list refused this client, 8 the gateway runs but cannot reach IBKR, 9 the
 //! unattended login stopped for a human (wrong credentials, a changed page, a spent budget).
 
+#[macro_use]
+mod print;
+
 mod args;
 mod commands;
 mod failure;
@@ -41,14 +44,16 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("ibkr: cannot start the async runtime: {e}");
+            note!("ibkr: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader closed stdout (`| head`): it has what it wanted.
+        Err(failure) if failure.is_closed_pipe() => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("ibkr: {}", failure.message);
+            note!("ibkr: {}", failure.message);
             ExitCode::from(failure.code)
         }
     }

@@ -143,46 +143,44 @@ pub fn oauth1_keys(command: KeysCommand) -> Result<(), Failure> {
     spinner.finish_and_clear();
     let files = result?;
     let show = |p: &Path| p.display().to_string();
-    println!("Wrote the OAuth 1.0a keys into {}:", dir.display());
-    println!(
+    say!("Wrote the OAuth 1.0a keys into {}:", dir.display())?;
+    say!(
         "  keep private: {}, {}",
         show(&files.private_signature),
         show(&files.private_encryption)
-    );
-    println!(
+    )?;
+    say!(
         "  upload:       {}, {}, {}",
         show(&files.public_signature),
         show(&files.public_encryption),
         show(&files.dh_params)
-    );
-    println!();
-    println!(
+    )?;
+    say!()?;
+    say!(
         "In IBKR's OAuth self-service portal (/sso/Login?action=OAUTH, logged in as the account's user):"
-    );
-    println!("  1. Accept the OAuth disclosure, choose a 9-letter consumer key and save it.");
-    println!(
+    )?;
+    say!("  1. Accept the OAuth disclosure, choose a 9-letter consumer key and save it.")?;
+    say!(
         "  2. Public signing key:    upload {}",
         show(&files.public_signature)
-    );
-    println!(
+    )?;
+    say!(
         "  3. Public encryption key: upload {}",
         show(&files.public_encryption)
-    );
-    println!(
+    )?;
+    say!(
         "  4. Diffie-Hellman params: upload {}",
         show(&files.dh_params)
-    );
-    println!("  5. Generate the access token; copy the access token and its secret.");
-    println!(
+    )?;
+    say!("  5. Generate the access token; copy the access token and its secret.")?;
+    say!(
         "  6. Put the consumer key, access token and secret into {}",
         show(&files.config)
-    );
-    println!();
-    println!(
-        "New consumer keys work only after IBKR's next server reset (after midnight New York,"
-    );
-    println!("sometimes after the weekend): until then IBKR answers 401 Invalid Consumer.");
-    println!("Then: ibkr --oauth1 {} status", show(&files.config));
+    )?;
+    say!()?;
+    say!("New consumer keys work only after IBKR's next server reset (after midnight New York,")?;
+    say!("sometimes after the weekend): until then IBKR answers 401 Invalid Consumer.")?;
+    say!("Then: ibkr --oauth1 {} status", show(&files.config))?;
     Ok(())
 }
 
@@ -191,19 +189,19 @@ pub fn oauth2_keys(command: KeysCommand) -> Result<(), Failure> {
     let KeysCommand::Keys { dir, .. } = command;
     let files = setup::write_oauth2_keys(&dir)?;
     let show = |p: &Path| p.display().to_string();
-    println!("Wrote the OAuth 2.0 key pair into {}:", dir.display());
-    println!("  keep private: {}", show(&files.private_key));
-    println!("  give IBKR:    {}", show(&files.public_key));
-    println!();
-    println!("OAuth 2.0 (private_key_jwt) is set up with IBKR for organisations and advisors:");
-    println!(
+    say!("Wrote the OAuth 2.0 key pair into {}:", dir.display())?;
+    say!("  keep private: {}", show(&files.private_key))?;
+    say!("  give IBKR:    {}", show(&files.public_key))?;
+    say!()?;
+    say!("OAuth 2.0 (private_key_jwt) is set up with IBKR for organisations and advisors:")?;
+    say!(
         "  1. Send {} to IBKR API support with your client registration;",
         show(&files.public_key)
-    );
-    println!("     they give you a client_id and the key id (kid) they filed the key under.");
-    println!("  2. Put client_id, client_key_id, the IBKR username and your public egress IP");
-    println!("     into {}", show(&files.config));
-    println!("Then: ibkr --oauth2 {} status", show(&files.config));
+    )?;
+    say!("     they give you a client_id and the key id (kid) they filed the key under.")?;
+    say!("  2. Put client_id, client_key_id, the IBKR username and your public egress IP")?;
+    say!("     into {}", show(&files.config))?;
+    say!("Then: ibkr --oauth2 {} status", show(&files.config))?;
     Ok(())
 }
 

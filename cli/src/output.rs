@@ -2,7 +2,6 @@
 //! (the README lists them; `tests/cli.rs` checks them).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::Path;
 
 use ibkr_ext::orders::{LiveOrder, OrderPreview};
@@ -13,18 +12,17 @@ use serde_json::{Map, Value, json};
 
 use crate::args::FileFormat;
 use crate::failure::Failure;
-
-pub fn print_json(v: &Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
-    );
-}
+use crate::table::csv_cell;
 
 /// `status --json`: `{"gateway": .., "logged_in": .., "authenticated": .., "competing": .., "connected": .., "message": ..}`
-pub fn status(json: bool, gateway: &str, s: &SessionState, auth: (String, Option<u64>)) {
+pub fn status(
+    json: bool,
+    gateway: &str,
+    s: &SessionState,
+    auth: (String, Option<u64>),
+) -> Result<(), Failure> {
     if json {
-        print_json(&json!({
+        return crate::print::json(&json!({
             "gateway": gateway,
             "auth": auth.0,
             "token_expires": auth.1,
@@ -34,24 +32,26 @@ pub fn status(json: bool, gateway: &str, s: &SessionState, auth: (String, Option
             "connected": s.connected,
             "message": s.message,
         }));
-    } else {
-        println!("gateway        {gateway}");
-        println!("auth           {}", auth.0);
-        println!("logged in      {}", yes_no(s.logged_in));
-        println!(
+    }
+    {
+        say!("gateway        {gateway}")?;
+        say!("auth           {}", auth.0)?;
+        say!("logged in      {}", yes_no(s.logged_in))?;
+        say!(
             "brokerage      {}",
             if s.authenticated {
                 "open"
             } else {
                 "not open (commands open it when needed)"
             }
-        );
-        println!("connected      {}", yes_no(s.connected));
-        println!("competing      {}", yes_no(s.competing));
+        )?;
+        say!("connected      {}", yes_no(s.connected))?;
+        say!("competing      {}", yes_no(s.competing))?;
         if let Some(m) = &s.message {
-            println!("message        {m}");
+            say!("message        {m}")?;
         }
     }
+    Ok(())
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -60,7 +60,12 @@ fn yes_no(b: bool) -> &'static str {
 
 /// `snapshot --json`: `{"AAPL": {"conid": 265598, "LastPrice": 193.18, "Bid": .., ...}}`,
 /// numbers where the value is a number, IBKR's text otherwise.
-pub fn snapshot(json: bool, keyed: &[(String, Conid)], fields: &[Field], quotes: &[Quote]) {
+pub fn snapshot(
+    json: bool,
+    keyed: &[(String, Conid)],
+    fields: &[Field],
+    quotes: &[Quote],
+) -> Result<(), Failure> {
     let mut out = Map::new();
     for (key, conid) in keyed {
         let quote = quotes.iter().find(|q| q.conid == *conid);
@@ -69,18 +74,17 @@ pub fn snapshot(json: bool, keyed: &[(String, Conid)], fields: &[Field], quotes:
         for f in fields {
             let v = quote
                 .and_then(|q| q.get(*f))
-                .map(|v| v.number.map(|n| json!(n)).unwrap_or_else(|| json!(v.raw)))
+                .map(|v| crate::print::ibkr_number(&v.raw, v.number))
                 .unwrap_or(Value::Null);
             row.insert(format!("{f:?}"), v);
         }
         out.insert(key.clone(), Value::Object(row));
     }
     if json {
-        print_json(&Value::Object(out));
-        return;
+        return crate::print::json(&Value::Object(out));
     }
     let header: Vec<String> = fields.iter().map(|f| format!("{f:?}")).collect();
-    println!(
+    say!(
         "{:<8} {:>10} {}",
         "",
         "conid",
@@ -88,19 +92,23 @@ pub fn snapshot(json: bool, keyed: &[(String, Conid)], fields: &[Field], quotes:
             .iter()
             .map(|h| format!("{h:>14}"))
             .collect::<String>()
-    );
+    )?;
     for (key, row) in &out {
         let cells: String = fields
             .iter()
             .map(|f| match &row[&format!("{f:?}")] {
+                v if crate::print::money_digits(v).is_some() => {
+                    format!("{:>14}", crate::print::money_digits(v).unwrap_or_default())
+                }
                 Value::Null => format!("{:>14}", "-"),
                 Value::Number(n) => format!("{:>14}", n.to_string()),
                 Value::String(s) => format!("{s:>14}"),
                 other => format!("{other:>14}"),
             })
             .collect();
-        println!("{key:<8} {:>10} {cells}", row["conid"]);
+        say!("{key:<8} {:>10} {cells}", row["conid"])?;
     }
+    Ok(())
 }
 
 fn bar_json(b: &Bar) -> Value {
@@ -111,18 +119,17 @@ fn bar_json(b: &Bar) -> Value {
 }
 
 /// `history --json`: `{"AAPL": [{"t": "2024-01-02T00:00:00Z", "o": .., "h": .., "l": .., "c": .., "v": ..}]}`
-pub fn history(json: bool, all: &BTreeMap<String, Vec<Bar>>) {
+pub fn history(json: bool, all: &BTreeMap<String, Vec<Bar>>) -> Result<(), Failure> {
     if json {
         let v: Map<String, Value> = all
             .iter()
             .map(|(k, bars)| (k.clone(), Value::Array(bars.iter().map(bar_json).collect())))
             .collect();
-        print_json(&Value::Object(v));
-        return;
+        return crate::print::json(&Value::Object(v));
     }
     for (k, bars) in all {
         match (bars.first(), bars.last()) {
-            (Some(first), Some(last)) => println!(
+            (Some(first), Some(last)) => say!(
                 "{k:<8} {:>4} bars  {} .. {}  close {:.2} -> {:.2} ({:+.1}%)",
                 bars.len(),
                 first.time.date_naive(),
@@ -130,10 +137,11 @@ pub fn history(json: bool, all: &BTreeMap<String, Vec<Bar>>) {
                 first.close,
                 last.close,
                 (last.close / first.close - 1.0) * 100.0
-            ),
-            _ => println!("{k:<8}    0 bars"),
+            )?,
+            _ => say!("{k:<8}    0 bars")?,
         }
     }
+    Ok(())
 }
 
 /// `history --out DIR`: one `SYMBOL.csv` (`t,o,h,l,c,v`) or `SYMBOL.json` per item.
@@ -167,15 +175,14 @@ pub fn write_history_files(
             ),
         };
         std::fs::write(dir.join(&name), body)?;
-        eprintln!("wrote {}", dir.join(name).display());
+        note!("wrote {}", dir.join(name).display());
     }
     Ok(())
 }
 
-pub fn preview(json: bool, p: &OrderPreview) {
+pub fn preview(json: bool, p: &OrderPreview) -> Result<(), Failure> {
     if json {
-        print_json(&serde_json::to_value(p).unwrap_or(Value::Null));
-        return;
+        return crate::print::json(&serde_json::to_value(p).unwrap_or(Value::Null));
     }
     for (label, m) in [
         ("amount", &p.amount),
@@ -194,29 +201,31 @@ pub fn preview(json: bool, p: &OrderPreview) {
                 )
             })
             .collect();
-        println!("{label:<12} {}", parts.join("  "));
+        say!("{label:<12} {}", parts.join("  "))?;
     }
     if let Some(w) = &p.warning {
-        println!("warning      {w}");
+        say!("warning      {w}")?;
     }
     if let Some(e) = &p.error {
-        println!("error        {e}");
+        say!("error        {e}")?;
     }
+    Ok(())
 }
 
 /// `orders --json`: `{"orders": [..]}`, each order as IBKR sent it (`orderId`, `ticker`,
 /// `side`, `totalSize`, `status`, ...).
-pub fn orders(json: bool, orders: &[LiveOrder]) {
+pub fn orders(json: bool, orders: &[LiveOrder]) -> Result<(), Failure> {
     if json {
-        print_json(&json!({"orders": orders.iter().map(|o| o.raw.clone()).collect::<Vec<_>>()}));
-        return;
+        return crate::print::json(
+            &json!({"orders": orders.iter().map(|o| o.raw.clone()).collect::<Vec<_>>()}),
+        );
     }
     if orders.is_empty() {
-        println!("no live orders");
+        say!("no live orders")?;
     }
     for o in orders {
         let opt = |s: &Option<String>| s.clone().unwrap_or_default();
-        println!(
+        say!(
             "{:>12}  {:<6} {:<5} {:>8} {:<8} {}",
             o.order_id,
             opt(&o.ticker),
@@ -224,8 +233,9 @@ pub fn orders(json: bool, orders: &[LiveOrder]) {
             o.total_size.map(|n| n.to_string()).unwrap_or_default(),
             opt(&o.order_type),
             opt(&o.status)
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// `flex parse`: JSON is `{"statements": [{"accountId": .., "fromDate": .., "toDate": ..,
@@ -250,8 +260,7 @@ pub fn flex(
                     }
                 }
             }
-            print_json(&v);
-            Ok(())
+            crate::print::json(&v)
         }
         FileFormat::Csv => {
             let name = section.ok_or_else(|| {
@@ -272,34 +281,18 @@ pub fn flex(
                     }
                 }
             }
-            let mut out = std::io::stdout().lock();
             let header: Vec<String> = std::iter::once("type".to_string())
                 .chain(columns.iter().cloned())
+                .map(|h| csv_cell(&h))
                 .collect();
-            writeln!(
-                out,
-                "{}",
-                header
-                    .iter()
-                    .map(|h| csv_cell(h))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            )?;
+            say!("{}", header.join(","))?;
             for r in rows {
                 let cells: Vec<String> = std::iter::once(csv_cell(r.element()))
                     .chain(columns.iter().map(|c| csv_cell(r.get(c).unwrap_or(""))))
                     .collect();
-                writeln!(out, "{}", cells.join(","))?;
+                say!("{}", cells.join(","))?;
             }
             Ok(())
         }
-    }
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }

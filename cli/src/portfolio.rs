@@ -13,15 +13,6 @@ use crate::commands::{Session, conids_of};
 use crate::failure::Failure;
 use crate::table::{self, num};
 
-/// The format to print in: `--json` (the old flag), else `--output`, else a table.
-pub fn format_of(global: &crate::args::Global) -> OutputFormat {
-    if global.json {
-        OutputFormat::Json
-    } else {
-        global.output.unwrap_or(OutputFormat::Table)
-    }
-}
-
 pub async fn run(s: &Session, format: OutputFormat, command: Command) -> Result<(), Failure> {
     s.ibkr.ensure_brokerage_session().await?;
     match command {
@@ -77,7 +68,7 @@ async fn positions(s: &Session, format: OutputFormat, conid: Option<i64>) -> Res
         "positions",
         POSITION_COLUMNS,
         list.iter().map(position_json).collect(),
-    );
+    )?;
     Ok(())
 }
 
@@ -111,7 +102,7 @@ async fn summary(s: &Session, format: OutputFormat) -> Result<(), Failure> {
             "gross_position_value": num(m.gross_position_value),
             "equity_with_loan": num(m.equity_with_loan),
         }),
-    );
+    )?;
     Ok(())
 }
 
@@ -148,7 +139,7 @@ async fn ledger(s: &Session, format: OutputFormat) -> Result<(), Failure> {
                 })
             })
             .collect(),
-    );
+    )?;
     Ok(())
 }
 
@@ -187,7 +178,7 @@ async fn trades(s: &Session, format: OutputFormat, days: u32) -> Result<(), Fail
                 })
             })
             .collect(),
-    );
+    )?;
     Ok(())
 }
 
@@ -202,12 +193,15 @@ fn watchlist_json(w: &ibkr_ext::watchlists::Watchlist) -> Value {
     })
 }
 
-fn print_watchlist(format: OutputFormat, w: &ibkr_ext::watchlists::Watchlist) {
+fn print_watchlist(
+    format: OutputFormat,
+    w: &ibkr_ext::watchlists::Watchlist,
+) -> Result<(), Failure> {
     match format {
-        OutputFormat::Json => crate::output::print_json(&watchlist_json(w)),
+        OutputFormat::Json => crate::print::json(&watchlist_json(w)),
         _ => {
             if format == OutputFormat::Table {
-                println!("{} {}", w.id, w.name);
+                say!("{} {}", w.id, w.name)?;
             }
             let v = watchlist_json(w);
             let rows = v["instruments"].as_array().cloned().unwrap_or_default();
@@ -216,7 +210,7 @@ fn print_watchlist(format: OutputFormat, w: &ibkr_ext::watchlists::Watchlist) {
                 "instruments",
                 &["conid", "symbol", "asset_class", "name"],
                 rows,
-            );
+            )
         }
     }
 }
@@ -237,9 +231,9 @@ async fn watchlist(
                     .iter()
                     .map(|w| json!({"id": w.id, "name": w.name, "read_only": w.read_only}))
                     .collect(),
-            );
+            )?;
         }
-        WatchlistAction::Show { id } => print_watchlist(format, &s.ibkr.watchlist(&id).await?),
+        WatchlistAction::Show { id } => print_watchlist(format, &s.ibkr.watchlist(&id).await?)?,
         WatchlistAction::Create { id, name, items } => {
             let conids: Vec<Conid> = conids_of(&s.ibkr, &items)
                 .await?
@@ -247,7 +241,7 @@ async fn watchlist(
                 .map(|(_, c)| c)
                 .collect();
             let w = s.ibkr.create_watchlist(&id, &name, &conids).await?;
-            print_watchlist(format, &w);
+            print_watchlist(format, &w)?;
         }
         WatchlistAction::Delete { id } => {
             s.ibkr.delete_watchlist(&id).await?;
@@ -255,17 +249,17 @@ async fn watchlist(
                 format,
                 json!({"deleted": id.trim()}),
                 &format!("deleted watchlist {}", id.trim()),
-            );
+            )?;
         }
     }
     Ok(())
 }
 
 /// A change that succeeded: JSON, or one line for people.
-fn done(format: OutputFormat, v: Value, text: &str) {
+fn done(format: OutputFormat, v: Value, text: &str) -> Result<(), Failure> {
     match format {
-        OutputFormat::Table => println!("{text}"),
-        _ => crate::output::print_json(&v),
+        OutputFormat::Table => say!("{text}"),
+        _ => crate::print::json(&v),
     }
 }
 
@@ -296,7 +290,7 @@ async fn scanner(s: &Session, format: OutputFormat, action: ScannerAction) -> Re
                         .map(|c| json!({"kind": kind, "code": c.code, "name": c.name})),
                 );
             }
-            table::records(format, "params", &["kind", "code", "name"], rows);
+            table::records(format, "params", &["kind", "code", "name"], rows)?;
         }
         ScannerAction::Run {
             scan_type,
@@ -323,7 +317,7 @@ async fn scanner(s: &Session, format: OutputFormat, action: ScannerAction) -> Re
                                "company": r.company, "exchange": r.exchange, "value": r.value})
                     })
                     .collect(),
-            );
+            )?;
         }
     }
     Ok(())
@@ -340,7 +334,7 @@ async fn alert(s: &Session, format: OutputFormat, action: AlertAction) -> Result
                 list.iter()
                     .map(|a| json!({"id": a.id, "name": a.name, "active": a.active, "triggered": a.triggered}))
                     .collect(),
-            );
+            )?;
         }
         AlertAction::Create {
             item,
@@ -376,7 +370,7 @@ async fn alert(s: &Session, format: OutputFormat, action: AlertAction) -> Result
                 format,
                 json!({"id": id, "name": name}),
                 &format!("created alert {id}: {name}"),
-            );
+            )?;
         }
         AlertAction::Activate { id } => {
             s.ibkr.activate_alert(id, true).await?;
@@ -384,7 +378,7 @@ async fn alert(s: &Session, format: OutputFormat, action: AlertAction) -> Result
                 format,
                 json!({"id": id, "active": true}),
                 &format!("activated alert {id}"),
-            );
+            )?;
         }
         AlertAction::Pause { id } => {
             s.ibkr.activate_alert(id, false).await?;
@@ -392,7 +386,7 @@ async fn alert(s: &Session, format: OutputFormat, action: AlertAction) -> Result
                 format,
                 json!({"id": id, "active": false}),
                 &format!("paused alert {id}"),
-            );
+            )?;
         }
         AlertAction::Delete { id } => {
             s.ibkr.delete_alert(id).await?;
@@ -400,7 +394,7 @@ async fn alert(s: &Session, format: OutputFormat, action: AlertAction) -> Result
                 format,
                 json!({"deleted": id}),
                 &format!("deleted alert {id}"),
-            );
+            )?;
         }
     }
     Ok(())
@@ -448,7 +442,7 @@ async fn contract(s: &Session, format: OutputFormat, item: &str) -> Result<(), F
             "order_types": rules.order_types.join(","),
             "tif_types": rules.tif_types.join(","),
         }),
-    );
+    )?;
     Ok(())
 }
 
@@ -468,7 +462,7 @@ async fn chain(
         })
         .collect();
     match format {
-        OutputFormat::Json => crate::output::print_json(&json!({
+        OutputFormat::Json => crate::print::json(&json!({
             "underlying": chain.underlying.0,
             "symbol": chain.symbol,
             "expiry": chain.expiry_month,
@@ -482,7 +476,6 @@ async fn chain(
             rows,
         ),
     }
-    Ok(())
 }
 
 async fn switch(s: &Session, format: OutputFormat, id: &str) -> Result<(), Failure> {
@@ -492,6 +485,6 @@ async fn switch(s: &Session, format: OutputFormat, id: &str) -> Result<(), Failu
         format,
         json!({"selected": account}),
         &format!("selected account {account}"),
-    );
+    )?;
     Ok(())
 }

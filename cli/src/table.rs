@@ -1,29 +1,22 @@
 //! One way to print records: an aligned table for people, JSON or CSV for programs, all
 //! three from the same JSON objects (so `--output json` and the table never disagree).
 
-use std::io::Write;
-
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value};
 
 use crate::args::OutputFormat;
+use crate::failure::Failure;
+pub use crate::print::money as num;
 
-/// A money amount as a JSON number (`null` when absent).
-pub fn num(d: Option<Decimal>) -> Value {
-    d.and_then(|d| d.to_f64())
-        .and_then(serde_json::Number::from_f64)
-        .map(Value::Number)
-        .unwrap_or(Value::Null)
+fn emit(line: &str) -> Result<(), Failure> {
+    say!("{line}")
 }
 
-/// One line on stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
-fn emit(line: &str) {
-    let _ = writeln!(std::io::stdout().lock(), "{line}");
-}
-
-/// A cell as text: strings bare, numbers as JSON writes them, null empty.
+/// A cell as text: money with its own digits, strings bare, numbers as JSON writes them,
+/// null empty.
 fn cell(v: Option<&Value>) -> String {
+    if let Some(digits) = v.and_then(crate::print::money_digits) {
+        return digits.to_string();
+    }
     match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
@@ -35,8 +28,9 @@ fn cell(v: Option<&Value>) -> String {
     }
 }
 
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+/// A CSV field, quoted when it holds a separator, a quote or a line break (RFC 4180).
+pub fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
@@ -45,19 +39,25 @@ fn csv_cell(s: &str) -> String {
 
 /// Print `records` (JSON objects) under `key`: `{"key": [..]}` as JSON, else a table or
 /// CSV of `columns` in order.
-pub fn records(format: OutputFormat, key: &str, columns: &[&str], records: Vec<Value>) {
+pub fn records(
+    format: OutputFormat,
+    key: &str,
+    columns: &[&str],
+    records: Vec<Value>,
+) -> Result<(), Failure> {
     match format {
         OutputFormat::Json => {
             let mut top = Map::new();
             top.insert(key.to_string(), Value::Array(records));
-            crate::output::print_json(&Value::Object(top));
+            crate::print::json(&Value::Object(top))
         }
         OutputFormat::Csv => {
-            emit(&columns.join(","));
+            emit(&columns.join(","))?;
             for r in &records {
                 let row: Vec<String> = columns.iter().map(|c| csv_cell(&cell(r.get(*c)))).collect();
-                emit(&row.join(","));
+                emit(&row.join(","))?;
             }
+            Ok(())
         }
         OutputFormat::Table => {
             let rows: Vec<Vec<String>> = records
@@ -81,26 +81,49 @@ pub fn records(format: OutputFormat, key: &str, columns: &[&str], records: Vec<V
                     .zip(&widths)
                     .map(|(c, w)| format!("{c:<w$}"))
                     .collect();
-                emit(padded.join("  ").trim_end());
+                emit(padded.join("  ").trim_end())
             };
-            line(columns.iter().map(|c| c.to_uppercase()).collect());
+            line(columns.iter().map(|c| c.to_uppercase()).collect())?;
             for r in rows {
-                line(r);
+                line(r)?;
             }
+            Ok(())
         }
     }
 }
 
 /// Print one object: as JSON itself, else as `field value` lines (table) or a one-row CSV.
-pub fn object(format: OutputFormat, fields: &[&str], object: Value) {
+pub fn object(format: OutputFormat, fields: &[&str], object: Value) -> Result<(), Failure> {
     match format {
-        OutputFormat::Json => crate::output::print_json(&object),
+        OutputFormat::Json => crate::print::json(&object),
         OutputFormat::Csv => records(format, "", fields, vec![object]),
         OutputFormat::Table => {
             let width = fields.iter().map(|f| f.len()).max().unwrap_or(0);
             for f in fields {
-                emit(&format!("{f:<width$}  {}", cell(object.get(*f))));
+                emit(&format!("{f:<width$}  {}", cell(object.get(*f))))?;
             }
+            Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use rust_decimal::Decimal;
+
+    use super::*;
+
+    #[test]
+    fn table_and_csv_cells_show_the_decimals_own_digits() {
+        // f64 holds neither: 1234567890123456.78 becomes 1234567890123456.8 and
+        // 0.12345678901234567891 becomes 0.12345678901234568.
+        for text in ["1234567890123456.78", "0.12345678901234567891", "-10.50"] {
+            let v = num(Some(Decimal::from_str(text).unwrap()));
+            assert_eq!(cell(Some(&v)), text);
+            assert_eq!(csv_cell(&cell(Some(&v))), text);
+        }
+        assert_eq!(cell(Some(&num(None))), "");
     }
 }

@@ -24,12 +24,12 @@ pub const TOUR_SYMBOLS: [&str; 20] = [
     "AMC", "NVDA", "AMZN", "QQQ", "IWM", "GLD", "SCHW", "HUBS",
 ];
 
-fn step(n: u32, title: &str) {
+fn step(n: u32, title: &str) -> Result<(), Failure> {
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() {
-        println!("\n\x1b[1m{n}. {title}\x1b[0m");
+        say!("\n\x1b[1m{n}. {title}\x1b[0m")
     } else {
-        println!("\n{n}. {title}");
+        say!("\n{n}. {title}")
     }
 }
 
@@ -38,27 +38,29 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
     let s = commands::connect(g, use_sim).await?;
     let started = Instant::now();
     match &s.sim {
-        Some(gw) => println!(
+        Some(gw) => say!(
             "Touring the embedded simulator at {} (set IBKR_GATEWAY_URL to tour your own gateway).",
             gw.base_url()
-        ),
-        None => println!("Touring the gateway at {}.", s.ibkr.base_url()),
+        )?,
+        None => say!("Touring the gateway at {}.", s.ibkr.base_url())?,
     }
 
-    step(1, "Session");
+    step(1, "Session")?;
     // `ready` opens the brokerage session; the state it published is the session's.
     let (ibkr, account) = commands::ready(&s).await?;
     let state = ibkr.session().borrow().clone();
-    println!(
+    say!(
         "   logged in, brokerage session open: authenticated={} connected={} competing={}",
-        state.authenticated, state.connected, state.competing
-    );
-    println!("   account {}", mask(&account));
+        state.authenticated,
+        state.connected,
+        state.competing
+    )?;
+    say!("   account {}", mask(&account))?;
 
     step(
         2,
         "Stock symbols to conids (one /trsrv/stocks request per batch)",
-    );
+    )?;
     let resolved = ibkr
         .resolve_conids(&[
             StockQuery::new("AAPL"),
@@ -67,25 +69,25 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
         ])
         .await?;
     for (sym, c) in &resolved {
-        println!("   {sym:<5} -> {c}");
+        say!("   {sym:<5} -> {c}")?;
     }
     let cdr = StockQuery::new("AAPL")
         .name_match("APPLE")
         .is_us(false)
         .exchange("AEQLIT");
-    println!("   {cdr} -> {}", ibkr.resolve_conid(cdr.clone()).await?);
+    say!("   {cdr} -> {}", ibkr.resolve_conid(cdr.clone()).await?)?;
     let ambiguous = StockQuery::new("AAPL").name_match("APPLE").is_us(false);
     match ibkr.resolve_conid(ambiguous).await {
-        Ok(c) => println!("   (expected an ambiguity, got {c})"),
+        Ok(c) => say!("   (expected an ambiguity, got {c})")?,
         Err(e) => {
-            println!("   an ambiguous query is an error that lists every candidate:");
+            say!("   an ambiguous query is an error that lists every candidate:")?;
             for line in e.to_string().lines() {
-                println!("     {line}");
+                say!("     {line}")?;
             }
         }
     }
 
-    step(3, "A year of daily history for 20 symbols, 5 at a time");
+    step(3, "A year of daily history for 20 symbols, 5 at a time")?;
     let t = Instant::now();
     let progress = indicatif::ProgressBar::new(TOUR_SYMBOLS.len() as u64);
     progress.set_style(
@@ -115,7 +117,7 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
     progress.finish_and_clear();
     moves.sort_by(|a, b| b.2.total_cmp(&a.2));
     let bars: usize = moves.iter().map(|m| m.1).sum();
-    println!(
+    say!(
         "   {} symbols, {bars} bars in {:.1} s; best {} {:+.1}%, worst {} {:+.1}%",
         moves.len(),
         t.elapsed().as_secs_f64(),
@@ -123,15 +125,15 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
         moves.first().map(|m| m.2).unwrap_or(0.0),
         moves.last().map(|m| m.0.as_str()).unwrap_or("-"),
         moves.last().map(|m| m.2).unwrap_or(0.0),
-    );
+    )?;
     for f in &failures {
-        println!("   failed: {f}");
+        say!("   failed: {f}")?;
     }
 
     step(
         4,
         "A snapshot (the first request only subscribes; the SDK polls past it)",
-    );
+    )?;
     let aapl = resolved["AAPL"];
     let msft = resolved["MSFT"];
     let quotes = ibkr
@@ -147,7 +149,7 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
         )
         .await?;
     for q in &quotes {
-        println!(
+        say!(
             "   {:<9} last {:>9} bid {:>9} ask {:>9} volume {:>12} data {}",
             q.conid.to_string(),
             fmt(q.last()),
@@ -158,14 +160,14 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
                 .as_ref()
                 .map(|a| format!("{:?}", a.kind))
                 .unwrap_or_default()
-        );
+        )?;
     }
 
-    step(5, "An order that IBKR asks a question about");
+    step(5, "An order that IBKR asks a question about")?;
     if s.sim.is_none() && !yes {
-        println!(
+        say!(
             "   skipped against a real gateway: rerun with --yes to place (and then cancel) a 1-share limit order 20% below the market"
-        );
+        )?;
     } else {
         let last = quotes
             .iter()
@@ -176,27 +178,27 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
             .unwrap_or(Decimal::ONE_HUNDRED)
             .round_dp(2);
         let ticket = OrderTicket::buy(aapl, Decimal::ONE).limit(limit);
-        println!("   buy 1 AAPL, limit {limit} (20% below {last:.2}), with no answers given:");
+        say!("   buy 1 AAPL, limit {limit} (20% below {last:.2}), with no answers given:")?;
         match ibkr.place(ticket.clone(), &AnswerPolicy::new()).await {
             Err(Error::UnansweredQuestion { message_ids, text }) => {
-                println!(
+                say!(
                     "   IBKR asked [{}]: {}",
                     message_ids.join(","),
                     commands::one_line(&text)
-                );
-                println!(
+                )?;
+                say!(
                     "   -> declined on the wire (confirmed:false): nothing is ever confirmed silently"
-                );
+                )?;
                 let unexpected = unexpected_questions(&message_ids);
                 if !unexpected.is_empty() {
-                    println!(
+                    say!(
                         "   the tour answers only {TOUR_QUESTION} (a limit price far from the market); IBKR also asked [{}], so the order stays declined",
                         unexpected.join(",")
-                    );
+                    )?;
                 } else {
                     // Only the question this step expects: anything else IBKR asks is declined.
                     let policy = AnswerPolicy::new().yes(TOUR_QUESTION);
-                    println!("   placing again, answering yes to {TOUR_QUESTION} only:");
+                    say!("   placing again, answering yes to {TOUR_QUESTION} only:")?;
                     match ibkr
                         .place(ticket.coid(format!("tour-{}", std::process::id())), &policy)
                         .await?
@@ -204,26 +206,26 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
                         OrderOutcome::Submitted {
                             order_id, status, ..
                         } => {
-                            println!("   order {order_id}: {status}");
+                            say!("   order {order_id}: {status}")?;
                             let ack = ibkr.cancel(&order_id).await?;
-                            println!("   cancelled: {}", ack.message);
+                            say!("   cancelled: {}", ack.message)?;
                         }
-                        other => println!("   {other:?}"),
+                        other => say!("   {other:?}")?,
                     }
                 }
             }
             Ok(OrderOutcome::Submitted {
                 order_id, status, ..
             }) => {
-                println!("   no question this time; order {order_id}: {status}");
+                say!("   no question this time; order {order_id}: {status}")?;
                 ibkr.cancel(&order_id).await?;
             }
-            Ok(other) => println!("   {other:?}"),
+            Ok(other) => say!("   {other:?}")?,
             Err(e) => return Err(e.into()),
         }
     }
 
-    step(6, "A Flex statement, fetched and parsed");
+    step(6, "A Flex statement, fetched and parsed")?;
     let flex = match &s.sim {
         Some(gw) => Some((
             SIM_FLEX_TOKEN.to_string(),
@@ -239,9 +241,7 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
         },
     };
     match flex {
-        None => {
-            println!("   skipped: set IBKR_FLEX_TOKEN and IBKR_FLEX_QUERY to fetch one of yours")
-        }
+        None => say!("   skipped: set IBKR_FLEX_TOKEN and IBKR_FLEX_QUERY to fetch one of yours")?,
         Some((token, query, base)) => {
             let client = commands::flex_client(token, base.as_deref(), s.sim.is_some())?;
             let download = client.fetch(FlexRequest::new(query)).await?;
@@ -253,31 +253,31 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
                     .iter()
                     .map(|s| format!("{} {}", s.name, s.rows.len()))
                     .collect();
-                println!(
+                say!(
                     "   statement {} {}..{}: {}",
                     mask(&attr("accountId")),
                     attr("fromDate"),
                     attr("toDate"),
                     sections.join(", ")
-                );
+                )?;
             }
             let typed = download.parse()?;
             if let Some(t) = typed.statements.first().and_then(|s| s.trades.first()) {
-                println!(
+                say!(
                     "   first trade: {} {} {} @ {}",
                     t.trade_date.map(|d| d.to_string()).unwrap_or_default(),
                     t.symbol.as_deref().unwrap_or("?"),
                     t.quantity.map(|q| q.to_string()).unwrap_or_default(),
                     t.trade_price.map(|p| p.to_string()).unwrap_or_default()
-                );
+                )?;
             }
         }
     }
 
-    println!(
+    say!(
         "\nDone in {:.1} s. Next: `ibkr --help`, and the README for the library.",
         started.elapsed().as_secs_f64()
-    );
+    )?;
     if let Some(gw) = &s.sim {
         gw.shutdown().await;
     }

@@ -2,7 +2,7 @@
 //! `orders --follow` and `pnl [--follow]`.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
@@ -99,9 +99,9 @@ fn streams(s: &Session) -> Result<Streams, Failure> {
 /// Report what the stream says besides data: gaps and errors on stderr.
 fn report<T>(event: &StreamEvent<T>) {
     match event {
-        StreamEvent::Gap => eprintln!("ibkr: reconnected; updates may have been missed"),
-        StreamEvent::Lagged(n) => eprintln!("ibkr: {n} updates dropped (output too slow)"),
-        StreamEvent::Error(e) => eprintln!("ibkr: {e}"),
+        StreamEvent::Gap => note!("ibkr: reconnected; updates may have been missed"),
+        StreamEvent::Lagged(n) => note!("ibkr: {n} updates dropped (output too slow)"),
+        StreamEvent::Error(e) => note!("ibkr: {e}"),
         _ => {}
     }
 }
@@ -139,15 +139,15 @@ pub async fn watch(
     let mut quotes = streams.quotes(&conids, &fields);
     let mut stop = Stop::new(count, within);
     let mut table = Table::new(&keyed, &fields, std::io::stdout().is_terminal());
-    if !s.json && !table.in_place {
-        println!("{}", table.header());
+    if !s.json() && !table.in_place {
+        say!("{}", table.header())?;
     }
     let mut failed: BTreeMap<i64, String> = BTreeMap::new();
     while let Some(event) = next_or_stop(&mut quotes, &stop).await {
         match event {
             StreamEvent::Data(update) => {
                 let q = &update.quote;
-                if s.json {
+                if s.json() {
                     let mut row = Map::new();
                     row.insert("conid".into(), json!(q.conid.0));
                     row.insert("t".into(), json!(now_text()));
@@ -156,19 +156,16 @@ pub async fn watch(
                             row.insert(k, v);
                         }
                     }
-                    let line = Value::Object(row).to_string();
-                    if writeln!(std::io::stdout(), "{line}").is_err() {
-                        return Ok(()); // stdout closed (e.g. piped into head)
-                    }
+                    say!("{}", Value::Object(row))?;
                 } else {
-                    table.update(q);
+                    table.update(q)?;
                 }
                 if stop.counted() {
                     break;
                 }
             }
             StreamEvent::Error(e) => {
-                eprintln!("ibkr: {e}");
+                note!("ibkr: {e}");
                 if let Some(c) = e.topic.strip_prefix("smd+").and_then(|c| c.parse().ok()) {
                     failed.insert(c, e.to_string());
                 }
@@ -182,7 +179,6 @@ pub async fn watch(
             other => report(&other),
         }
     }
-    table.finish();
     Ok(())
 }
 
@@ -230,7 +226,7 @@ impl Table {
         line
     }
 
-    fn update(&mut self, q: &Quote) {
+    fn update(&mut self, q: &Quote) -> Result<(), Failure> {
         let cells = self.cells(q);
         let key = self
             .keys
@@ -238,14 +234,13 @@ impl Table {
             .find(|(_, c)| *c == q.conid)
             .map_or_else(|| q.conid.0.to_string(), |(k, _)| k.clone());
         if !self.in_place {
-            println!("{}", self.line(&key, q.conid, &cells));
-            return;
+            return say!("{}", self.line(&key, q.conid, &cells));
         }
         self.rows.insert(q.conid.0, cells);
-        self.redraw();
+        self.redraw()
     }
 
-    fn redraw(&mut self) {
+    fn redraw(&mut self) -> Result<(), Failure> {
         let mut out = String::new();
         if self.drawn > 0 {
             // Back to the table's first line.
@@ -265,13 +260,7 @@ impl Table {
             Utc::now().format("updated %H:%M:%S%.3f UTC  (Ctrl-C to stop)")
         ));
         self.drawn = self.keys.len() + 2;
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(out.as_bytes());
-        let _ = stdout.flush();
-    }
-
-    fn finish(&self) {
-        let _ = std::io::stdout().flush();
+        crate::print::bytes(out.as_bytes())
     }
 }
 
@@ -290,8 +279,8 @@ pub async fn follow_orders(
     let mut status = streams.status();
     let mut orders = streams.orders();
     let mut stop = Stop::new(count, within);
-    if !s.json {
-        println!("following orders (Ctrl-C to stop)");
+    if !s.json() {
+        say!("following orders (Ctrl-C to stop)")?;
     }
     loop {
         tokio::select! {
@@ -299,10 +288,10 @@ pub async fn follow_orders(
                 let Some(e) = e else { break };
                 match e {
                     StreamEvent::Data(u) => {
-                        if s.json {
-                            println!("{}", json!({"t": now_text(), "orderId": u.order_id, "changed": u.changed, "order": u.order}));
+                        if s.json() {
+                            say!("{}", json!({"t": now_text(), "orderId": u.order_id, "changed": u.changed, "order": u.order}))?;
                         } else {
-                            println!(
+                            say!(
                                 "{} {:>12} {:<6} {:<4} {:<12} filled {}/{}",
                                 Utc::now().format("%H:%M:%S"),
                                 u.order_id,
@@ -311,7 +300,7 @@ pub async fn follow_orders(
                                 u.status().unwrap_or("-"),
                                 u.filled().map_or("-".into(), |f| f.to_string()),
                                 u.order.get("totalSize").map_or("-".into(), |v| v.to_string()),
-                            );
+                            )?;
                         }
                         if stop.counted() { break; }
                     }
@@ -319,7 +308,7 @@ pub async fn follow_orders(
                 }
             }
             Some(StreamEvent::Data(ConnectionEvent::Disconnected { reason, retry_in })) = status.next() => {
-                eprintln!("ibkr: disconnected ({reason}); retrying in {retry_in:?}");
+                note!("ibkr: disconnected ({reason}); retrying in {retry_in:?}");
             }
         }
     }
@@ -361,19 +350,19 @@ pub async fn pnl(
     while let Some(e) = next_or_stop(&mut pnl, &stop).await {
         match e {
             StreamEvent::Data(p) => {
-                if s.json {
-                    println!("{}", pnl_json(&p));
+                if s.json() {
+                    say!("{}", pnl_json(&p))?;
                 } else {
                     for (k, r) in &p.rows {
                         let n = |v: Option<f64>| v.map_or("-".to_string(), |x| format!("{x:.2}"));
-                        println!(
+                        say!(
                             "{} {k}: daily {} unrealized {} net liquidation {} market value {}",
                             Utc::now().format("%H:%M:%S"),
                             n(r.daily),
                             n(r.unrealized),
                             n(r.net_liquidation),
                             n(r.market_value)
-                        );
+                        )?;
                     }
                 }
                 if stop.counted() {
