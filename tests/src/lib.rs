@@ -184,13 +184,28 @@ pub fn fast_wire() -> ibkr_gen::wire::Wire {
         .build()
 }
 
-/// Both clients for `server`.
-pub fn clients(server: &MockServer) -> Clients {
-    let http = || {
+/// One HTTP client for every contract test of the process. The mock servers speak plain
+/// HTTP, so it trusts no certificate, and it keeps no idle connection (each test has its
+/// own runtime). Building a client with the platform's verifier reads every certificate in
+/// `/etc/ssl/certs`: once per fixture, that was most of this suite's time.
+fn shared_http() -> reqwest::Client {
+    static HTTP: OnceLock<reqwest::Client> = OnceLock::new();
+    HTTP.get_or_init(|| {
+        let tls = rustls::ClientConfig::builder()
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
         ibkr_gen::http_client_builder()
+            .tls_backend_preconfigured(tls)
+            .pool_max_idle_per_host(0)
             .build()
             .expect("reqwest client")
-    };
+    })
+    .clone()
+}
+
+/// Both clients for `server`.
+pub fn clients(server: &MockServer) -> Clients {
+    let http = shared_http;
     Clients {
         trading: trading::Client::new_with_client(&server.url("/v1/api"), http(), fast_wire()),
         account_management: account_management::Client::new_with_client(
@@ -581,9 +596,22 @@ fn exercised(id: &str) {
     }
 }
 
-/// The fixtures folder of this crate.
+/// The fixtures folder of this crate. A missing one fails loudly: without it every
+/// operation would quietly fall back to a body built from the schema, proving nothing.
 pub fn fixtures_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+    checked_fixtures(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
+}
+
+fn checked_fixtures(root: PathBuf) -> PathBuf {
+    for kind in ["responses", "excerpts", "errors"] {
+        assert!(
+            root.join(kind).is_dir(),
+            "{}: the contract fixtures are missing; without them every test would decode a \
+             schema-built body",
+            root.join(kind).display()
+        );
+    }
+    root
 }
 
 /// An IBKR error body from `fixtures/errors/<name>`, as bytes.
@@ -592,9 +620,13 @@ pub fn error_fixture(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The `.json` files of an operation's fixture folder; none when the operation has no
+/// folder (its fixtures root is checked by [`fixtures_root`]).
 fn read_json_dir(dir: &Path) -> Vec<(String, Value)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
+        Err(e) => panic!("{}: {e}", dir.display()),
     };
     let mut files: Vec<PathBuf> = entries
         .filter_map(Result::ok)
@@ -693,4 +725,18 @@ fn percent_decode(s: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod fixture_root_tests {
+    #[test]
+    #[should_panic(expected = "the contract fixtures are missing")]
+    fn a_missing_fixtures_folder_fails_loudly() {
+        super::checked_fixtures(std::env::temp_dir().join("ibkr-no-such-fixtures-folder"));
+    }
+
+    #[test]
+    fn the_crates_fixtures_folder_is_complete() {
+        assert!(super::fixtures_root().join("responses").is_dir());
+    }
 }

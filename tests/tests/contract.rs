@@ -33,9 +33,8 @@ mod contract {
 fn every_fixture_folder_names_an_operation() {
     let root = ibkr_contract_tests::fixtures_root();
     for kind in ["responses", "excerpts"] {
-        let Ok(entries) = std::fs::read_dir(root.join(kind)) else {
-            continue;
-        };
+        let dir = root.join(kind);
+        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries.flatten() {
             if !entry.path().is_dir() {
                 continue;
@@ -57,9 +56,7 @@ fn every_fixture_folder_names_an_operation() {
 fn every_fixture_file_names_its_evidence() {
     const PREFIXES: [&str; 4] = ["spec_", "doc_", "rec_", "unverified_"];
     fn walk(dir: &std::path::Path, bad: &mut Vec<String>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
