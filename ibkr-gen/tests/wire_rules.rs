@@ -350,6 +350,16 @@ async fn exclusive_holds_other_requests_until_it_finishes() {
         .observer(sends.clone())
         .build();
     let c = client(&server, wire.clone());
+    // With the lane free, one poll of a call reaches the send: the control for the
+    // single-poll check below.
+    let mut free = Box::pin(c.tickle().send());
+    let _ = futures::poll!(&mut free);
+    assert_eq!(
+        sends.attempts.load(Ordering::SeqCst),
+        1,
+        "a free lane sends at once"
+    );
+    free.await.unwrap();
     let (entered_tx, entered_rx) = tokio::sync::oneshot::channel();
     let (release_tx, release_rx) = tokio::sync::oneshot::channel::<()>();
     let inside = {
@@ -363,20 +373,17 @@ async fn exclusive_holds_other_requests_until_it_finishes() {
         })
     };
     entered_rx.await.unwrap();
-    let outside = {
-        let c = c.clone();
-        tokio::spawn(async move { c.tickle().send().await.unwrap() })
-    };
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut outside = Box::pin(c.tickle().send());
+    assert!(futures::poll!(&mut outside).is_pending());
     assert_eq!(
         sends.attempts.load(Ordering::SeqCst),
-        1,
-        "the outside call waits"
+        2,
+        "the outside call waits at the lane instead of sending"
     );
     release_tx.send(()).unwrap();
     inside.await.unwrap();
     outside.await.unwrap();
-    assert_eq!(sends.attempts.load(Ordering::SeqCst), 3);
+    assert_eq!(sends.attempts.load(Ordering::SeqCst), 4);
 }
 
 /// Records when each attempt leaves, and what the signer saw.
@@ -573,8 +580,10 @@ async fn requests_held_back_by_the_lane_leave_at_the_paced_rate_not_in_a_burst()
         })
         .await;
     let timeline = Arc::new(Timeline::default());
+    // The session-wide 10/s is the subject; /tickle's own 1/s would stretch this to 25 s.
     let wire = Wire::builder()
         .global_rate(Some(ibkr_gen::wire::GATEWAY_RATE))
+        .per_operation_limits(false)
         .observer(timeline.clone())
         .build();
     let c = client(&server, wire.clone());
