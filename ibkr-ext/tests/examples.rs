@@ -1,8 +1,8 @@
 //! Every program in `ibkr-ext/examples/` runs to completion against its embedded simulator,
 //! so the examples cannot rot.
 //!
-//! `cargo test -p ibkr-ext` builds the examples before the tests; run alone
-//! (`--test examples`), this test builds them first with the same cargo.
+//! `cargo test -p ibkr-ext` (or `--workspace`) builds the examples before the tests run;
+//! `--test examples` alone does not, and then this test says so.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -34,22 +34,16 @@ fn examples_dir() -> PathBuf {
         .expect("target/<profile>/examples")
 }
 
-fn build_examples() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build.args(["build", "--quiet", "-p", "ibkr-ext", "--examples"]);
-    if !cfg!(debug_assertions) {
-        build.arg("--release");
-    }
-    let status = build.status().expect("cargo runs");
-    assert!(status.success(), "the examples build");
-}
-
 #[test]
 fn every_example_runs_to_completion_against_the_simulator() {
     let dir = examples_dir();
-    // Up to date even when this test runs alone (cargo does nothing when they are).
-    build_examples();
+    // `cargo test` builds the examples beside the tests (a cargo run from here would
+    // resolve other features and rebuild half the dependency tree).
+    assert!(
+        dir.join(EXAMPLES[0]).exists(),
+        "{}: the examples are not built; run `cargo test -p ibkr-ext` (without --test), which builds them",
+        dir.display()
+    );
     let listed: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
         .expect("the examples folder")
         .filter_map(|e| e.ok())
@@ -58,38 +52,66 @@ fn every_example_runs_to_completion_against_the_simulator() {
             name.strip_suffix(".rs").map(str::to_string)
         })
         .collect();
-    for name in &listed {
-        assert!(
-            EXAMPLES.contains(&name.as_str()),
-            "examples/{name}.rs is not run by this test: add it to EXAMPLES"
-        );
-    }
-    assert!(EXAMPLES.len() >= 12);
-    let mut failures = Vec::new();
-    for name in EXAMPLES {
-        let started = Instant::now();
-        let out = Command::new(dir.join(name))
-            .env_remove("IBKR_GATEWAY_URL")
-            .env_remove("IBKR_FLEX_TOKEN")
-            .env_remove("IBKR_FLEX_QUERY")
-            .env_remove("IBKR_EXAMPLES_PLACE_ORDERS")
-            .output()
-            .unwrap_or_else(|e| panic!("{name}: cannot start: {e}"));
-        if !out.status.success() {
-            failures.push(format!(
-                "{name}: {}\nstdout: {}\nstderr: {}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        } else {
-            assert!(!out.stdout.is_empty(), "{name} prints what it did");
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "{name} took {:?}",
-            started.elapsed()
-        );
-    }
+    let mut listed = listed;
+    listed.sort();
+    let mut expected: Vec<String> = EXAMPLES.iter().map(|e| e.to_string()).collect();
+    expected.sort();
+    assert_eq!(
+        listed, expected,
+        "examples/ and EXAMPLES differ: every example is run here, and only those"
+    );
+    // Four at a time: each starts its own simulator and mostly waits on IBKR's pacing. All
+    // fourteen at once on two cores delays requests enough to bunch them past the
+    // simulator's 10-per-second window.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures: Vec<String> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let (dir, next) = (&dir, &next);
+                scope.spawn(move || {
+                    let mut failed = Vec::new();
+                    while let Some(name) =
+                        EXAMPLES.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        failed.extend(run_example(dir, name).err());
+                    }
+                    failed
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().expect("the example runner"))
+            .collect()
+    });
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Run one built example; what went wrong, if anything.
+fn run_example(dir: &std::path::Path, name: &str) -> Result<(), String> {
+    let started = Instant::now();
+    let out = Command::new(dir.join(name))
+        .env_remove("IBKR_GATEWAY_URL")
+        .env_remove("IBKR_FLEX_TOKEN")
+        .env_remove("IBKR_FLEX_QUERY")
+        .env_remove("IBKR_EXAMPLES_PLACE_ORDERS")
+        .output()
+        .map_err(|e| format!("{name}: cannot start: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{name}: {}\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    if out.stdout.is_empty() {
+        return Err(format!(
+            "{name}: printed nothing; each example prints what it did"
+        ));
+    }
+    if started.elapsed() > Duration::from_secs(60) {
+        return Err(format!("{name} took {:?}", started.elapsed()));
+    }
+    Ok(())
 }
