@@ -102,6 +102,7 @@ fn fake_install(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn gateway_login_logs_in_and_a_wrong_password_is_never_tried_twice_across_processes() {
     let test = "gateway_login_logs_in_and_a_wrong_password_is_never_tried_twice_across_processes";
     if ibkr_gateway::login::find_chromium(None).is_err() {

@@ -126,6 +126,7 @@ fn java_of(install: &Path) -> Option<u32> {
 }
 
 #[test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 fn real_install_from_a_zip_then_start_status_stop() {
     let test = "real_install_from_a_zip_then_start_status_stop";
     let Some(fetched) = real_gateway(test) else {
@@ -261,6 +262,7 @@ fn real_install_from_a_zip_then_start_status_stop() {
 }
 
 #[test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 fn real_offline_gateway_is_unreachable_within_20s_over_its_real_certificate() {
     let test = "real_offline_gateway_is_unreachable_within_20s_over_its_real_certificate";
     let Some(fetched) = real_gateway(test) else {
@@ -288,6 +290,7 @@ fn real_offline_gateway_is_unreachable_within_20s_over_its_real_certificate() {
 }
 
 #[test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 fn real_allow_list_refuses_another_address_in_the_sdk_and_the_cli() {
     let test = "real_allow_list_refuses_another_address_in_the_sdk_and_the_cli";
     let Some(fetched) = real_gateway(test) else {
@@ -326,6 +329,7 @@ fn real_allow_list_refuses_another_address_in_the_sdk_and_the_cli() {
 }
 
 #[test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 fn real_trailing_star_admits_what_the_exact_address_refuses() {
     let test = "real_trailing_star_admits_what_the_exact_address_refuses";
     let Some(fetched) = real_gateway(test) else {
@@ -357,6 +361,7 @@ fn real_trailing_star_admits_what_the_exact_address_refuses() {
 }
 
 #[test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 fn real_run_serves_health_restarts_a_dead_jvm_and_stops_it_on_sigterm() {
     let test = "real_run_serves_health_restarts_a_dead_jvm_and_stops_it_on_sigterm";
     let Some(fetched) = real_gateway(test) else {
@@ -482,6 +487,7 @@ impl Drop for KillOnDrop {
 }
 
 #[test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 fn real_busy_port_is_reported_at_start_with_its_holder() {
     let test = "real_busy_port_is_reported_at_start_with_its_holder";
     let Some(fetched) = real_gateway(test) else {

@@ -70,6 +70,7 @@ fn creds(user: &str, password: &str, totp: Option<&str>) -> Credentials {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn login_with_totp() {
     let Some(chromium) = chromium("login_with_totp") else {
         return;
@@ -109,6 +110,7 @@ async fn login_with_totp() {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn paper_toggle_is_clicked_for_a_paper_login() {
     let Some(chromium) = chromium("paper_toggle_is_clicked_for_a_paper_login") else {
         return;
@@ -132,6 +134,7 @@ async fn paper_toggle_is_clicked_for_a_paper_login() {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn a_paper_user_in_live_mode_toggles_and_resubmits_once() {
     let Some(chromium) = chromium("a_paper_user_in_live_mode_toggles_and_resubmits_once") else {
         return;
@@ -161,6 +164,7 @@ async fn a_paper_user_in_live_mode_toggles_and_resubmits_once() {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn a_wrong_password_stops_at_once_and_is_never_retried() {
     let Some(chromium) = chromium("a_wrong_password_stops_at_once_and_is_never_retried") else {
         return;
@@ -216,6 +220,7 @@ fn dump_files(cfg: &LoginConfig) -> Vec<PathBuf> {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn changed_selectors_stop_with_a_page_dump_and_no_password() {
     let Some(chromium) = chromium("changed_selectors_stop_with_a_page_dump_and_no_password") else {
         return;
@@ -250,6 +255,7 @@ async fn changed_selectors_stop_with_a_page_dump_and_no_password() {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn page_success_without_api_success_counts_as_a_failure() {
     let Some(chromium) = chromium("page_success_without_api_success_counts_as_a_failure") else {
         return;
@@ -286,6 +292,7 @@ async fn page_success_without_api_success_counts_as_a_failure() {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn an_unanswered_push_counts_as_a_failure() {
     let Some(chromium) = chromium("an_unanswered_push_counts_as_a_failure") else {
         return;
@@ -307,6 +314,7 @@ async fn an_unanswered_push_counts_as_a_failure() {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn an_approved_push_logs_in() {
     let Some(chromium) = chromium("an_approved_push_logs_in") else {
         return;
@@ -326,6 +334,7 @@ async fn an_approved_push_logs_in() {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn a_slow_page_within_the_timeout_logs_in_and_beyond_it_times_out() {
     let Some(chromium) = chromium("a_slow_page_within_the_timeout_logs_in_and_beyond_it_times_out")
     else {
@@ -351,6 +360,7 @@ async fn a_slow_page_within_the_timeout_logs_in_and_beyond_it_times_out() {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn an_open_sso_session_is_reopened_without_a_browser_and_competing_is_not_taken_over() {
     let Some(chromium) = chromium(
         "an_open_sso_session_is_reopened_without_a_browser_and_competing_is_not_taken_over",
@@ -389,6 +399,7 @@ fn new_york_noon() -> chrono::DateTime<chrono::Utc> {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn relogin_after_a_midnight_reset_and_not_after_the_budget_is_spent() {
     let Some(chromium) =
         chromium("relogin_after_a_midnight_reset_and_not_after_the_budget_is_spent")
@@ -480,6 +491,7 @@ impl std::io::Write for Captured {
 }
 
 #[tokio::test]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn no_secret_in_the_captured_logs() {
     let Some(chromium) = chromium("no_secret_in_the_captured_logs") else {
         return;

@@ -90,6 +90,7 @@ async fn next(events: &mpsc::Receiver<String>, secs: u64) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn run_login_logs_in_again_after_the_midnight_reset() {
     let test = "run_login_logs_in_again_after_the_midnight_reset";
     let Some(chromium) = chromium(test) else {
@@ -114,6 +115,7 @@ async fn run_login_logs_in_again_after_the_midnight_reset() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "real world (JVM or Chromium): run by `cargo xtask real-test`"]
 async fn run_login_stops_for_a_human_once_the_budget_is_spent() {
     let test = "run_login_stops_for_a_human_once_the_budget_is_spent";
     let Some(chromium) = chromium(test) else {

