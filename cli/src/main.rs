@@ -14,6 +14,7 @@ mod args;
 mod commands;
 mod failure;
 mod gateway;
+mod mcp;
 mod oauth;
 mod output;
 mod portfolio;
