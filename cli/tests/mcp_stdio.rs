@@ -11,15 +11,25 @@ async fn the_binary_serves_mcp_over_stdio_on_the_simulator() {
     let dir = tempfile::tempdir().unwrap();
     let audit = dir.path().join("audit.jsonl");
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_ibkr"));
-    cmd.args(["--sim", "mcp", "--trading", "--account", "DU1234567", "--audit"])
-        .arg(&audit)
-        .env_remove("IBKR_LOG")
-        .env_remove("IBKR_ACCOUNT_ID");
+    cmd.args([
+        "--sim",
+        "mcp",
+        "--trading",
+        "--account",
+        "DU1234567",
+        "--audit",
+    ])
+    .arg(&audit)
+    .env_remove("IBKR_LOG")
+    .env_remove("IBKR_ACCOUNT_ID");
     let transport = TokioChildProcess::new(cmd).expect("spawn ibkr mcp");
     let client = ().serve(transport).await.expect("initialize");
 
     let info = client.peer_info().expect("server info");
-    assert_eq!(info.server_info.as_ref().map(|i| i.name.as_str()), Some("ibkr"));
+    assert_eq!(
+        info.server_info.as_ref().map(|i| i.name.as_str()),
+        Some("ibkr")
+    );
 
     let tools: Vec<String> = client
         .list_all_tools()
@@ -55,10 +65,7 @@ async fn the_binary_serves_mcp_over_stdio_on_the_simulator() {
         .call_tool(CallToolRequestParams::new("accounts"))
         .await
         .expect("tools/call");
-    assert_eq!(
-        accounts.structured_content.unwrap()["default"],
-        "DU1234567"
-    );
+    assert_eq!(accounts.structured_content.unwrap()["default"], "DU1234567");
 
     client.cancel().await.expect("close");
     assert!(audit.exists(), "the audit file is opened at start");

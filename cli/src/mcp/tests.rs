@@ -26,8 +26,16 @@ struct Harness {
     _dir: tempfile::TempDir,
 }
 
-/// A server started with `flags` on a fresh simulator holding `extra` accounts too.
-async fn start(flags: &[&str], extra: &[&str]) -> Harness {
+/// A server with `flags` on a fresh simulator holding `extra` accounts too.
+async fn server(
+    flags: &[&str],
+    extra: &[&str],
+) -> (
+    IbkrMcp,
+    RunningGateway,
+    std::path::PathBuf,
+    tempfile::TempDir,
+) {
     let mut builder = crate::commands::sim_builder();
     for a in extra {
         builder = builder.extra_account(a);
@@ -55,7 +63,12 @@ async fn start(flags: &[&str], extra: &[&str]) -> Harness {
     shared.flex = super::FlexSource::Sim {
         base: sim.flex_base_url().to_string(),
     };
-    let server = IbkrMcp::new(shared);
+    (IbkrMcp::new(shared), sim, audit, dir)
+}
+
+/// A server started with `flags`, and an rmcp client talking to it in-process.
+async fn start(flags: &[&str], extra: &[&str]) -> Harness {
+    let (server, sim, audit, dir) = server(flags, extra).await;
     let (server_io, client_io) = tokio::io::duplex(1 << 16);
     tokio::spawn(async move {
         if let Ok(running) = server.serve(server_io).await {
@@ -703,4 +716,53 @@ async fn the_audit_file_has_one_line_per_trading_call() {
         !text.contains(p["confirmation"].as_str().unwrap()),
         "tokens stay out of the audit file"
     );
+}
+
+#[tokio::test]
+async fn http_serves_loopback_and_a_public_bind_needs_the_bearer_token() {
+    use std::net::SocketAddr;
+    let loopback: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let public: SocketAddr = "0.0.0.0:8765".parse().unwrap();
+    let token_file = std::path::Path::new("token");
+    assert!(super::http::check_bind(loopback, false, None).is_ok());
+    assert!(super::http::check_bind(public, false, None).is_err());
+    assert!(super::http::check_bind(public, true, None).is_err());
+    assert!(super::http::check_bind(public, true, Some(token_file)).is_ok());
+
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}});
+    ibkr_ext::raw_api::install_crypto_provider();
+    let http = reqwest::Client::new();
+    let post = |url: String, bearer: Option<&'static str>| {
+        let mut r = http
+            .post(url)
+            .header("Accept", "application/json, text/event-stream")
+            .json(&initialize);
+        if let Some(b) = bearer {
+            r = r.bearer_auth(b);
+        }
+        r.send()
+    };
+    for token in [None, Some("0123456789abcdef-secret")] {
+        let (server, _sim, _audit, _dir) = server(&[], &[]).await;
+        let app = super::http::app(server, token.map(ibkr_ext::Secret::new));
+        let listener = tokio::net::TcpListener::bind(loopback).await.unwrap();
+        let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        if token.is_some() {
+            let none = post(url.clone(), None).await.unwrap();
+            assert_eq!(none.status(), 401);
+            let wrong = post(url.clone(), Some("0123456789abcdef-wrong!"))
+                .await
+                .unwrap();
+            assert_eq!(wrong.status(), 401);
+        }
+        let ok = post(url, token).await.unwrap();
+        assert_eq!(ok.status(), 200);
+        let body = ok.text().await.unwrap();
+        assert!(
+            body.contains("\"serverInfo\"") && body.contains("\"ibkr\""),
+            "{body}"
+        );
+    }
 }
