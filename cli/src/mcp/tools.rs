@@ -694,7 +694,7 @@ impl IbkrMcp {
         if let Some(acct) = status.account.as_deref() {
             self.shared.guards.check_account(acct)?;
         }
-        Ok(serde_json::to_value(&status).map_err(|e| ToolError::other("error", e.to_string()))?)
+        serde_json::to_value(&status).map_err(|e| ToolError::other("error", e.to_string()))
     }
 
     async fn resolve_answer(&self, a: ResolveArgs) -> Answer {
