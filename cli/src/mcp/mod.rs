@@ -82,7 +82,8 @@ pub struct McpArgs {
     /// the account's currency.
     #[arg(long, value_name = "AMOUNT", default_value = "10000")]
     pub max_notional: Decimal,
-    /// The most orders (place or modify) this server run sends.
+    /// The most order submissions (place or modify) this server run sends to IBKR,
+    /// whatever IBKR answers.
     #[arg(long, value_name = "N", default_value_t = 20)]
     pub max_orders: u32,
     /// Answer an order question: MSGID=yes or MSGID=no (e.g. o163=yes). Repeatable.
