@@ -261,6 +261,9 @@ pub enum Command {
         #[command(subcommand)]
         action: crate::oauth::KeysCommand,
     },
+    /// A Model Context Protocol server for AI assistants (stdio, or --http): read-only
+    /// by default, trading only with --trading and its guards. Try it with --sim.
+    Mcp(crate::mcp::McpArgs),
 }
 
 /// When a following command stops (default: at Ctrl-C).

@@ -126,6 +126,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Gateway { action } => crate::gateway::run(action, g).await,
         Command::Oauth1 { action } => crate::oauth::oauth1_keys(action),
         Command::Oauth2 { action } => crate::oauth::oauth2_keys(action),
+        Command::Mcp(args) => crate::mcp::run(g, args).await,
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
@@ -220,6 +221,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 | Command::Flex { .. }
                 | Command::Oauth1 { .. }
                 | Command::Oauth2 { .. }
+                | Command::Mcp(_)
                 | Command::Completions { .. } => {
                     unreachable!("handled above")
                 }

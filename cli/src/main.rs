@@ -17,6 +17,7 @@ mod args;
 mod commands;
 mod failure;
 mod gateway;
+mod mcp;
 mod oauth;
 mod output;
 mod portfolio;
