@@ -11,6 +11,7 @@
 //! unattended login stopped for a human (wrong credentials, a changed page, a spent budget).
 
 mod args;
+mod capture;
 mod commands;
 mod failure;
 mod gateway;
