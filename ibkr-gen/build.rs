@@ -73,14 +73,16 @@ fn generate(path: &Path, json: &Value, out: &Path) {
         "{}: progenitor no longer formats one `let url = format!(\"{{}}...\", client.baseurl, ..)` per call; revisit join_urls",
         path.display()
     );
-    let calls = raw_calls(&file, json);
+    let (calls, outputs) = raw_calls(&file, json);
     file.items.extend(calls);
+    file.items.push(decode_success(&outputs));
     std::fs::write(out, prettyplease::unparse(&file)).expect("write generated client");
 }
 
 /// `impl RawCall for builder::X<'a>` for every operation's builder: its operationId and
-/// what its `send` returns, read off the generated `send` itself.
-fn raw_calls(file: &syn::File, doc: &Value) -> Vec<syn::Item> {
+/// what its `send` returns, read off the generated `send` itself. Also returns each
+/// (operationId, output type), for [`decode_success`].
+fn raw_calls(file: &syn::File, doc: &Value) -> (Vec<syn::Item>, Vec<(String, syn::Type)>) {
     let ids: std::collections::HashMap<String, String> = operation_ids(doc)
         .into_iter()
         .map(|id| (heck::ToUpperCamelCase::to_upper_camel_case(id.as_str()), id))
@@ -89,9 +91,10 @@ fn raw_calls(file: &syn::File, doc: &Value) -> Vec<syn::Item> {
         syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
         _ => None,
     }) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut out = Vec::new();
+    let mut outputs = Vec::new();
     for item in builder {
         let syn::Item::Impl(imp) = item else { continue };
         let syn::Type::Path(self_ty) = &*imp.self_ty else {
@@ -125,8 +128,46 @@ fn raw_calls(file: &syn::File, doc: &Value) -> Vec<syn::Item> {
             }
         };
         out.push(syn::parse2(tokens).expect("a RawCall impl"));
+        outputs.push((id.clone(), output));
     }
-    out
+    (out, outputs)
+}
+
+/// `pub fn decode_success(operation, body)`: decode a success body of one of this API's
+/// operations into its generated type, exactly as its `send` would, and serialize the value
+/// back (what the typed client keeps). For tools that hold a body and an operationId rather
+/// than a builder (`ibkr capture --check`). Operations whose answer is not JSON (`()`, a
+/// byte stream) have no arm: `None`, like an unknown id.
+fn decode_success(outputs: &[(String, syn::Type)]) -> syn::Item {
+    let arms = outputs
+        .iter()
+        .filter(|(_, ty)| {
+            let text = quote::quote!(#ty).to_string();
+            text != "()" && !text.contains("ByteStream")
+        })
+        .map(|(id, ty)| {
+            quote::quote! {
+                #id => Some(
+                    ::serde_json::from_slice::<#ty>(body)
+                        .and_then(|v| ::serde_json::to_value(&v))
+                ),
+            }
+        });
+    let tokens = quote::quote! {
+        /// Decode a success `body` of `operation` (an operationId of this API) into its
+        /// generated type, as its builder's `send` would, and serialize the value back.
+        /// `None` for an id of another API or an answer that is not JSON.
+        pub fn decode_success(
+            operation: &str,
+            body: &[u8],
+        ) -> Option<::std::result::Result<::serde_json::Value, ::serde_json::Error>> {
+            match operation {
+                #(#arms)*
+                _ => None,
+            }
+        }
+    };
+    syn::parse2(tokens).expect("a decode_success fn")
 }
 
 /// Progenitor gives every request an `api-version` header (the document's version), which

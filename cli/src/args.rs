@@ -229,6 +229,9 @@ pub enum Command {
         #[command(subcommand)]
         action: FlexAction,
     },
+    /// Record this account's read-only answers as anonymised fixtures (`--out DIR`), or
+    /// compare them with the schema (`--check`). Only operations marked safe are called.
+    Capture(CaptureArgs),
     /// Serve the simulator standalone (for curl, ibind, other clients).
     Sim {
         /// Port (the real gateway uses 5000).
@@ -507,4 +510,26 @@ pub struct SimGatewayArgs {
     /// A user of the login page: `USER:PASSWORD[:paper|:live][:totp=BASE32|:push]`. Repeatable.
     #[arg(long, value_name = "SPEC", value_parser = ibkr_sim::LoginUser::parse_spec)]
     pub login_user: Vec<ibkr_sim::LoginUser>,
+}
+
+/// `ibkr capture`.
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    /// Write the fixtures, SOURCES.md and REVIEW.md under DIR.
+    #[arg(long, value_name = "DIR", required_unless_present = "check")]
+    pub out: Option<PathBuf>,
+    /// Only these operations (operationIds, comma-separated); the ones that find parameters
+    /// (the account, conids, ...) are still called, not written.
+    #[arg(long, value_delimiter = ',', value_name = "OP,...")]
+    pub only: Vec<String>,
+    /// Make the same calls, write nothing, and print per operation whether its answer
+    /// decodes, its undeclared fields and its type mismatches.
+    #[arg(long, conflicts_with_all = ["out", "seed", "keep_amounts"])]
+    pub check: bool,
+    /// The anonymiser's seed (default: random; REVIEW.md records it).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Keep amounts as recorded instead of scaling them by one random factor.
+    #[arg(long)]
+    pub keep_amounts: bool,
 }

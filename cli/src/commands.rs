@@ -215,6 +215,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                         .await
                 }
                 Command::Cancel { id } => cancel(&s, &id).await,
+                Command::Capture(args) => crate::capture::run(&s, &args).await,
                 Command::Tour { .. }
                 | Command::Sim { .. }
                 | Command::Gateway { .. }

@@ -14,6 +14,7 @@
 mod print;
 
 mod args;
+mod capture;
 mod commands;
 mod failure;
 mod gateway;

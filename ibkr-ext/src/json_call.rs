@@ -41,6 +41,36 @@ impl Ibkr {
         })
     }
 
+    /// Send one operation of the trading API by its operationId, its path already filled in
+    /// (relative to the API root, e.g. `/portfolio/DU1234567/ledger`), and return the success
+    /// body as it came, undecoded. It goes through the session like every generated call:
+    /// the order lane, pacing and the slow limits of `operation`, retries only when the
+    /// operation may be repeated, recovery. For tools that record answers (`ibkr capture`);
+    /// a program uses the generated builders ([`Ibkr::send`]), which decode.
+    pub async fn send_undecoded(
+        &self,
+        operation: &'static str,
+        method: &str,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<Vec<u8>> {
+        let invalid = |reason: String| Error::InvalidRequest { operation, reason };
+        if ibkr_gen::operations::find(operation).is_none() {
+            return Err(invalid(format!("{operation:?} is not an operationId")));
+        }
+        let method = Method::from_bytes(method.as_bytes())
+            .map_err(|_| invalid(format!("{method:?} is not an HTTP method")))?;
+        let bytes = self
+            .core()
+            .guarded(
+                operation,
+                self.json_bytes(operation, method, path, query, body),
+            )
+            .await??;
+        Ok(bytes.to_vec())
+    }
+
     async fn json_bytes(
         &self,
         operation: &'static str,

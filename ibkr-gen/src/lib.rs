@@ -71,6 +71,17 @@ pub mod account_management {
 
 pub use error_body::ErrorBody;
 
+/// Decode a success body of the operation `operation_id` (of either API) into its generated
+/// response type, as the typed client would, and serialize the value back. `None` when the
+/// id is unknown or the operation's answer is not JSON.
+pub fn decode_success(
+    operation_id: &str,
+    body: &[u8],
+) -> Option<Result<serde_json::Value, serde_json::Error>> {
+    trading::decode_success(operation_id, body)
+        .or_else(|| account_management::decode_success(operation_id, body))
+}
+
 /// A generated operation builder, ready to send: it knows its operationId, so a caller
 /// can name the operation once (`ibkr.send(ibkr.raw().get_accounts())` in `ibkr-ext`).
 /// Implemented for every builder by `build.rs`. The trait names no lifetime, so a builder

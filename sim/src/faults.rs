@@ -21,6 +21,29 @@ pub enum Fault {
     /// Handle the request at once, then hold the answer this long: what a client that
     /// times out meets when IBKR did act (an order placed whose acknowledgement is lost).
     SlowAnswer(Duration),
+    /// Answer as usual, with these fields merged into the JSON answer (objects key by key,
+    /// anything else replaced; into every element when the answer is an array). Plants what
+    /// a real account carries and the simulator does not: personal data, a field IBKR added,
+    /// a value of another type. A test hook, for `ibkr capture`'s tests.
+    Amend(serde_json::Value),
+}
+
+/// Merge `patch` into `target`: objects key by key, anything else replaced.
+pub(crate) fn merge(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    use serde_json::Value;
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (Value::Array(items), p @ Value::Object(_)) => {
+            for item in items.iter_mut().filter(|i| i.is_object()) {
+                merge(item, p);
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
 }
 
 /// A fault bound to the requests it applies to.

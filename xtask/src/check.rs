@@ -3,7 +3,8 @@
 //! Fails when a document does not parse with `openapiv3`, an operationId is missing,
 //! duplicated (also ignoring case) or a seed id is absent, an operation lacks a summary or
 //! a tag, a pacing value does not parse, a JSON operation has an untyped success body
-//! without an `x-ibkr-untyped` reason, or (once the contract-test harness exists) an
+//! without an `x-ibkr-untyped` reason, an operation has no `x-ibkr-capture` mark (or a
+//! `safe` one on a call the wire may not repeat), or (once the contract-test harness exists) an
 //! operation has no contract test. It also prints the coverage figures.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -157,6 +158,9 @@ fn check_operations(doc: &Value, api: Api, problems: &mut Vec<String>) {
         if let Some(problem) = idempotency_problem(&op.method, &op.op) {
             problems.push(format!("{id}: {problem}"));
         }
+        if let Some(problem) = capture_problem(&op.method, &op.op) {
+            problems.push(format!("{id}: {problem}"));
+        }
         if let Some(p) = &op.pacing
             && let Err(e) = parse_pacing(p)
         {
@@ -186,6 +190,27 @@ fn idempotency_problem(method: &str, op: &Value) -> Option<String> {
             "{} without x-ibkr-idempotent: say whether the wire may repeat it (openapi/overlays/40-idempotency.yaml)",
             method.to_ascii_uppercase()
         )),
+    }
+}
+
+/// Whether `ibkr capture` may call an operation is a decision too: every operation carries
+/// `x-ibkr-capture: safe` or `unsafe` (openapi/overlays/60-capture.yaml), and nothing the wire
+/// may not repeat (`x-ibkr-idempotent: false`) is `safe`.
+fn capture_problem(method: &str, op: &Value) -> Option<String> {
+    match op.get("x-ibkr-capture").and_then(Value::as_str) {
+        Some("safe") if op.get("x-ibkr-idempotent") == Some(&Value::Bool(false)) => {
+            Some("x-ibkr-capture: safe on an operation marked x-ibkr-idempotent: false".to_string())
+        }
+        Some("safe" | "unsafe") => None,
+        _ => match op.get("x-ibkr-capture") {
+            Some(other) => Some(format!(
+                "x-ibkr-capture must be safe or unsafe, not {other}"
+            )),
+            None => Some(format!(
+                "{} without x-ibkr-capture: say whether `ibkr capture` may call it (openapi/overlays/60-capture.yaml)",
+                method.to_ascii_uppercase()
+            )),
+        },
     }
 }
 
@@ -344,6 +369,24 @@ mod tests {
         assert!(idempotency_problem("post", &marked).is_none());
         let odd = serde_json::json!({"x-ibkr-idempotent": "no"});
         assert!(idempotency_problem("post", &odd).is_some());
+    }
+
+    #[test]
+    fn every_operation_needs_a_capture_mark_and_a_write_is_never_safe() {
+        let unmarked = serde_json::json!({"operationId": "getThing"});
+        assert!(
+            capture_problem("get", &unmarked)
+                .is_some_and(|p| p.contains("GET without x-ibkr-capture"))
+        );
+        let safe = serde_json::json!({"x-ibkr-capture": "safe"});
+        assert_eq!(capture_problem("get", &safe), None);
+        let unsafe_write =
+            serde_json::json!({"x-ibkr-capture": "unsafe", "x-ibkr-idempotent": false});
+        assert_eq!(capture_problem("post", &unsafe_write), None);
+        let safe_write = serde_json::json!({"x-ibkr-capture": "safe", "x-ibkr-idempotent": false});
+        assert!(capture_problem("post", &safe_write).is_some_and(|p| p.contains("idempotent")));
+        let odd = serde_json::json!({"x-ibkr-capture": true});
+        assert!(capture_problem("get", &odd).is_some_and(|p| p.contains("safe or unsafe")));
     }
 
     #[test]

@@ -62,6 +62,8 @@ pub struct Operation {
     pub pacing: Option<String>,
     pub idempotent: bool,
     pub untyped_reason: Option<String>,
+    /// `x-ibkr-capture`: `safe` or `unsafe` (whether `ibkr capture` may call it).
+    pub capture: Option<String>,
     pub op: Value,
 }
 
@@ -115,6 +117,7 @@ pub fn operations(doc: &Value) -> Vec<Operation> {
                 pacing: s("x-ibkr-pacing"),
                 idempotent: op.get("x-ibkr-idempotent") != Some(&Value::Bool(false)),
                 untyped_reason: s("x-ibkr-untyped"),
+                capture: s("x-ibkr-capture"),
                 op: op.clone(),
             });
         }

@@ -284,7 +284,7 @@ pub async fn run(global: &Global, args: McpArgs) -> Result<(), Failure> {
     }
     let session = crate::commands::connect(global, global.sim).await?;
     let shared = shared(&args, session)?;
-    eprintln!(
+    note!(
         "ibkr mcp: {} tools, trading {}, audit {}",
         IbkrMcp::new_counting(&shared),
         if shared.trading { "on" } else { "off" },

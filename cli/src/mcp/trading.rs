@@ -547,7 +547,7 @@ impl IbkrMcp {
                 "the audit line could not be written to {}: {e}",
                 self.shared.audit.path().display()
             );
-            eprintln!("ibkr mcp: {text}");
+            note!("ibkr mcp: {text}");
             if let Some(Value::Object(o)) = result.structured_content.as_mut() {
                 o.insert("audit_error".into(), json!(text));
             }

@@ -59,6 +59,21 @@ async fn truncated(resp: Response) -> Response {
     out
 }
 
+/// Merge the `Amend` faults' fields into a JSON answer (one that is not JSON is left alone).
+async fn amended(resp: Response, patches: &[&serde_json::Value]) -> Response {
+    let (parts, body) = resp.into_parts();
+    let bytes = to_bytes(body, MAX_BODY).await.unwrap_or_default();
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    for p in patches {
+        crate::faults::merge(&mut json, p);
+    }
+    let mut out = Response::from_parts(parts, Body::from(json.to_string()));
+    out.headers_mut().remove(http::header::CONTENT_LENGTH);
+    out
+}
+
 /// The middleware around every route.
 pub(crate) async fn front_desk(
     State(shared): State<Arc<Shared>>,
@@ -135,7 +150,7 @@ pub(crate) async fn front_desk(
             Fault::Status(code) => return finish(&shared, index, reply::empty(*code)),
             Fault::Html => return finish(&shared, index, reply::html_error_page()),
             Fault::MalformedJson => truncate = true,
-            Fault::Drop | Fault::Latency(_) | Fault::SlowAnswer(_) => {}
+            Fault::Drop | Fault::Latency(_) | Fault::SlowAnswer(_) | Fault::Amend(_) => {}
         }
     }
 
@@ -165,6 +180,18 @@ pub(crate) async fn front_desk(
             tokio::time::sleep(*d).await;
         }
     }
+    let patches: Vec<&serde_json::Value> = faults
+        .iter()
+        .filter_map(|f| match f {
+            Fault::Amend(v) => Some(v),
+            _ => None,
+        })
+        .collect();
+    let resp = if patches.is_empty() {
+        resp
+    } else {
+        amended(resp, &patches).await
+    };
     let resp = if truncate {
         truncated(resp).await
     } else {

@@ -125,8 +125,10 @@ pub fn operations_md(root: &Path, documents: &[(Api, Value)]) -> String {
         let mut ops = spec::operations(doc);
         ops.sort_by_key(|o| (o.tag.clone(), o.id.clone()));
         let _ = writeln!(rows, "\n## {} API\n", capitalize(api.label()));
-        rows.push_str("| operationId | method | path | tag | pacing | idempotent | evidence |\n");
-        rows.push_str("|---|---|---|---|---|---|---|\n");
+        rows.push_str(
+            "| operationId | method | path | tag | pacing | idempotent | capture | evidence |\n",
+        );
+        rows.push_str("|---|---|---|---|---|---|---|---|\n");
         for op in ops {
             let id = op.id.clone().unwrap_or_default();
             let (n, kind) = evidence(root, &id);
@@ -137,12 +139,13 @@ pub fn operations_md(root: &Path, documents: &[(Api, Value)]) -> String {
             };
             let _ = writeln!(
                 rows,
-                "| `{id}` | {} | `{}` | {} | {} | {} | {evidence} |",
+                "| `{id}` | {} | `{}` | {} | {} | {} | {} | {evidence} |",
                 op.method,
                 op.path,
                 op.tag.clone().unwrap_or_default(),
                 op.pacing.clone().unwrap_or_else(|| "–".into()),
                 if op.idempotent { "yes" } else { "**no**" },
+                op.capture.as_deref().unwrap_or("–"),
             );
             *per_tag
                 .entry((capitalize(api.label()), op.tag.unwrap_or_default()))
@@ -162,7 +165,8 @@ pub fn operations_md(root: &Path, documents: &[(Api, Value)]) -> String {
     s.push_str(
         "Pacing is `x-ibkr-pacing` (enforced client-side by `ibkr-gen`); idempotent **no** means\n",
     );
-    s.push_str("`x-ibkr-idempotent: false`: the runtime never retries the call.\n\n");
+    s.push_str("`x-ibkr-idempotent: false`: the runtime never retries the call. Capture is\n");
+    s.push_str("`x-ibkr-capture`: whether `ibkr capture` may call it (`safe`: it cannot change anything).\n\n");
     s.push_str("| API | tag | operations |\n|---|---|---|\n");
     for ((api, tag), n) in &per_tag {
         let _ = writeln!(s, "| {api} | {tag} | {n} |");
