@@ -57,7 +57,7 @@ async fn server(
     let session = crate::commands::Session {
         ibkr,
         sim: None,
-        json: true,
+        format: crate::args::OutputFormat::Json,
     };
     let mut shared = super::shared(&args, session).expect("server state");
     shared.flex = super::FlexSource::Sim {
