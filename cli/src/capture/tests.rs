@@ -17,7 +17,11 @@ const IP: &str = "203.0.113.77";
 const SESSION: &str = "f3c9a1e0b7d24e6a9c1b2d3e4f5a6b7c";
 
 async fn simulator(faults: Vec<FaultRule>) -> RunningGateway {
-    let mut b = crate::commands::sim_builder().brokerage_session(true);
+    // IBKR's pacing is the wire's and the simulator's own tests' subject; here it would only
+    // stretch one capture to 10 s.
+    let mut b = crate::commands::sim_builder()
+        .brokerage_session(true)
+        .limits(ibkr_sim::Limits::unlimited());
     for f in faults {
         b = b.fault(f);
     }
@@ -27,6 +31,7 @@ async fn simulator(faults: Vec<FaultRule>) -> RunningGateway {
 fn client(gw: &RunningGateway) -> Ibkr {
     Ibkr::builder()
         .base_url(gw.base_url())
+        .without_pacing()
         .build()
         .expect("a client")
 }

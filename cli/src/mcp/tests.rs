@@ -36,7 +36,9 @@ async fn server(
     std::path::PathBuf,
     tempfile::TempDir,
 ) {
-    let mut builder = crate::commands::sim_builder();
+    // Pacing is the wire's subject, not the tools': unpaced, `pnl` (asked twice, 5 s apart
+    // under IBKR's limit) takes milliseconds instead of 10 s.
+    let mut builder = crate::commands::sim_builder().limits(ibkr_sim::Limits::unlimited());
     for a in extra {
         builder = builder.extra_account(a);
     }
@@ -52,6 +54,7 @@ async fn server(
     let args = Cli::try_parse_from(argv).expect("flags").args;
     let ibkr = Ibkr::builder()
         .base_url(sim.base_url())
+        .without_pacing()
         .build()
         .expect("client");
     let session = crate::commands::Session {
