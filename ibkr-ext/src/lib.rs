@@ -30,7 +30,6 @@ pub mod conid;
 pub mod contracts;
 pub mod error;
 pub mod history;
-mod json_call;
 pub mod oauth;
 pub mod orders;
 pub mod portfolio;
