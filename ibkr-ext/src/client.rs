@@ -141,7 +141,7 @@ impl Ibkr {
     /// `POST /logout`: end the login (the gateway's SSO session, or the OAuth session),
     /// then stop the session's background work.
     pub async fn logout(&self) -> Result<()> {
-        let result = self.call("logout", self.raw().logout().send()).await;
+        let result = self.send(self.raw().logout()).await;
         self.core().publish(SessionState::default());
         self.shutdown();
         result.map(|_| ())
@@ -194,8 +194,8 @@ impl Ibkr {
 
     /// `POST /tickle`: its answer, and the session state it reports (published).
     async fn tickled(&self) -> Result<(ibkr_gen::trading::types::TickleResponse, SessionState)> {
-        let r = self.call("tickle", self.raw().tickle().send()).await?;
-        let state = SessionState::from_tickle(&serde_json::to_value(&r).unwrap_or_default());
+        let r = self.send(self.raw().tickle()).await?;
+        let state = SessionState::from_tickle(&r);
         self.core().publish(state.clone());
         Ok((r, state))
     }

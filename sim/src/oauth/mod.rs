@@ -262,6 +262,23 @@ impl OAuthControl {
         self.desk.signed_requests.load(Ordering::SeqCst)
     }
 
+    /// The tokens given out so far that are still held: the live session token (base64, as
+    /// the client derives it), the OAuth 2.0 access token and the SSO bearer (as sent). For
+    /// tests that look for them where they must not be (logs, errors).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        use base64::Engine as _;
+        let mut out = Vec::new();
+        if let Some(lst) = lock(&self.desk.lst).as_ref() {
+            out.push(base64::engine::general_purpose::STANDARD.encode(&lst.value));
+        }
+        for slot in [&self.desk.access, &self.desk.bearer] {
+            if let Some(t) = lock(slot).as_ref() {
+                out.push(String::from_utf8_lossy(&t.value).into_owned());
+            }
+        }
+        out
+    }
+
     /// Requests refused with 401 (bad signature, unknown consumer, stale timestamp,
     /// reused nonce, expired token, missing authorization).
     pub fn refused(&self) -> u64 {
