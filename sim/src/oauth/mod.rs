@@ -7,6 +7,9 @@
 //!   HMAC-SHA256 under the live session token, or `Authorization: Bearer ...` (OAuth 2.0).
 //!   Timestamps more than 5 minutes off and reused nonces are refused; an unknown consumer
 //!   gets `401 invalid consumer`.
+//! - The signed URL may name the `Host` header's authority or the simulator's own address
+//!   (`127.0.0.1:PORT`, or `localhost:PORT`): a client that signs the address it connects
+//!   to but sends `Host: api.ibkr.com` (ibind) is accepted like one that signs its Host.
 //! - `POST /oauth2/api/v1/token` (client assertion: RS256 signature, `iss`, `sub`, `aud`,
 //!   `exp`) and `POST /gw/api/v1/sso-sessions` (access token, RS256 body, `credential`,
 //!   `ip`, `exp`).
