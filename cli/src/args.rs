@@ -221,7 +221,7 @@ pub enum Command {
     /// Cancel an order.
     Cancel {
         /// The order id (-1 cancels all open orders).
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, value_parser = order_id)]
         id: String,
     },
     /// Flex Web Service: fetch and parse statements.
@@ -532,4 +532,48 @@ pub struct CaptureArgs {
     /// Keep amounts as recorded instead of scaling them by one random factor.
     #[arg(long)]
     pub keep_amounts: bool,
+}
+
+/// An order id as IBKR gives them: digits, or `-1` (every open order, for `cancel`).
+/// Anything else is a usage error (exit 2), never part of a request's path.
+fn order_id(text: &str) -> Result<String, String> {
+    let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if digits || text == "-1" {
+        Ok(text.to_string())
+    } else {
+        Err("an order id is digits, or -1 for every open order".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn cancel_takes_digits_or_minus_one_and_nothing_else() {
+        for ok in ["1370093239", "-1", "0"] {
+            let cli = Cli::try_parse_from(["ibkr", "cancel", ok]).expect(ok);
+            assert!(matches!(cli.command, Command::Cancel { id } if id == ok));
+        }
+        for bad in [
+            "1/../../logout",
+            "..",
+            "",
+            "-2",
+            "12a",
+            "1 2",
+            "+1",
+            "\\logout",
+        ] {
+            let err = Cli::try_parse_from(["ibkr", "cancel", bad]).expect_err(bad);
+            assert_eq!(
+                err.kind(),
+                clap::error::ErrorKind::ValueValidation,
+                "{bad:?}"
+            );
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+        }
+    }
 }

@@ -68,7 +68,7 @@ impl std::fmt::Debug for Ibkr {
 impl Ibkr {
     /// A client for the local gateway: `$IBKR_GATEWAY_URL` when set, else
     /// `https://localhost:5000/v1/api`, with the gateway's self-signed certificate trusted
-    /// because the host is loopback.
+    /// because the connection goes to loopback (`localhost` is pinned to 127.0.0.1 and ::1).
     pub fn gateway() -> Result<Ibkr> {
         Self::builder().build()
     }
@@ -141,7 +141,7 @@ impl Ibkr {
     /// `POST /logout`: end the login (the gateway's SSO session, or the OAuth session),
     /// then stop the session's background work.
     pub async fn logout(&self) -> Result<()> {
-        let result = self.call("logout", self.raw().logout().send()).await;
+        let result = self.send(self.raw().logout()).await;
         self.core().publish(SessionState::default());
         self.shutdown();
         result.map(|_| ())
@@ -194,8 +194,8 @@ impl Ibkr {
 
     /// `POST /tickle`: its answer, and the session state it reports (published).
     async fn tickled(&self) -> Result<(ibkr_gen::trading::types::TickleResponse, SessionState)> {
-        let r = self.call("tickle", self.raw().tickle().send()).await?;
-        let state = SessionState::from_tickle(&serde_json::to_value(&r).unwrap_or_default());
+        let r = self.send(self.raw().tickle()).await?;
+        let state = SessionState::from_tickle(&r);
         self.core().publish(state.clone());
         Ok((r, state))
     }
@@ -384,7 +384,8 @@ impl IbkrBuilder {
     }
 
     /// Adjust the `reqwest::ClientBuilder` this builder makes (proxies, DNS overrides,
-    /// headers); TLS trust is still applied.
+    /// headers); TLS trust is still applied, and a localhost base URL stays pinned to
+    /// 127.0.0.1 and ::1 (a DNS override of its name is overridden).
     pub fn customize_http(
         mut self,
         f: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + 'static,
@@ -502,12 +503,17 @@ impl IbkrBuilder {
         let (http, tls, upstream) = match self.http_client {
             Some(c) => (c, None, None),
             None => {
-                let tls = Arc::new(tls::client_config(&self.trust)?);
+                // A localhost name is pinned to loopback (after `customize`, so no DNS
+                // override moves it) and is then the one name trusted as loopback.
+                let host = parsed.host_str().unwrap_or_default();
+                let pinned = tls::is_localhost_name(host).then_some(host);
+                let tls = Arc::new(tls::client_config_pinned(&self.trust, pinned)?);
                 let base = || {
-                    ibkr_gen::http_client_builder()
+                    let b = ibkr_gen::http_client_builder()
                         .tls_backend_preconfigured((*tls).clone())
                         .connect_timeout(self.connect_timeout)
-                        .local_address(self.local_address)
+                        .local_address(self.local_address);
+                    tls::pin_loopback(b, host)
                 };
                 // A redirect to the gateway's login page means "not logged in": stop there
                 // instead of following it (offline, the login page never answers).
@@ -525,7 +531,7 @@ impl IbkrBuilder {
                     b = b.timeout(t);
                 }
                 if let Some(f) = self.customize {
-                    b = f(b);
+                    b = tls::pin_loopback(f(b), host);
                 }
                 let config_error =
                     |e: reqwest::Error| Error::Config(format!("HTTP client: {}", e.without_url()));

@@ -30,7 +30,6 @@ pub mod conid;
 pub mod contracts;
 pub mod error;
 pub mod history;
-mod json_call;
 pub mod oauth;
 pub mod orders;
 pub mod portfolio;
@@ -39,6 +38,7 @@ pub mod session;
 pub mod snapshot;
 pub mod stream;
 pub mod tls;
+mod undecoded;
 pub mod watchlists;
 
 pub use account::{AccountSummary, LedgerEntry};

@@ -376,3 +376,49 @@ async fn no_bridge_is_recovered_by_opening_the_brokerage_session() {
     assert!(accounts.accounts.iter().any(|a| a == ACCOUNT));
     assert_eq!(gw.inspect().count("POST", "/iserver/auth/ssodh/init"), 1);
 }
+
+/// An order id or account id is one path segment, whatever it holds: `cancel` either sends
+/// `DELETE /iserver/account/{account}/order/{id}` with the id percent-encoded, or refuses
+/// before sending; it never reaches `/logout` or any other path (the simulator's journal).
+#[tokio::test]
+async fn ids_cannot_redirect_a_call_to_another_path() {
+    let gw = sim(Limits::unlimited()).await;
+    let ibkr = client(&gw);
+    ibkr.ensure_brokerage_session().await.expect("session");
+    gw.inspect().clear();
+    // Sent, as one segment of the cancel path.
+    for id in [
+        "1/../../logout",
+        "1?x=/logout",
+        "1#/logout",
+        "%2e%2e",
+        "1 2",
+    ] {
+        let _ = ibkr.cancel(id).await;
+    }
+    // Refused before sending: dot segments and backslashes (which URLs read as `/`).
+    for id in ["..", ".", "1\\..\\..\\logout", "\\logout"] {
+        let err = ibkr.cancel(id).await.expect_err(id);
+        assert!(
+            matches!(err, Error::InvalidRequest { .. }),
+            "{id:?}: {err:?}"
+        );
+    }
+    let err = ibkr
+        .with_account("..")
+        .cancel("1")
+        .await
+        .expect_err("a dot-segment account id");
+    assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+    let sent = gw.inspect().requests();
+    assert_eq!(sent.len(), 5, "{sent:?}");
+    for r in &sent {
+        assert_eq!(r.method, "DELETE", "{r:?}");
+        let id = r
+            .path
+            .strip_prefix(&format!("/iserver/account/{ACCOUNT}/order/"))
+            .unwrap_or_else(|| panic!("{r:?}"));
+        assert!(!id.contains('/') && !id.contains('\\'), "{r:?}");
+    }
+    assert!(ibkr.tickle().await.expect("tickle").logged_in);
+}

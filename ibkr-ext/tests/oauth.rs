@@ -438,3 +438,32 @@ async fn a_tls_failure_at_connect_mentions_akamai() {
     let text = accounts(&ibkr).await.unwrap_err().to_string();
     assert!(text.contains("TLS") && text.contains("Akamai"), "{text}");
 }
+
+/// A client that signs the URL it connects to (`http://127.0.0.1:PORT/v1/api/...`) but sends
+/// `Host: api.ibkr.com`, as ibind does against a stand-in: the simulator accepts the
+/// handshake's RSA signature and every HMAC signature over its own address.
+#[tokio::test]
+async fn a_client_that_signs_its_connected_address_under_another_host_logs_in() {
+    let (gw, control) = gateway().await;
+    let ibkr = Ibkr::builder()
+        .oauth1(oauth1_config())
+        .base_url(gw.base_url())
+        .customize_http(|b| {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(
+                reqwest::header::HOST,
+                reqwest::header::HeaderValue::from_static("api.ibkr.com"),
+            );
+            b.default_headers(headers)
+        })
+        .without_keepalive()
+        .without_pacing()
+        .build()
+        .expect("client");
+    ibkr.login()
+        .await
+        .expect("the live session token handshake");
+    assert_eq!(accounts(&ibkr).await.expect("a signed call"), 1);
+    assert_eq!(control.handshakes(), 1);
+    assert_eq!(control.refused(), 0);
+}

@@ -136,3 +136,22 @@ fn a_pinned_pem_that_is_not_a_certificate_is_a_configuration_error() {
         .unwrap_err();
     assert!(matches!(err, Error::Config(_)), "{err:?}");
 }
+
+/// `localhost` is trusted with the gateway's self-signed certificate because the client
+/// pins it to 127.0.0.1 and ::1, after `customize_http`: a DNS override cannot move it.
+/// The override points at [::1], where nothing listens (the server binds 127.0.0.1 only),
+/// so a client that followed it would fail; one that keeps the pin reaches the server.
+/// (That a name which is not pinned is verified is `tls::tests`' decision test.)
+#[tokio::test]
+async fn a_dns_override_cannot_move_localhost_off_loopback() {
+    let server = tls_server().await;
+    let port = server.addr.port();
+    let elsewhere = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port));
+    let ibkr = Ibkr::builder()
+        .base_url(format!("https://localhost:{port}/v1/api"))
+        .customize_http(move |b| b.resolve("localhost", elsewhere))
+        .without_keepalive()
+        .build()
+        .unwrap();
+    assert_eq!(accounts(&ibkr).await.unwrap(), ["DU1234567"]);
+}

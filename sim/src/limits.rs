@@ -100,7 +100,8 @@ impl Default for Limits {
             EndpointLimit::new("POST", "/pa/performance", per_15min),
             EndpointLimit::new("POST", "/pa/summary", per_15min),
             EndpointLimit::new("POST", "/pa/transactions", per_15min),
-            EndpointLimit::new("POST", "/tickle", Rate::per_second(1)),
+            // 1/s on average with a burst of 2 tolerated (see the `pacing` module).
+            EndpointLimit::new("POST", "/tickle", Rate::new(2, Duration::from_secs(2))),
             EndpointLimit::new(
                 "GET",
                 "/sso/validate",

@@ -326,3 +326,37 @@ async fn multi_account_users_get_503_from_order_status_until_they_switch_account
     assert_eq!(after.status, 200, "{}", after.text);
     assert_eq!(after.body["order_id"].to_string(), id);
 }
+
+/// ibind's `trading_schedule_by_symbol('STK', 'AAPL', exchange='NASDAQ')`: `exchange` names
+/// the native (listing) exchange, `exchangeFilter` the trading venue (IBKR's `ISLAND` for
+/// NASDAQ). Either spelling finds AAPL's venue and its sessions; an exchange that does not
+/// list it finds none.
+#[tokio::test]
+async fn the_schedule_by_symbol_is_found_by_native_exchange_or_venue() {
+    let s = sim().await;
+    for query in [
+        "exchange=NASDAQ",
+        "exchangeFilter=ISLAND",
+        "exchange=NASDAQ&exchangeFilter=ISLAND",
+        "exchangeFilter=NASDAQ",
+    ] {
+        let sched = s
+            .get(&format!(
+                "/trsrv/secdef/schedule?assetClass=STK&symbol=AAPL&{query}"
+            ))
+            .await;
+        assert_eq!(sched.status, 200, "{query}");
+        let venues = sched.body.as_array().expect("an array");
+        assert_eq!(venues.len(), 1, "{query}: {}", sched.body);
+        assert_eq!(venues[0]["exchange"], "ISLAND", "{query}");
+        assert_eq!(venues[0]["description"], "NASDAQ", "{query}");
+        let days = venues[0]["schedules"].as_array().expect("schedules");
+        assert!(days.len() >= 5, "{query}: a week of trading days");
+        assert_eq!(days[0]["sessions"][0]["openingTime"], "0930");
+        assert_eq!(days[0]["sessions"][0]["closingTime"], "1600");
+    }
+    let none = s
+        .get("/trsrv/secdef/schedule?assetClass=STK&symbol=AAPL&exchange=NYSE")
+        .await;
+    assert_eq!(none.body, json!([]));
+}

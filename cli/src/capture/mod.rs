@@ -115,15 +115,9 @@ async fn send(ibkr: &Ibkr, op: &Op, call: &Call) -> Result<Vec<u8>, String> {
         ));
     }
     let query: Vec<(&str, String)> = call.query.iter().map(|(k, v)| (*k, v.clone())).collect();
-    ibkr.send_undecoded(
-        op.id(),
-        op.row.method,
-        &call.path,
-        &query,
-        call.body.as_ref(),
-    )
-    .await
-    .map_err(|e| e.to_string())
+    ibkr.send_undecoded(op.row, &call.path, &query, call.body.as_ref())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The safe trading-API operations in calling order: the parameter finders first.

@@ -61,7 +61,8 @@ pub struct Found {
 /// One request, ready to send (path relative to the API root).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Call {
-    pub path: String,
+    /// Path parameters by name; `Ibkr::send_undecoded` encodes them into the template.
+    pub path: Vec<(&'static str, String)>,
     pub query: Vec<(&'static str, String)>,
     pub body: Option<Value>,
 }
@@ -183,7 +184,7 @@ fn body(op: &str, f: &Found) -> Result<Option<Value>, Skip> {
 
 /// The request for `op`, or why it is skipped.
 pub fn plan(op: &Op, f: &Found) -> Result<Call, Skip> {
-    let mut path = op.row.path.to_string();
+    let mut path = Vec::new();
     let mut query = Vec::new();
     for (name, place, required) in op.parameters() {
         let v = match value(op.id(), name, f) {
@@ -194,7 +195,7 @@ pub fn plan(op: &Op, f: &Found) -> Result<Call, Skip> {
             None => continue,
         };
         match place {
-            "path" => path = path.replace(&format!("{{{name}}}"), &v),
+            "path" => path.push((name, v)),
             "query" => query.push((name, v)),
             _ if required => {
                 return Err(format!("needs the {place} parameter `{name}`"));

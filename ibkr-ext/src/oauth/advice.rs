@@ -36,6 +36,20 @@ pub(crate) fn clock_skew(headers: &HeaderMap) -> Option<String> {
     })
 }
 
+/// Which consumer key a message is about, by its last 4 characters at most: enough to
+/// tell two keys apart, never enough to use one. A key of 4 characters or fewer is not
+/// named at all.
+fn key_hint(key: &str) -> String {
+    let chars: Vec<char> = key.chars().collect();
+    match chars.len() {
+        0..=4 => String::new(),
+        n => format!(
+            " for the consumer key ending in {}",
+            chars[n - 4..].iter().collect::<String>()
+        ),
+    }
+}
+
 /// The advice for an HTTP failure of a handshake step.
 pub(crate) fn for_status(
     status: StatusCode,
@@ -51,9 +65,7 @@ pub(crate) fn for_status(
             "IBKR answered 401 Invalid Consumer{}: new consumer keys work only after IBKR's next server reset \
              (after midnight New York, sometimes only after the weekend), so wait and try again; regenerating \
              only the access token works at once. Also check consumer_key and realm (test_realm for TESTCONS)",
-            consumer
-                .map(|c| format!(" for consumer key {c}"))
-                .unwrap_or_default()
+            consumer.map(key_hint).unwrap_or_default()
         ),
         401 if lower.contains("timestamp") || lower.contains("nonce") => format!(
             "IBKR refused the request's timestamp or nonce ({excerpt}): sync your clock (NTP) and try again"
@@ -137,6 +149,16 @@ mod tests {
             Some("ABCDEFGHI"),
         );
         assert!(text.contains("next server reset"), "{text}");
+        // The key is named by its last 4 characters, never more.
+        assert!(text.contains("ending in FGHI"), "{text}");
+        assert!(!text.contains("EFGHI"), "{text}");
+        let short = for_status(
+            StatusCode::UNAUTHORIZED,
+            "invalid consumer",
+            &HeaderMap::new(),
+            Some("WXYZ"),
+        );
+        assert!(!short.contains("WXYZ"), "{short}");
     }
 
     #[test]

@@ -44,6 +44,16 @@ pub use self::config::{OAUTH1_CONFIG_ENV, OAUTH2_CONFIG_ENV, OAuth1Config, OAuth
 pub(crate) use self::oauth1::OAuth1;
 pub(crate) use self::oauth2::OAuth2;
 
+/// An `Authorization` header value marked sensitive: `Debug` (and so HTTP/2's and the
+/// wire's trace logs) shows `Sensitive` instead of it, and HPACK never indexes it. Every
+/// `Authorization` this module sends, the handshakes' included, is made here. `None` when
+/// the text is not header text.
+pub(crate) fn authorization(text: &str) -> Option<reqwest::header::HeaderValue> {
+    let mut value = reqwest::header::HeaderValue::from_str(text).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
 /// The API root of IBKR's OAuth service.
 pub const OAUTH_BASE_URL: &str = "https://api.ibkr.com/v1/api";
 

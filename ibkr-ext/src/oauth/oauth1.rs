@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ibkr_gen::Secret;
 use ibkr_gen::wire::{HookFuture, RecoveryFuture, RequestSigner, SignError};
-use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderValue};
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH};
 use reqwest::{Request, StatusCode};
 use serde::Deserialize;
 use tokio::time::Instant;
@@ -124,9 +124,11 @@ impl OAuth1 {
         let signature = lst::rsa_sha256(&cfg.signature_key, &signed).map_err(fail)?;
         params.push(("oauth_signature", signature.as_str()));
         let header = Secret::new(authorization_header(&cfg.realm, &params));
+        let header = super::authorization(header.expose())
+            .ok_or_else(|| fail("the Authorization header is not valid header text"))?;
         let sent = http
             .post(parsed)
-            .header(AUTHORIZATION, header.expose())
+            .header(AUTHORIZATION, header)
             .header(CONTENT_LENGTH, "0")
             .send()
             .await
@@ -205,9 +207,9 @@ impl OAuth1 {
         );
         let signature = lst::hmac_sha256(&token.key, &base);
         params[5].1 = signature.as_str();
-        let mut value = HeaderValue::from_str(&authorization_header(&cfg.realm, &params))
-            .map_err(|_| fail("the Authorization header is not valid header text"))?;
-        value.set_sensitive(true);
+        let header = Secret::new(authorization_header(&cfg.realm, &params));
+        let value = super::authorization(header.expose())
+            .ok_or_else(|| fail("the Authorization header is not valid header text"))?;
         request.headers_mut().insert(AUTHORIZATION, value);
         Ok(())
     }

@@ -75,6 +75,13 @@ fn fail(step: &'static str, reason: impl Into<String>) -> SignError {
     }
 }
 
+/// `Authorization: Bearer <token>`, marked sensitive.
+fn bearer_header(token: &Secret) -> Result<HeaderValue, SignError> {
+    let text = Secret::new(format!("Bearer {}", token.expose()));
+    super::authorization(text.expose())
+        .ok_or_else(|| fail(SSO_STEP, "the bearer is not valid header text"))
+}
+
 impl OAuth2 {
     pub(crate) fn new(config: OAuth2Config) -> Self {
         OAuth2 {
@@ -242,7 +249,7 @@ impl OAuth2 {
             .post(
                 SSO_STEP,
                 http.post(url)
-                    .header(AUTHORIZATION, format!("Bearer {}", access.token.expose()))
+                    .header(AUTHORIZATION, bearer_header(&access.token)?)
                     .header(CONTENT_TYPE, "application/jwt")
                     .body(body.expose().to_string()),
             )
@@ -281,10 +288,9 @@ impl RequestSigner for OAuth2 {
             } else {
                 &sso.token
             };
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", bearer.expose()))
-                .map_err(|_| fail(SSO_STEP, "the bearer is not valid header text"))?;
-            value.set_sensitive(true);
-            request.headers_mut().insert(AUTHORIZATION, value);
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, bearer_header(bearer)?);
             Ok(())
         })
     }

@@ -3,18 +3,18 @@
 
 use std::collections::BTreeMap;
 
+use ibkr_gen::RawCall;
+use ibkr_gen::trading::builder::{CancelOrder, PreviewOrder};
 use ibkr_gen::trading::types::{
-    self, LiveOrdersResponseOrdersItem, OrderCancellation, SuppressOrderQuestionsResponse,
+    LiveOrdersResponseOrdersItem, LooseScalar, SuppressOrderQuestionsBody,
 };
-use reqwest::Method;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::ticket::OrderGroup;
 use crate::Ibkr;
 use crate::conid::Conid;
 use crate::error::{Error, Result};
-use crate::json_call::loose_number;
 
 /// A working or recently finished order, from `GET /iserver/account/orders`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -125,14 +125,16 @@ impl Ibkr {
 
     /// Ask IBKR to cancel a working order of the default account (`-1` cancels all).
     pub async fn cancel(&self, order_id: &str) -> Result<CancelAck> {
-        let account = self.order_account(None, "cancelOrder")?.to_string();
-        let path = format!("/iserver/account/{account}/order/{order_id}");
-        let v: OrderCancellation = self
-            .json_call("cancelOrder", Method::DELETE, &path, &[], None)
-            .await?;
+        let account = self.order_account(None, CancelOrder::OPERATION)?;
+        let call = self
+            .raw()
+            .cancel_order()
+            .account_id(account)
+            .order_id(order_id);
+        let v = self.send(call).await?;
         if let Some(e) = &v.error {
             return Err(Error::Api {
-                operation: "cancelOrder",
+                operation: CancelOrder::OPERATION,
                 status: 200,
                 message: Some(e.clone()),
                 excerpt: crate::error::excerpt(e.as_bytes()),
@@ -146,11 +148,10 @@ impl Ibkr {
 
     /// What the order would cost and do to margin, without placing it (`whatif`).
     pub async fn preview(&self, order: impl Into<OrderGroup>) -> Result<OrderPreview> {
-        let account = self.order_account(None, "previewOrder")?.to_string();
-        let path = format!("/iserver/account/{account}/orders/whatif");
-        let body = order.into().body();
-        let v: types::OrderPreview = self
-            .json_call("previewOrder", Method::POST, &path, &[], Some(&body))
+        let account = self.order_account(None, PreviewOrder::OPERATION)?;
+        let body = order.into().wire_body();
+        let v = self
+            .send(self.raw().preview_order().account_id(account).body(body))
             .await?;
         Ok(OrderPreview {
             amount: object_map(v.amount.as_ref()),
@@ -164,16 +165,19 @@ impl Ibkr {
 
     /// Tell IBKR not to ask these questions again for the rest of the brokerage session.
     pub async fn suppress(&self, message_ids: &[&str]) -> Result<()> {
-        let body = json!({"messageIds": message_ids});
-        let _: SuppressOrderQuestionsResponse = self
-            .json_call(
-                "suppressOrderQuestions",
-                Method::POST,
-                "/iserver/questions/suppress",
-                &[],
-                Some(&body),
-            )
+        let body = SuppressOrderQuestionsBody {
+            message_ids: message_ids.iter().map(|id| id.to_string()).collect(),
+        };
+        self.send(self.raw().suppress_order_questions().body(body))
             .await?;
         Ok(())
+    }
+}
+
+/// A number the generated types carry as a number or as text (`LooseScalar`).
+fn loose_number(v: &LooseScalar) -> Option<f64> {
+    match v {
+        LooseScalar::Number(n) => Some(*n),
+        LooseScalar::String(s) => s.trim().replace(',', "").parse().ok(),
     }
 }

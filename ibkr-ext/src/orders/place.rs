@@ -2,9 +2,11 @@
 
 use std::collections::VecDeque;
 
-use ibkr_gen::trading::types::OrderAnswer;
-use reqwest::Method;
-use serde_json::{Value, json};
+use ibkr_gen::RawCall;
+use ibkr_gen::trading::builder::{ModifyOrder, PlaceOrder};
+use ibkr_gen::trading::types::{
+    OrderAnswer, OrdersSubmissionRequest, ReplyToOrderQuestionBody, SingleOrderSubmissionRequest,
+};
 
 use super::MAX_ROUNDS;
 use super::answer::{self, OrderQuestion};
@@ -33,7 +35,7 @@ impl Ibkr {
         order: impl Into<OrderGroup>,
         policy: &AnswerPolicy,
     ) -> Result<OrderOutcome> {
-        let account = self.order_account(None, "placeOrder")?.to_string();
+        let account = self.order_account(None, PlaceOrder::OPERATION)?.to_string();
         self.place_for(&account, order, policy).await
     }
 
@@ -50,9 +52,11 @@ impl Ibkr {
             .iter()
             .map(|t| t.client_order_id().to_string())
             .collect();
-        let path = format!("/iserver/account/{account}/orders");
-        self.submit("placeOrder", &path, group.body(), &coids, policy)
-            .await
+        let submission = Submission::Place {
+            account: account.to_string(),
+            body: group.wire_body(),
+        };
+        self.submit(submission, &coids, policy).await
     }
 
     /// Change a working order: `ticket` must repeat every field of the original (IBKR's
@@ -63,29 +67,30 @@ impl Ibkr {
         ticket: &OrderTicket,
         policy: &AnswerPolicy,
     ) -> Result<OrderOutcome> {
-        let account = self.order_account(None, "modifyOrder")?.to_string();
-        let path = format!("/iserver/account/{account}/order/{order_id}");
+        let account = self
+            .order_account(None, ModifyOrder::OPERATION)?
+            .to_string();
         let coids = [ticket.client_order_id().to_string()];
-        self.submit("modifyOrder", &path, ticket.to_json(), &coids, policy)
-            .await
+        let submission = Submission::Modify {
+            account,
+            order_id: order_id.to_string(),
+            body: ticket.wire_body(),
+        };
+        self.submit(submission, &coids, policy).await
     }
 
     /// Send an order body and run the question loop, all inside the order lane.
     async fn submit(
         &self,
-        operation: &'static str,
-        path: &str,
-        body: Value,
+        submission: Submission,
         coids: &[String],
         policy: &AnswerPolicy,
     ) -> Result<OrderOutcome> {
         self.ready_for_orders().await?;
         let unknown = |e: Error| e.order_state_unknown(coids);
+        let operation = submission.operation();
         self.exclusive(|lane| async move {
-            let first: OrderAnswer = lane
-                .json_call(operation, Method::POST, path, &[], Some(&body))
-                .await
-                .map_err(unknown)?;
+            let first = submission.send(&lane).await.map_err(unknown)?;
             lane.answer_loop(operation, first, policy)
                 .await
                 .map_err(unknown)
@@ -103,14 +108,14 @@ impl Ibkr {
     }
 
     async fn reply(&self, reply_id: &str, confirmed: bool) -> Result<OrderAnswer> {
-        let path = format!("/iserver/reply/{reply_id}");
-        let body = json!({"confirmed": confirmed});
-        self.json_call(
-            "replyToOrderQuestion",
-            Method::POST,
-            &path,
-            &[],
-            Some(&body),
+        let body = ReplyToOrderQuestionBody {
+            confirmed: Some(confirmed),
+        };
+        self.send(
+            self.raw()
+                .reply_to_order_question()
+                .reply_id(reply_id)
+                .body(body),
         )
         .await
     }
@@ -162,6 +167,52 @@ impl Ibkr {
         for q in questions {
             if let Err(e) = self.reply(&q.reply_id, false).await {
                 tracing::warn!(error = %e, "declining an order question failed");
+            }
+        }
+    }
+}
+
+/// An order request, sent through its generated builder: the builder percent-encodes the
+/// account and order ids into the path, so no argument can point the request elsewhere.
+enum Submission {
+    Place {
+        account: String,
+        body: OrdersSubmissionRequest,
+    },
+    Modify {
+        account: String,
+        order_id: String,
+        body: SingleOrderSubmissionRequest,
+    },
+}
+
+impl Submission {
+    fn operation(&self) -> &'static str {
+        match self {
+            Submission::Place { .. } => PlaceOrder::OPERATION,
+            Submission::Modify { .. } => ModifyOrder::OPERATION,
+        }
+    }
+
+    async fn send(self, lane: &Ibkr) -> Result<OrderAnswer> {
+        let raw = lane.raw();
+        match self {
+            Submission::Place { account, body } => {
+                lane.send(raw.place_order().account_id(account).body(body))
+                    .await
+            }
+            Submission::Modify {
+                account,
+                order_id,
+                body,
+            } => {
+                lane.send(
+                    raw.modify_order()
+                        .account_id(account)
+                        .order_id(order_id)
+                        .body(body),
+                )
+                .await
             }
         }
     }

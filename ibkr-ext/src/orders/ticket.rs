@@ -6,6 +6,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use ibkr_gen::trading::types::{OrdersSubmissionRequest, SingleOrderSubmissionRequest};
+
 use crate::conid::Conid;
 
 /// Buy or sell.
@@ -245,6 +247,16 @@ impl OrderTicket {
 
     /// The order as IBKR's JSON body expects it (one element of `orders`).
     pub fn to_json(&self) -> Value {
+        Value::Object(self.fields())
+    }
+
+    /// The body of `modifyOrder` (and one element of `placeOrder`'s `orders`), for the
+    /// generated builders.
+    pub(crate) fn wire_body(&self) -> SingleOrderSubmissionRequest {
+        SingleOrderSubmissionRequest(self.fields())
+    }
+
+    fn fields(&self) -> Map<String, Value> {
         let mut o = Map::new();
         o.insert("conid".into(), json!(self.conid.0));
         o.insert("side".into(), json!(self.side.wire()));
@@ -273,7 +285,7 @@ impl OrderTicket {
         for (k, v) in &self.extra {
             o.insert(k.clone(), v.clone());
         }
-        Value::Object(o)
+        o
     }
 }
 
@@ -319,8 +331,11 @@ impl OrderGroup {
         &self.tickets
     }
 
-    pub(crate) fn body(&self) -> Value {
-        json!({"orders": self.tickets.iter().map(OrderTicket::to_json).collect::<Vec<_>>()})
+    /// The body of `placeOrder` and `previewOrder`: `{"orders": [..]}`.
+    pub(crate) fn wire_body(&self) -> OrdersSubmissionRequest {
+        OrdersSubmissionRequest {
+            orders: self.tickets.iter().map(OrderTicket::wire_body).collect(),
+        }
     }
 }
 
@@ -367,18 +382,17 @@ mod tests {
             OrderTicket::sell(265598, Decimal::ONE).limit(Decimal::from(200)),
             OrderTicket::sell(265598, Decimal::ONE).stop(Decimal::from(180)),
         );
-        let body = g.body();
-        assert_eq!(body["orders"][1]["parentId"], "p");
-        assert_eq!(body["orders"][2]["parentId"], "p");
-        assert!(body["orders"][0].get("parentId").is_none());
+        let body = g.wire_body();
+        assert_eq!(body.orders[1]["parentId"], "p");
+        assert_eq!(body.orders[2]["parentId"], "p");
+        assert!(body.orders[0].get("parentId").is_none());
         let oca = OrderGroup::one_cancels_all(vec![
             OrderTicket::buy(1, Decimal::ONE),
             OrderTicket::buy(2, Decimal::ONE),
         ]);
         assert!(
-            oca.body()["orders"]
-                .as_array()
-                .unwrap()
+            oca.wire_body()
+                .orders
                 .iter()
                 .all(|o| o["isSingleGroup"] == true)
         );

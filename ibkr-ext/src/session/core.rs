@@ -127,8 +127,7 @@ impl SessionCore {
             .checked("initBrokerageSession", init)
             .await
             .map_err(|e| self.brokerage_advice(e))?;
-        let mut state =
-            SessionState::from_auth_status(&serde_json::to_value(init).unwrap_or_default());
+        let mut state = SessionState::from_auth_status(&init);
         for _ in 0..INIT_POLLS {
             if state.authenticated {
                 break;
@@ -149,8 +148,7 @@ impl SessionCore {
     pub(crate) async fn auth_status(&self, client: &trading::Client) -> Result<SessionState> {
         let status = client.get_auth_status().send();
         let status = self.checked("getAuthStatus", status).await?;
-        let state =
-            SessionState::from_auth_status(&serde_json::to_value(status).unwrap_or_default());
+        let state = SessionState::from_auth_status(&status);
         self.publish(state.clone());
         Ok(state)
     }

@@ -28,9 +28,7 @@ pub(super) fn spawn(
                 break;
             }
             let next = match client.tickle().send().await {
-                Ok(r) => SessionState::from_tickle(
-                    &serde_json::to_value(r.into_inner()).unwrap_or_default(),
-                ),
+                Ok(r) => SessionState::from_tickle(&r),
                 Err(ibkr_gen::Error::UnexpectedResponse(r)) if r.status() == 401 => {
                     SessionState::default()
                 }

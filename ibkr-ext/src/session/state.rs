@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use serde_json::Value;
+use ibkr_gen::trading::types::{BrokerageSessionStatus, TickleResponse};
 use tokio::sync::watch;
 
 /// What the gateway last said about the session.
@@ -26,30 +26,26 @@ impl SessionState {
         self.logged_in && self.authenticated && self.connected && !self.competing
     }
 
-    /// Read the state from an auth-status body (`/iserver/auth/status`, `ssodh/init`, or
+    /// Read the state from an auth-status answer (`/iserver/auth/status`, `ssodh/init`, or
     /// the `iserver.authStatus` of a tickle).
-    pub(crate) fn from_auth_status(v: &Value) -> Self {
-        let flag = |k: &str| v.get(k).and_then(Value::as_bool).unwrap_or(false);
+    pub(crate) fn from_auth_status(status: &BrokerageSessionStatus) -> Self {
         SessionState {
             logged_in: true,
-            authenticated: flag("authenticated"),
-            competing: flag("competing"),
-            connected: flag("connected"),
-            message: v
-                .get("message")
-                .and_then(Value::as_str)
-                .filter(|m| !m.is_empty())
-                .map(String::from),
+            authenticated: status.authenticated.unwrap_or(false),
+            competing: status.competing.unwrap_or(false),
+            connected: status.connected.unwrap_or(false),
+            message: status.message.clone().filter(|m| !m.is_empty()),
         }
     }
 
     /// Read the state from a tickle answer; one without `iserver.authStatus` means the SSO
-    /// session is alive but no brokerage session exists.
-    pub(crate) fn from_tickle(v: &Value) -> Self {
-        match v.pointer("/iserver/authStatus") {
+    /// session is alive but no brokerage session exists. Only the typed status fields are
+    /// read: the answer's session id (a [`Secret`](ibkr_gen::Secret)) is never copied.
+    pub(crate) fn from_tickle(tickle: &TickleResponse) -> Self {
+        match tickle.iserver.as_ref().and_then(|i| i.auth_status.as_ref()) {
             Some(status) => Self::from_auth_status(status),
             None => SessionState {
-                logged_in: v.get("error").is_none(),
+                logged_in: tickle.error.is_none(),
                 ..Default::default()
             },
         }
@@ -100,10 +96,12 @@ mod tests {
             "iserver": {"authStatus": {"MAC": "F4:03:43:CD:BD:C0", "authenticated": true, "competing": false,
             "connected": true, "message": "", "serverInfo": {"serverName": "JifC11113"}}},
             "session": "ce109cbeb462a76dc3f6f4182c830cc1", "ssoExpires": 585695, "userId": 99996016});
+        let tickle: TickleResponse = serde_json::from_value(tickle).unwrap();
         let s = SessionState::from_tickle(&tickle);
         assert!(s.is_healthy());
         assert_eq!(s.message, None);
         let competing = serde_json::json!({"iserver": {"authStatus": {"authenticated": true, "competing": true, "connected": true}}});
+        let competing: TickleResponse = serde_json::from_value(competing).unwrap();
         assert!(!SessionState::from_tickle(&competing).is_healthy());
     }
 }

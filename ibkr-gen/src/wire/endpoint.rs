@@ -4,6 +4,12 @@
 //! whole string each time; parsing the scheme and host is most of that work, and the base
 //! never changes. `build.rs` rewrites each call to [`Wire::endpoint`], which parses a base
 //! once per session and joins the (already percent-encoded) path onto it.
+//!
+//! The path's parameters are percent-encoded, but not every character a URL reads as
+//! structure is: a parameter `..` or `.` is a dot segment, which URL parsing removes along
+//! with the segment before it, and a backslash is a `/` in an `http(s)` URL. Either would
+//! let an argument (an order id, an account id) send the call to another path, so
+//! [`Wire::endpoint`] refuses a path that holds one. No path template has one.
 
 use std::sync::RwLock;
 
@@ -46,7 +52,14 @@ impl Bases {
 impl Wire {
     /// The URL of `path` (starting with `/`, percent-encoded) under `base`: the same URL
     /// `Url::parse(&format!("{base}{path}"))` gives, without parsing `base` again.
+    /// A path with a dot segment or a backslash is refused (see the module docs).
     pub fn endpoint(&self, base: &str, path: &str) -> Result<Url, String> {
+        if let Some(why) = redirecting(path) {
+            return Err(format!(
+                "refusing request path {}: {why}, which would send the call to another path",
+                mask_accounts(path)
+            ));
+        }
         let relative = format!(".{path}");
         let join = |dir: &Url| {
             dir.join(&relative)
@@ -57,6 +70,20 @@ impl Wire {
             None => join(&self.shared.bases.parse(base)?),
         }
     }
+}
+
+/// What in `path` would make URL parsing move the request elsewhere, if anything.
+fn redirecting(path: &str) -> Option<&'static str> {
+    if path.contains('\\') {
+        return Some("a backslash (a `/` in an http URL)");
+    }
+    // The URL standard also reads `%2e` as a dot here.
+    const DOTS: [&str; 6] = [".", "..", "%2e", ".%2e", "%2e.", "%2e%2e"];
+    let dot = |s: &str| DOTS.iter().any(|d| s.eq_ignore_ascii_case(d));
+    path.split('/')
+        .skip(1)
+        .any(dot)
+        .then_some("a `.` or `..` segment")
 }
 
 #[cfg(test)]
@@ -80,7 +107,7 @@ mod tests {
             "/iserver/account/DU1234567/order/123",
             "/iserver/account/a%2Fb/orders",
             "/trsrv/secdef/schedule",
-            "/iserver/account/./x/../orders",
+            "/iserver/account/a..b/orders",
             "/portfolio/%20DU1/positions/0",
             "/gw/api/v1/accounts",
             "/",
@@ -94,6 +121,34 @@ mod tests {
                     assert_eq!(wire.endpoint(base, path).unwrap(), whole, "{base} + {path}");
                 }
             }
+        }
+    }
+
+    /// A parameter that URL parsing would read as structure never moves the call: the
+    /// path is refused instead.
+    #[test]
+    fn dot_segments_and_backslashes_are_refused() {
+        let wire = Wire::default();
+        let base = "https://localhost:5000/v1/api";
+        for path in [
+            "/iserver/account/DU1/order/..",
+            "/iserver/account/DU1/order/.",
+            "/iserver/account/../order/1",
+            "/iserver/account/DU1/order/%2e%2E",
+            "/iserver/account/DU1/order/.%2e",
+            "/iserver/account/DU1/order/1\\..\\..\\logout",
+            "/iserver/reply/\\logout",
+        ] {
+            let err = wire.endpoint(base, path).expect_err(path);
+            assert!(err.contains("another path"), "{path}: {err}");
+        }
+        // A dot inside a segment is just a character.
+        for path in [
+            "/iserver/account/DU1/order/1.5",
+            "/iserver/account/DU1/order/...",
+            "/x/.a",
+        ] {
+            assert!(wire.endpoint(base, path).is_ok(), "{path}");
         }
     }
 

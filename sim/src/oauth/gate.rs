@@ -37,7 +37,7 @@ pub(crate) fn unauthorized(desk: &Desk, what: &str) -> Response {
 pub(crate) fn check_oauth1(
     state: &OAuthState,
     method: &str,
-    url: &str,
+    urls: &[String],
     header: &str,
 ) -> Option<Response> {
     let desk = &state.desk;
@@ -64,8 +64,14 @@ pub(crate) fn check_oauth1(
     let Some(lst) = lst.filter(|t| t.live()) else {
         return Some(unauthorized(desk, "live session token expired or missing"));
     };
-    let text = base_string(method, url, &params);
-    if !hmac_sha256_valid(&lst.value, &text, get("oauth_signature")) {
+    let signed_over = |url: &String| {
+        hmac_sha256_valid(
+            &lst.value,
+            &base_string(method, url, &params),
+            get("oauth_signature"),
+        )
+    };
+    if !urls.iter().any(signed_over) {
         return Some(unauthorized(desk, "invalid signature"));
     }
     None
@@ -127,14 +133,38 @@ fn check_socket(desk: &Desk, query: Option<&str>) -> Option<Response> {
     }
 }
 
-/// The URL as the client signed it: scheme, the Host header, the path.
-pub(crate) fn signed_url(state: &OAuthState, req: &Request) -> String {
-    let host = req
+/// The URLs a client may have signed, each `scheme://authority/path`: with the `Host`
+/// header's authority (a client that connects by the name it signs), and with the
+/// simulator's own address, also as `localhost` (a client that signs the URL it connects
+/// to but sends `Host: api.ibkr.com`, as ibind does). At IBKR these are one URL; at a
+/// stand-in they differ, and either signature is accepted. The own address is the one the
+/// simulator listens on (127.0.0.1 when it listens on every interface).
+pub(crate) fn signed_urls(state: &OAuthState, req: &Request) -> Vec<String> {
+    let path = req.uri().path();
+    let mut authorities: Vec<String> = req
         .headers()
         .get(http::header::HOST)
         .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("{}://{}{}", state.scheme, host, req.uri().path())
+        .map(str::to_string)
+        .into_iter()
+        .collect();
+    if let Some(urls) = state.shared.urls.get() {
+        let root = urls.base.trim_end_matches("/v1/api");
+        if let Some(own) = root.split_once("://").map(|(_, a)| a.to_string()) {
+            if let Some(port) = own.strip_prefix("127.0.0.1:") {
+                authorities.push(format!("localhost:{port}"));
+            }
+            authorities.push(own);
+        }
+    }
+    if authorities.is_empty() {
+        authorities.push("127.0.0.1".to_string());
+    }
+    authorities.dedup();
+    authorities
+        .iter()
+        .map(|a| format!("{}://{a}{path}", state.scheme))
+        .collect()
 }
 
 /// The middleware.
@@ -153,8 +183,8 @@ pub(crate) async fn gate(State(state): State<OAuthState>, req: Request, next: Ne
         // The WebSocket upgrade names the access token in its query (`?oauth_token=`).
         None if path == "/v1/api/ws" => check_socket(&state.desk, req.uri().query()),
         Some(h) if h.starts_with("OAuth ") => {
-            let url = signed_url(&state, &req);
-            check_oauth1(&state, req.method().as_str(), &url, h)
+            let urls = signed_urls(&state, &req);
+            check_oauth1(&state, req.method().as_str(), &urls, h)
         }
         Some(h) if h.starts_with("Bearer ") => {
             check_bearer(&state.desk, &path, &h["Bearer ".len()..])

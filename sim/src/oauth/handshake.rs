@@ -14,7 +14,7 @@ use serde_json::json;
 use super::crypto::{
     base_string, hex, hmac_sha1, java_bytes, parse_oauth_header, rsa_sha256_valid,
 };
-use super::gate::{check_timestamp_and_nonce, signed_url, unauthorized};
+use super::gate::{check_timestamp_and_nonce, signed_urls, unauthorized};
 use super::{Issued, OAuth1Consumer, OAuthState};
 use crate::routes::reply;
 use crate::shared::lock;
@@ -31,7 +31,7 @@ fn random_exponent() -> BigUint {
 /// The handler.
 pub(crate) async fn live_session_token(State(state): State<OAuthState>, req: Request) -> Response {
     let desk = &state.desk;
-    let url = signed_url(&state, &req);
+    let urls = signed_urls(&state, &req);
     let Some(header) = req
         .headers()
         .get(http::header::AUTHORIZATION)
@@ -65,7 +65,7 @@ pub(crate) async fn live_session_token(State(state): State<OAuthState>, req: Req
         return refusal;
     }
     let force = desk.force_sign_byte.load(Ordering::SeqCst);
-    let (lst, big_b, mut signature) = match exchange(consumer, &params, &url, force) {
+    let (lst, big_b, mut signature) = match exchange(consumer, &params, &urls, force) {
         Ok(v) => v,
         Err(Refusal::Unauthorized(what)) => return unauthorized(desk, what),
         Err(Refusal::BadRequest(what)) => {
@@ -106,21 +106,25 @@ pub(crate) enum Refusal {
     BadRequest(&'static str),
 }
 
-/// Check the RSA-SHA256 signature over prepend + base string, and answer the DH
-/// challenge: (LST bytes, B as hex, the token's signature as hex).
+/// Check the RSA-SHA256 signature over prepend + base string (over any of `urls`, the
+/// URLs the client may have signed), and answer the DH challenge: (LST bytes, B as hex,
+/// the token's signature as hex).
 pub(crate) fn exchange(
     consumer: &OAuth1Consumer,
     params: &BTreeMap<String, String>,
-    url: &str,
+    urls: &[String],
     force_sign_byte: bool,
 ) -> Result<(Vec<u8>, String, String), Refusal> {
     let get = |k: &str| params.get(k).map(String::as_str).unwrap_or_default();
-    let signed = format!(
-        "{}{}",
-        hex(&consumer.prepend),
-        base_string("POST", url, params)
-    );
-    if !rsa_sha256_valid(&consumer.signature_key, &signed, get("oauth_signature")) {
+    let signed_over = |url: &String| {
+        let signed = format!(
+            "{}{}",
+            hex(&consumer.prepend),
+            base_string("POST", url, params)
+        );
+        rsa_sha256_valid(&consumer.signature_key, &signed, get("oauth_signature"))
+    };
+    if !urls.iter().any(signed_over) {
         return Err(Refusal::Unauthorized("invalid signature"));
     }
     let p = &consumer.dh_prime;
@@ -159,9 +163,10 @@ impl OAuth1Consumer {
         if get("oauth_token") != self.access_token {
             return Err("invalid token".into());
         }
-        let (_, big_b, signature) = exchange(self, &params, url, false).map_err(|r| match r {
-            Refusal::Unauthorized(w) | Refusal::BadRequest(w) => w.to_string(),
-        })?;
+        let (_, big_b, signature) =
+            exchange(self, &params, &[url.to_string()], false).map_err(|r| match r {
+                Refusal::Unauthorized(w) | Refusal::BadRequest(w) => w.to_string(),
+            })?;
         let expiration_ms = (SystemTime::now() + LST_LIFETIME)
             .duration_since(SystemTime::UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)

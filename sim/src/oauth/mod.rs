@@ -7,6 +7,9 @@
 //!   HMAC-SHA256 under the live session token, or `Authorization: Bearer ...` (OAuth 2.0).
 //!   Timestamps more than 5 minutes off and reused nonces are refused; an unknown consumer
 //!   gets `401 invalid consumer`.
+//! - The signed URL may name the `Host` header's authority or the simulator's own address
+//!   (`127.0.0.1:PORT`, or `localhost:PORT`): a client that signs the address it connects
+//!   to but sends `Host: api.ibkr.com` (ibind) is accepted like one that signs its Host.
 //! - `POST /oauth2/api/v1/token` (client assertion: RS256 signature, `iss`, `sub`, `aud`,
 //!   `exp`) and `POST /gw/api/v1/sso-sessions` (access token, RS256 body, `credential`,
 //!   `ip`, `exp`).
@@ -260,6 +263,23 @@ impl OAuthControl {
     /// Requests whose signature or bearer was accepted.
     pub fn signed_requests(&self) -> u64 {
         self.desk.signed_requests.load(Ordering::SeqCst)
+    }
+
+    /// The tokens given out so far that are still held: the live session token (base64, as
+    /// the client derives it), the OAuth 2.0 access token and the SSO bearer (as sent). For
+    /// tests that look for them where they must not be (logs, errors).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        use base64::Engine as _;
+        let mut out = Vec::new();
+        if let Some(lst) = lock(&self.desk.lst).as_ref() {
+            out.push(base64::engine::general_purpose::STANDARD.encode(&lst.value));
+        }
+        for slot in [&self.desk.access, &self.desk.bearer] {
+            if let Some(t) = lock(slot).as_ref() {
+                out.push(String::from_utf8_lossy(&t.value).into_owned());
+            }
+        }
+        out
     }
 
     /// Requests refused with 401 (bad signature, unknown consumer, stale timestamp,

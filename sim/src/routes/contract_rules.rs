@@ -289,7 +289,9 @@ fn next_sessions(days: i64) -> Vec<NaiveDate> {
         .collect()
 }
 
-/// `GET /trsrv/secdef/schedule?assetClass=STK&symbol=AAPL&exchange=ISLAND`.
+/// `GET /trsrv/secdef/schedule?assetClass=STK&symbol=AAPL&exchange=NASDAQ` (or
+/// `exchangeFilter=ISLAND`): the symbol's venues with a week of sessions, in the shape of
+/// IBKR's documented example (no recorded answer exists in `tests/fixtures/responses`).
 pub(crate) async fn schedule_by_symbol(Query(q): Query<params::Query>) -> Response {
     let Some(asset_class) = q.get("assetClass").map(|a| a.trim().to_ascii_uppercase()) else {
         return reply::missing("assetClass");
@@ -313,15 +315,22 @@ pub(crate) async fn schedule_by_symbol(Query(q): Query<params::Query>) -> Respon
     if exchanges.is_empty() {
         return reply::bad_request(400, &format!("Bad Request: no schedule for {symbol}"));
     }
-    let filter = q
-        .get("exchange")
-        .or_else(|| q.get("exchangeFilter"))
-        .map(|e| e.trim().to_ascii_uppercase());
+    // `exchange` is the native (listing) exchange, `NASDAQ`; `exchangeFilter` the trading
+    // venue, IBKR's `ISLAND` for it. Each may be given in either spelling; both must match.
+    let filters: Vec<String> = ["exchange", "exchangeFilter"]
+        .iter()
+        .filter_map(|k| q.get(*k))
+        .map(|e| e.trim().to_ascii_uppercase())
+        .filter(|e| !e.is_empty())
+        .collect();
     let futures = asset_class == "FUT";
     let rows: Vec<Value> = exchanges
         .iter()
+        .filter(|listing| {
+            let venue = venue_of(listing).0;
+            filters.iter().all(|f| f == *listing || f == venue)
+        })
         .map(|e| venue_of(e))
-        .filter(|(venue, _, _)| filter.as_deref().is_none_or(|f| f == *venue))
         .enumerate()
         .map(|(i, (venue, description, tz))| {
             let schedules: Vec<Value> = next_sessions(7)
