@@ -329,7 +329,7 @@ async fn send_refuses_an_unsafe_operation() {
         .find(|o| o.id() == "placeOrder")
         .expect("placeOrder");
     let call = Call {
-        path: "/iserver/account/DU1234567/orders".into(),
+        path: vec![("accountId", "DU1234567".to_string())],
         query: Vec::new(),
         body: Some(json!({"orders": []})),
     };
