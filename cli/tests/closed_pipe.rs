@@ -162,25 +162,28 @@ fn every_printing_command_ends_quietly_on_a_closed_stdout() {
         vec!["oauth1", "keys", "{DIR}", "--rfc3526"],
         vec!["oauth2", "keys", "{DIR}"],
     ];
-    // Two at a time: each case starts its own simulator.
+    // Four at a time: each case starts its own simulator and mostly waits on it.
     let cases: Vec<Vec<String>> = cases
         .into_iter()
         .map(|c| c.into_iter().map(String::from).collect())
         .collect();
-    let (left, right) = cases.split_at(cases.len() / 2);
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let failures: Vec<String> = std::thread::scope(|s| {
-        let l = s.spawn(|| {
-            left.iter()
-                .filter_map(|c| check(c).err())
-                .collect::<Vec<_>>()
-        });
-        let r = s.spawn(|| {
-            right
-                .iter()
-                .filter_map(|c| check(c).err())
-                .collect::<Vec<_>>()
-        });
-        [l, r].into_iter().flat_map(|h| h.join().unwrap()).collect()
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                let (cases, next) = (&cases, &next);
+                s.spawn(move || {
+                    let mut failed = Vec::new();
+                    while let Some(case) =
+                        cases.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        failed.extend(check(case).err());
+                    }
+                    failed
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(|w| w.join().unwrap()).collect()
     });
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -31,7 +31,11 @@ pub fn api_url(port: u16) -> String {
 pub(crate) fn http_builder() -> Result<reqwest::ClientBuilder, String> {
     let tls = ibkr_ext::tls::client_config(&ibkr_ext::tls::TlsTrust::default())
         .map_err(|e| e.to_string())?;
-    Ok(ibkr_gen::http_client_builder().tls_backend_preconfigured(tls))
+    // The certificate is trusted for the name `localhost`: make that name mean this machine.
+    Ok(ibkr_ext::tls::pin_loopback(
+        ibkr_gen::http_client_builder().tls_backend_preconfigured(tls),
+        "localhost",
+    ))
 }
 
 fn client(timeout: Duration) -> Option<reqwest::Client> {
