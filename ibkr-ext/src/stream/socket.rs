@@ -117,18 +117,33 @@ pub(crate) async fn connect(
     }
 }
 
-/// Connect to `host:port`, from `local` when given (the first resolved address of the
-/// same family).
+/// The addresses to connect to for `host:port`. A localhost name is this machine, 127.0.0.1
+/// then ::1 (RFC 6761), never what a resolver says: the TLS verifier trusts the gateway's
+/// self-signed certificate for that name, so the name must not lead anywhere else (the REST
+/// client pins it the same way, `tls::pin_loopback`).
+async fn remote_addrs(host: &str, port: u16) -> std::io::Result<Vec<std::net::SocketAddr>> {
+    if crate::tls::is_localhost_name(host) {
+        return Ok(vec![
+            (std::net::Ipv4Addr::LOCALHOST, port).into(),
+            (std::net::Ipv6Addr::LOCALHOST, port).into(),
+        ]);
+    }
+    Ok(tokio::net::lookup_host((host, port)).await?.collect())
+}
+
+/// Connect to `host:port` (see [`remote_addrs`]), from `local` when given (the first
+/// address of the same family).
 async fn tcp_connect(
     host: &str,
     port: u16,
     local: Option<std::net::IpAddr>,
 ) -> std::io::Result<TcpStream> {
+    let remotes = remote_addrs(host, port).await?;
     let Some(local) = local else {
-        return TcpStream::connect((host, port)).await;
+        return TcpStream::connect(remotes.as_slice()).await;
     };
-    let remote = tokio::net::lookup_host((host, port))
-        .await?
+    let remote = remotes
+        .into_iter()
         .find(|a| a.is_ipv4() == local.is_ipv4())
         .ok_or_else(|| {
             std::io::Error::new(
@@ -148,6 +163,24 @@ async fn tcp_connect(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_localhost_name_is_this_machine_whatever_a_resolver_says() {
+        for host in ["localhost", "LOCALHOST.", "gateway.localhost"] {
+            let addrs = remote_addrs(host, 5000).await.unwrap();
+            assert_eq!(
+                addrs,
+                vec![
+                    std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 5000)),
+                    std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 5000)),
+                ],
+                "{host}"
+            );
+        }
+        // An IP literal is itself.
+        let literal = remote_addrs("127.0.0.1", 5000).await.unwrap();
+        assert_eq!(literal, vec![std::net::SocketAddr::from(([127, 0, 0, 1], 5000))]);
+    }
 
     #[test]
     fn the_socket_url_follows_the_rest_base() {
