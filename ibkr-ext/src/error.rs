@@ -154,15 +154,6 @@ pub enum Error {
         /// IBKR's reason.
         message: String,
     },
-    /// IBKR asked a question the [`AnswerPolicy`](crate::orders::AnswerPolicy) does not
-    /// cover; the order was declined (`confirmed:false`), never confirmed silently.
-    #[error("order question not answered by the policy, so the order was declined: [{}] {text}", message_ids.join(","))]
-    UnansweredQuestion {
-        /// The question's messageIds (`o163`, ...): add them to the policy to answer them.
-        message_ids: Vec<String>,
-        /// The question's text.
-        text: String,
-    },
     /// IBKR kept asking questions; the pending ones were declined.
     #[error("IBKR asked questions for {rounds} rounds; the order was declined")]
     TooManyQuestions {
@@ -281,9 +272,7 @@ impl Error {
             | Error::OutcomeUnknown { operation, .. }
             | Error::NotSigned { operation, .. } => Some(operation),
             Error::Resolve { .. } => Some("listStocksBySymbol"),
-            Error::UnansweredQuestion { .. } | Error::TooManyQuestions { .. } => {
-                Some("replyToOrderQuestion")
-            }
+            Error::TooManyQuestions { .. } => Some("replyToOrderQuestion"),
             Error::Config(_) | Error::OAuthConfig { .. } | Error::OAuth { .. } => None,
         }
     }
