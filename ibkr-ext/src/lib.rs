@@ -29,6 +29,7 @@ mod client;
 pub mod conid;
 pub mod contracts;
 pub mod error;
+mod exclusive;
 pub mod history;
 pub mod oauth;
 pub mod orders;

@@ -112,6 +112,7 @@ impl SessionCore {
     /// (or uses the one `client` holds), then the single-flight lock, so concurrent callers
     /// share one attempt and an order loop is never interleaved.
     pub(crate) async fn ensure_brokerage(&self, client: &trading::Client) -> Result<SessionState> {
+        crate::exclusive::check(self, client.wire(), "initBrokerageSession")?;
         let wire = client.wire().shared_lane().await.without_recovery();
         let client = client.with_wire(wire);
         let _one_at_a_time = self.opening.lock().await;
@@ -169,15 +170,18 @@ impl SessionCore {
     }
 
     /// Await a call of `operation`, given up early with [`Error::UpstreamUnreachable`] when
-    /// it stalls on a gateway cut off from IBKR (see the `upstream` module).
+    /// it stalls on a gateway cut off from IBKR (see the `upstream` module), and with
+    /// [`Error::OutsideExclusiveLane`] when it would wait for a lane its own task holds
+    /// (see the `exclusive` module).
     pub(crate) async fn guarded<T>(
         &self,
         operation: &'static str,
         call: impl std::future::Future<Output = T>,
     ) -> Result<T> {
+        let call = crate::exclusive::watched(self, operation, call);
         match &self.upstream {
-            Some(watch) => watch.guard(operation, call).await,
-            None => Ok(call.await),
+            Some(watch) => watch.guard(operation, call).await?,
+            None => call.await,
         }
     }
 
@@ -255,6 +259,7 @@ impl SessionRecovery for SessionCore {
     }
 
     fn attempt_starting(&self, link: Link<'_>) {
+        crate::exclusive::attempt_starting(self, link.wire);
         if self.keeper.is_some() && !self.keeper_started.load(Ordering::Acquire) {
             self.start_keeper(&self.client_for(link));
         }
