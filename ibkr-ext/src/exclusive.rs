@@ -69,7 +69,7 @@ fn id(core: &SessionCore) -> usize {
 }
 
 /// Whether this task holds the lane of `core`'s session.
-fn held(core: &SessionCore) -> bool {
+pub(crate) fn held(core: &SessionCore) -> bool {
     let id = id(core);
     HELD.try_with(|held| held.iter().any(|w| w.session == id))
         .unwrap_or(false)
@@ -113,27 +113,22 @@ pub(crate) fn attempt_starting(core: &SessionCore, wire: &Wire) {
     }
 }
 
-/// Await `call` of `operation`; while this task holds the lane of `core`'s session, a
-/// stray request inside it ends it with [`Error::OutsideExclusiveLane`] instead of a wait
-/// without end. Elsewhere, `call` as it is.
+/// Await `call` of `operation` in a task that holds the lane of `core`'s session (see
+/// [`held`]): a stray request inside it ends it with [`Error::OutsideExclusiveLane`]
+/// instead of a wait without end.
 pub(crate) async fn watched<T>(
     core: &SessionCore,
     operation: &'static str,
     call: impl Future<Output = T>,
 ) -> Result<T> {
-    if !held(core) {
-        return Ok(call.await);
-    }
     let watch = Watch::new(core);
-    // Boxed: only calls inside `exclusive` come here, and every other call's future stays
-    // as small as it was.
-    Box::pin(CALL.scope(watch.clone(), async {
+    CALL.scope(watch.clone(), async {
         tokio::select! {
             biased;
             out = call => Ok(out),
             () = watch.stray.notified() => Err(stray(operation, false)),
         }
-    }))
+    })
     .await
 }
 

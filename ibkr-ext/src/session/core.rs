@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use futures::future::Either;
 use ibkr_gen::trading;
 use ibkr_gen::wire::{Link, RecoveryFuture, SessionRecovery};
 use serde_json::json;
@@ -173,15 +174,27 @@ impl SessionCore {
     /// it stalls on a gateway cut off from IBKR (see the `upstream` module), and with
     /// [`Error::OutsideExclusiveLane`] when it would wait for a lane its own task holds
     /// (see the `exclusive` module).
-    pub(crate) async fn guarded<T>(
-        &self,
+    pub(crate) fn guarded<'a, T: 'a>(
+        &'a self,
         operation: &'static str,
-        call: impl std::future::Future<Output = T>,
-    ) -> Result<T> {
-        let call = crate::exclusive::watched(self, operation, call);
-        match &self.upstream {
-            Some(watch) => watch.guard(operation, call).await?,
-            None => call.await,
+        call: impl std::future::Future<Output = T> + 'a,
+    ) -> impl std::future::Future<Output = Result<T>> + 'a {
+        let held = crate::exclusive::held(self);
+        let guarded = async move {
+            match &self.upstream {
+                Some(watch) => watch.guard(operation, call).await,
+                None => Ok(call.await),
+            }
+        };
+        // Outside `exclusive` (nearly every call) the future is the guard alone, as small
+        // and as shallow as it was: futures nest deep, and debug builds run them on the
+        // test threads' 2 MB stacks. Inside, the watch is boxed.
+        if held {
+            Either::Right(Box::pin(async move {
+                crate::exclusive::watched(self, operation, guarded).await?
+            }))
+        } else {
+            Either::Left(guarded)
         }
     }
 
