@@ -559,13 +559,25 @@ pub fn report_outcome(json: bool, outcome: ibkr_ext::Result<OrderOutcome>) -> Re
                 ),
             ))
         }
-        Ok(OrderOutcome::Declined { message_ids, text }) => Err(Failure::new(
+        Ok(OrderOutcome::Declined(DeclinedQuestion {
+            message_ids,
+            text,
+            reason,
+        })) => Err(Failure::new(
             failure::ORDER_NOT_PLACED,
-            format!(
-                "order declined (confirmed:false sent) on question [{}]: {}",
-                message_ids.join(","),
-                one_line(&text)
-            ),
+            match reason {
+                DeclineReason::AnsweredNo => format!(
+                    "order declined (confirmed:false sent) on question [{}]: {}",
+                    message_ids.join(","),
+                    one_line(&text)
+                ),
+                DeclineReason::Unanswered => format!(
+                    "order not placed: IBKR asked [{}] \"{}\"; it was declined because no --answer covers it (add --answer {}=yes to confirm)",
+                    message_ids.join(","),
+                    one_line(&text),
+                    message_ids.first().map(String::as_str).unwrap_or("MSGID")
+                ),
+            },
         )),
         Ok(OrderOutcome::Prompt(p)) => Err(Failure::new(
             failure::ORDER_NOT_PLACED,
@@ -574,15 +586,6 @@ pub fn report_outcome(json: bool, outcome: ibkr_ext::Result<OrderOutcome>) -> Re
                 p.message_id.unwrap_or_default(),
                 one_line(&p.text),
                 p.options.join(" / ")
-            ),
-        )),
-        Err(ibkr_ext::Error::UnansweredQuestion { message_ids, text }) => Err(Failure::new(
-            failure::ORDER_NOT_PLACED,
-            format!(
-                "order not placed: IBKR asked [{}] \"{}\"; it was declined because no --answer covers it (add --answer {}=yes to confirm)",
-                message_ids.join(","),
-                one_line(&text),
-                message_ids.first().map(String::as_str).unwrap_or("MSGID")
             ),
         )),
         Err(e) => Err(e.into()),

@@ -57,9 +57,7 @@ impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let code = match &e {
             Error::NotAuthenticated { .. } | Error::NoBrokerageSession { .. } => SESSION,
-            Error::UnansweredQuestion { .. }
-            | Error::OrderRejected { .. }
-            | Error::TooManyQuestions { .. } => ORDER_NOT_PLACED,
+            Error::OrderRejected { .. } | Error::TooManyQuestions { .. } => ORDER_NOT_PLACED,
             Error::OrderStateUnknown {
                 client_order_ids, ..
             } => {

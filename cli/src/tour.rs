@@ -180,7 +180,11 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
         let ticket = OrderTicket::buy(aapl, Decimal::ONE).limit(limit);
         say!("   buy 1 AAPL, limit {limit} (20% below {last:.2}), with no answers given:")?;
         match ibkr.place(ticket.clone(), &AnswerPolicy::new()).await {
-            Err(Error::UnansweredQuestion { message_ids, text }) => {
+            Ok(OrderOutcome::Declined(DeclinedQuestion {
+                message_ids,
+                text,
+                reason: DeclineReason::Unanswered,
+            })) => {
                 say!(
                     "   IBKR asked [{}]: {}",
                     message_ids.join(","),

@@ -28,10 +28,16 @@ async fn main() -> Result<(), common::BoxError> {
         println!("preview only (set IBKR_EXAMPLES_PLACE_ORDERS=yes to place): {preview:?}");
         return Ok(());
     }
-    match ibkr.place(ticket.clone(), &AnswerPolicy::new()).await {
-        Err(Error::UnansweredQuestion { message_ids, text }) => {
+    match ibkr.place(ticket.clone(), &AnswerPolicy::new()).await? {
+        OrderOutcome::Declined(DeclinedQuestion {
+            message_ids,
+            text,
+            reason: DeclineReason::Unanswered,
+        }) => {
             println!("IBKR asked {message_ids:?}: {text}");
-            println!("declined on the wire; placing again with a yes to o163 only");
+            println!(
+                "nobody answered, so it was declined on the wire; placing again with a yes to o163 only"
+            );
         }
         other => println!("no question this time: {other:?}"),
     }

@@ -208,21 +208,12 @@ impl Ibkr {
         self.core().ensure_brokerage(self.raw()).await
     }
 
-    /// Run `f` with the session to itself: `f` gets a handle whose requests go straight
-    /// through, while requests of every other handle and task (the keeper's tickles
-    /// included) wait until `f` finishes. IBKR cancels a pending order question when any
-    /// other request arrives between the question and its reply; the order loop runs here.
-    pub async fn exclusive<F, Fut, T>(&self, f: F) -> T
-    where
-        F: FnOnce(Ibkr) -> Fut,
-        Fut: Future<Output = T>,
-    {
-        let wire = self.raw.wire().exclusive_lane().await;
-        f(Ibkr {
+    /// A handle on the same session sending through `wire` (one that holds the lane).
+    pub(crate) fn on_wire(&self, wire: Wire) -> Ibkr {
+        Ibkr {
             raw: self.raw.with_wire(wire),
             ..self.clone()
-        })
-        .await
+        }
     }
 
     /// Log in now: the OAuth handshake (live session token, or access token and bearer)

@@ -154,14 +154,26 @@ pub enum Error {
         /// IBKR's reason.
         message: String,
     },
-    /// IBKR asked a question the [`AnswerPolicy`](crate::orders::AnswerPolicy) does not
-    /// cover; the order was declined (`confirmed:false`), never confirmed silently.
-    #[error("order question not answered by the policy, so the order was declined: [{}] {text}", message_ids.join(","))]
-    UnansweredQuestion {
-        /// The question's messageIds (`o163`, ...): add them to the policy to answer them.
-        message_ids: Vec<String>,
-        /// The question's text.
-        text: String,
+    /// Inside [`Ibkr::exclusive`](crate::Ibkr::exclusive), a request went through a handle
+    /// of the same session that does not hold the lane (the outer one): it would have
+    /// waited for the lane forever. It was not sent.
+    #[error(
+        "{operation}: sent through a handle that does not hold the session's lane, from inside \
+         Ibkr::exclusive, where it would wait for that lane forever; send through the handle the closure \
+         is given (`exclusive(|lane| ... lane.call ...)`), not the outer one{}",
+        if *closure_stopped {
+            " (a raw call awaited directly: the closure was stopped there, and anything it had in \
+             flight may or may not have taken effect)"
+        } else {
+            ""
+        }
+    )]
+    OutsideExclusiveLane {
+        /// The operationId, or `exclusive`.
+        operation: &'static str,
+        /// True when the request was a raw call awaited directly, so `exclusive` stopped
+        /// the closure there and returned this error in its place.
+        closure_stopped: bool,
     },
     /// IBKR kept asking questions; the pending ones were declined.
     #[error("IBKR asked questions for {rounds} rounds; the order was declined")]
@@ -279,11 +291,10 @@ impl Error {
             | Error::OrderRejected { operation, .. }
             | Error::OrderStateUnknown { operation, .. }
             | Error::OutcomeUnknown { operation, .. }
-            | Error::NotSigned { operation, .. } => Some(operation),
+            | Error::NotSigned { operation, .. }
+            | Error::OutsideExclusiveLane { operation, .. } => Some(operation),
             Error::Resolve { .. } => Some("listStocksBySymbol"),
-            Error::UnansweredQuestion { .. } | Error::TooManyQuestions { .. } => {
-                Some("replyToOrderQuestion")
-            }
+            Error::TooManyQuestions { .. } => Some("replyToOrderQuestion"),
             Error::Config(_) | Error::OAuthConfig { .. } | Error::OAuth { .. } => None,
         }
     }

@@ -29,6 +29,7 @@ mod client;
 pub mod conid;
 pub mod contracts;
 pub mod error;
+mod exclusive;
 pub mod history;
 pub mod oauth;
 pub mod orders;
@@ -51,7 +52,8 @@ pub use ibkr_gen::wire::{Rate, RetryPolicy};
 pub use ibkr_gen::{self as raw_api, trading::types};
 pub use oauth::AuthMode;
 pub use orders::{
-    AnswerPolicy, LiveOrder, OrderGroup, OrderOutcome, OrderTicket, Side, TimeInForce,
+    AnswerPolicy, DeclineReason, DeclinedQuestion, LiveOrder, OrderGroup, OrderOutcome,
+    OrderTicket, Side, TimeInForce,
 };
 pub use portfolio::{PnlRow, Position, Trade};
 pub use session::{KeeperConfig, SessionState};
@@ -62,8 +64,9 @@ pub use stream::{StreamEvent, Streams, Subscription};
 pub mod prelude {
     pub use crate::orders::{OrderType, questions};
     pub use crate::{
-        AnswerPolicy, Bar, Bars, Conid, Error, Field, HistoryItem, Ibkr, IbkrBuilder, OrderGroup,
-        OrderOutcome, OrderTicket, Quote, Result, SessionState, Side, StockQuery, TimeInForce,
+        AnswerPolicy, Bar, Bars, Conid, DeclineReason, DeclinedQuestion, Error, Field, HistoryItem,
+        Ibkr, IbkrBuilder, OrderGroup, OrderOutcome, OrderTicket, Quote, Result, SessionState,
+        Side, StockQuery, TimeInForce,
     };
 }
 

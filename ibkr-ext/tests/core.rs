@@ -541,8 +541,9 @@ async fn two_questions_in_one_answer_are_both_decided_and_answered() {
     };
     assert_eq!(orders[0].order_id, "111");
     assert_eq!(declined[0].message_ids, ["o383"]);
-    assert!(
-        !declined[0].by_policy,
+    assert_eq!(
+        declined[0].reason,
+        ibkr_ext::orders::DeclineReason::Unanswered,
         "not covered, so declined on the wire"
     );
 }

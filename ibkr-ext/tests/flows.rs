@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use futures::StreamExt;
-use ibkr_ext::orders::{OrderType, questions};
+use ibkr_ext::orders::{DeclineReason, DeclinedQuestion, OrderType, questions};
 use ibkr_ext::prelude::*;
 use ibkr_ext::snapshot::Field as F;
 use ibkr_sim::{Gateway, Limits, RunningGateway};
@@ -134,7 +134,12 @@ async fn a_no_declines_on_the_wire_and_the_order_is_discarded() {
         )
         .await
         .unwrap();
-    let OrderOutcome::Declined { message_ids, .. } = outcome else {
+    let OrderOutcome::Declined(DeclinedQuestion {
+        message_ids,
+        reason: DeclineReason::AnsweredNo,
+        ..
+    }) = outcome
+    else {
         panic!("{outcome:?}")
     };
     assert_eq!(message_ids, ["o354"]);
@@ -148,12 +153,18 @@ async fn a_no_declines_on_the_wire_and_the_order_is_discarded() {
 async fn an_unknown_question_is_declined_never_silently_confirmed() {
     let gw = sim(Limits::unlimited()).await;
     let ibkr = client(&gw);
-    let err = ibkr
+    let outcome = ibkr
         .place(OrderTicket::buy(265598, qty(1)), &AnswerPolicy::new())
         .await
-        .unwrap_err();
-    let Error::UnansweredQuestion { message_ids, text } = &err else {
-        panic!("{err:?}")
+        .unwrap();
+    // Not an error: "not placed" has one shape, and this one says nobody answered.
+    let OrderOutcome::Declined(DeclinedQuestion {
+        message_ids,
+        text,
+        reason: DeclineReason::Unanswered,
+    }) = &outcome
+    else {
+        panic!("{outcome:?}")
     };
     assert_eq!(message_ids, &["o354"]);
     assert!(text.to_lowercase().contains("market data"), "{text}");
@@ -421,4 +432,98 @@ async fn ids_cannot_redirect_a_call_to_another_path() {
         assert!(!id.contains('/') && !id.contains('\\'), "{r:?}");
     }
     assert!(ibkr.tickle().await.expect("tickle").logged_in);
+}
+
+/// `exclusive` holds the session's lane for its closure; a request through the outer handle
+/// would wait for that lane forever. Each way of doing so answers at once with an error
+/// that names the fix, and the closure goes on through `lane`.
+#[tokio::test]
+async fn the_outer_handle_inside_exclusive_fails_fast_naming_the_lane() {
+    let gw = sim(Limits::unlimited()).await;
+    let ibkr = client(&gw);
+    ibkr.ensure_brokerage_session().await.expect("session");
+    gw.inspect().clear();
+    let outer = ibkr.clone();
+    let stray = |err: &Error| {
+        matches!(
+            err,
+            Error::OutsideExclusiveLane {
+                closure_stopped: false,
+                ..
+            }
+        ) && err.to_string().contains("the handle the closure is given")
+    };
+    let within = tokio::time::timeout(
+        Duration::from_secs(1),
+        ibkr.exclusive(|lane| async move {
+            let tickle = outer.tickle().await.unwrap_err();
+            assert!(stray(&tickle), "{tickle:?}");
+            let orders = outer.live_orders().await.unwrap_err();
+            assert!(stray(&orders), "{orders:?}");
+            let session = outer.ensure_brokerage_session().await.unwrap_err();
+            assert!(stray(&session), "{session:?}");
+            let nested = outer.exclusive(|_| async { Ok(()) }).await.unwrap_err();
+            assert!(stray(&nested), "{nested:?}");
+            // A builder of the outer client, sent by the lane: its wire is the outer one.
+            let builder = lane.send(outer.raw().get_accounts()).await.unwrap_err();
+            assert!(stray(&builder), "{builder:?}");
+            // The lane itself works, and so does a nested exclusive through it.
+            lane.tickle().await?;
+            lane.exclusive(|inner| async move { inner.tickle().await })
+                .await
+        }),
+    )
+    .await
+    .expect("answered within a second, not deadlocked");
+    assert!(within.expect("the lane's own requests succeed").logged_in);
+    // The stray requests never left: only the lane's two tickles reached the gateway.
+    assert_eq!(gw.inspect().count("POST", "/tickle"), 2);
+    assert_eq!(
+        gw.inspect().requests().len(),
+        2,
+        "{:?}",
+        gw.inspect().requests()
+    );
+    // The lane is released once the closure ends.
+    assert!(ibkr.tickle().await.expect("tickle after").logged_in);
+}
+
+/// A raw call sent directly (`ibkr.raw().x().send()`) on the outer client has no error to
+/// return the closure: the closure is stopped there, and `exclusive` says why.
+#[tokio::test]
+async fn a_raw_call_on_the_outer_client_stops_the_exclusive_closure() {
+    let gw = sim(Limits::unlimited()).await;
+    let ibkr = client(&gw);
+    let outer = ibkr.clone();
+    let err = tokio::time::timeout(
+        Duration::from_secs(1),
+        ibkr.exclusive(|_lane| async move {
+            let _ = outer.raw().get_accounts().send().await;
+            Ok(())
+        }),
+    )
+    .await
+    .expect("answered within a second, not deadlocked")
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutsideExclusiveLane {
+                closure_stopped: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("the handle the closure is given"),
+        "{err}"
+    );
+    assert_eq!(gw.inspect().count("GET", "/iserver/accounts"), 0);
+    assert!(
+        ibkr.tickle()
+            .await
+            .expect("the lane is free again")
+            .logged_in
+    );
 }

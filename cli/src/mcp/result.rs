@@ -100,7 +100,6 @@ pub fn error_kind(e: &Error) -> &'static str {
         Error::NotFound { .. } => "not_found",
         Error::Resolve { .. } => "symbol_not_resolved",
         Error::OrderRejected { .. } => "rejected",
-        Error::UnansweredQuestion { .. } => "unanswered_question",
         Error::TooManyQuestions { .. } => "too_many_questions",
         Error::OrderStateUnknown { .. } => "state_unknown",
         Error::OutcomeUnknown { .. } => "outcome_unknown",
@@ -129,11 +128,6 @@ fn next_step(e: &Error) -> String {
         Error::OrderRejected { .. } => {
             "IBKR rejected the order and nothing is live: tell the user IBKR's reason; change the ticket only if the user asks".into()
         }
-        Error::UnansweredQuestion { message_ids, .. } => format!(
-            "nothing was placed. Show the user IBKR's question. This server never answers questions itself: \
-             only the user can, by restarting it with --answer {}=yes; then preview and place again",
-            message_ids.first().map(String::as_str).unwrap_or("MSGID")
-        ),
         Error::TooManyQuestions { .. } => {
             "nothing was placed; IBKR kept asking questions: tell the user".into()
         }
@@ -164,10 +158,6 @@ pub fn error_json(e: &Error) -> Value {
         } => {
             v["placed"] = json!("unknown");
             v["client_order_ids"] = json!(client_order_ids);
-        }
-        Error::UnansweredQuestion { message_ids, text } => {
-            v["placed"] = json!(false);
-            v["questions"] = json!([{"message_ids": message_ids, "text": text}]);
         }
         Error::OrderRejected { message, .. } => {
             v["placed"] = json!(false);
@@ -219,18 +209,41 @@ pub fn outcome_json(o: &OrderOutcome) -> Result<Value, Value> {
             "placed": "partly",
             "live_orders": orders(list),
             "rejected": rejected,
-            "declined": declined.iter().map(|d| json!({"message_ids": d.message_ids, "text": d.text, "by_policy": d.by_policy})).collect::<Vec<_>>(),
+            "declined": declined.iter().map(|d| json!({"message_ids": d.message_ids, "text": d.text, "by_policy": d.reason == DeclineReason::AnsweredNo})).collect::<Vec<_>>(),
             "prompt": prompt.as_ref().map(prompt_json),
             "message": "the order group was PARTLY placed: some orders are live, the rest are not",
             "next": "tell the user which orders are live; cancel them with cancel_order or keep them, but never resend the group",
         })),
-        OrderOutcome::Declined { message_ids, text } => Err(json!({
+        OrderOutcome::Declined(DeclinedQuestion {
+            message_ids,
+            text,
+            reason: DeclineReason::AnsweredNo,
+        }) => Err(json!({
             "error": "declined",
             "outcome": "declined",
             "placed": false,
             "questions": [{"message_ids": message_ids, "text": text}],
             "message": "IBKR asked a question that this server's --answer declines; the order was discarded",
             "next": "nothing was placed; tell the user the question and that the server declines it",
+        })),
+        OrderOutcome::Declined(DeclinedQuestion {
+            message_ids,
+            text,
+            reason: DeclineReason::Unanswered,
+        }) => Err(json!({
+            "error": "unanswered_question",
+            "outcome": "unanswered_question",
+            "placed": false,
+            "questions": [{"message_ids": message_ids, "text": text}],
+            "message": format!(
+                "IBKR asked [{}] and no --answer covers it, so the order was declined (confirmed:false) and discarded",
+                message_ids.join(",")
+            ),
+            "next": format!(
+                "nothing was placed. Show the user IBKR's question. This server never answers questions itself: \
+                 only the user can, by restarting it with --answer {}=yes; then preview and place again",
+                message_ids.first().map(String::as_str).unwrap_or("MSGID")
+            ),
         })),
         OrderOutcome::Prompt(p) => Err(json!({
             "error": "prompt",

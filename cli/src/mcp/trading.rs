@@ -444,7 +444,14 @@ impl IbkrMcp {
                     Err(v) => {
                         let word = match o {
                             OrderOutcome::PartlySubmitted { .. } => "partly_placed",
-                            OrderOutcome::Declined { .. } => "declined",
+                            OrderOutcome::Declined(DeclinedQuestion {
+                                reason: DeclineReason::AnsweredNo,
+                                ..
+                            }) => "declined",
+                            OrderOutcome::Declined(DeclinedQuestion {
+                                reason: DeclineReason::Unanswered,
+                                ..
+                            }) => "unanswered_question",
                             OrderOutcome::Prompt(_) => "prompt",
                             _ => "unknown",
                         };

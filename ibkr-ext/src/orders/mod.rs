@@ -8,9 +8,9 @@
 //!   confirmed question's reply is read in turn, so a second question is never lost;
 //! - a question is matched by its messageId first (`o163`), then by a text fragment;
 //! - a "no" sends `confirmed:false` (IBKR discards the order) and returns
-//!   [`OrderOutcome::Declined`];
+//!   [`OrderOutcome::Declined`] with [`DeclineReason::AnsweredNo`];
 //! - a question the policy does not cover also sends `confirmed:false` and returns
-//!   [`Error::UnansweredQuestion`](crate::Error::UnansweredQuestion): never a silent yes;
+//!   [`OrderOutcome::Declined`] with [`DeclineReason::Unanswered`]: never a silent yes;
 //! - at most 10 rounds;
 //! - a server prompt (`prompt:true`, e.g. p12) is returned as [`OrderOutcome::Prompt`];
 //! - a group whose tickets fared differently is [`OrderOutcome::PartlySubmitted`];
@@ -32,7 +32,7 @@ mod ticket;
 
 pub use self::answer::{OrderQuestion, ServerPrompt, SubmittedOrder};
 pub use self::live::{CancelAck, LiveOrder, OrderPreview};
-pub use self::outcome::{DeclinedQuestion, OrderOutcome};
+pub use self::outcome::{DeclineReason, DeclinedQuestion, OrderOutcome};
 pub use self::policy::{Answer, AnswerPolicy, questions};
 pub use self::ticket::{OrderGroup, OrderTicket, OrderType, Side, Size, TimeInForce};
 

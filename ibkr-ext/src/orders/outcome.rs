@@ -2,8 +2,11 @@
 //!
 //! An outcome is read from every item of every answer of the question loop. A group
 //! (bracket, OCA) whose tickets did not all fare alike is [`OrderOutcome::PartlySubmitted`]:
-//! live orders exist, and the user must know which. When the wire failed after the order
-//! left, the outcome is not an outcome at all but [`Error::OrderStateUnknown`].
+//! live orders exist, and the user must know which. An order that was not placed because a
+//! question was declined is [`OrderOutcome::Declined`], whoever declined it: the policy said
+//! no, or nobody answered ([`DeclineReason`]); "not placed" is never split between `Ok` and
+//! `Err`. When the wire failed after the order left, the outcome is not an outcome at all
+//! but [`Error::OrderStateUnknown`].
 
 use serde::Serialize;
 
@@ -37,13 +40,10 @@ pub enum OrderOutcome {
         /// A server prompt IBKR asked and nobody answered.
         prompt: Option<ServerPrompt>,
     },
-    /// The policy declined a question; IBKR was told `confirmed:false` and discarded the order.
-    Declined {
-        /// The declined question's messageIds.
-        message_ids: Vec<String>,
-        /// Its text.
-        text: String,
-    },
+    /// A question was declined, because the policy said no or because nobody answered it
+    /// (see [`DeclinedQuestion::reason`]); IBKR was told `confirmed:false` and discarded the
+    /// order. Nothing was placed.
+    Declined(DeclinedQuestion),
     /// IBKR asks the user to choose (a server prompt); nothing was answered.
     Prompt(ServerPrompt),
 }
@@ -62,12 +62,33 @@ impl OrderOutcome {
 /// A question that was answered `confirmed:false`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DeclinedQuestion {
-    /// Its messageIds.
+    /// Its messageIds (`o163`, ...): add them to the policy to answer them next time.
     pub message_ids: Vec<String>,
     /// Its text.
     pub text: String,
-    /// True when the policy said no; false when it did not cover the question.
-    pub by_policy: bool,
+    /// Who declined it.
+    pub reason: DeclineReason,
+}
+
+/// Why a question was answered `confirmed:false`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineReason {
+    /// The [`AnswerPolicy`](super::AnswerPolicy) said no to it.
+    AnsweredNo,
+    /// The policy does not cover it: nobody answered, so it was declined (never a silent
+    /// yes). Add its messageId to the policy to answer it.
+    Unanswered,
+}
+
+impl DeclineReason {
+    fn of(answer: Answer) -> DeclineReason {
+        match answer {
+            Answer::No => DeclineReason::AnsweredNo,
+            // A "yes" is never declined; anything the policy did not say no to was unanswered.
+            Answer::Yes | Answer::Unanswered => DeclineReason::Unanswered,
+        }
+    }
 }
 
 /// Everything the loop has read so far.
@@ -98,7 +119,7 @@ impl Tally {
         self.declined.push(DeclinedQuestion {
             message_ids: q.message_ids.clone(),
             text: q.text.clone(),
-            by_policy: answer == Answer::No,
+            reason: DeclineReason::of(answer),
         });
     }
 
@@ -136,18 +157,7 @@ impl Tally {
             return Ok(OrderOutcome::Prompt(p));
         }
         if !declined.is_empty() {
-            let d = declined.swap_remove(0);
-            return if d.by_policy {
-                Ok(OrderOutcome::Declined {
-                    message_ids: d.message_ids,
-                    text: d.text,
-                })
-            } else {
-                Err(Error::UnansweredQuestion {
-                    message_ids: d.message_ids,
-                    text: d.text,
-                })
-            };
+            return Ok(OrderOutcome::Declined(declined.swap_remove(0)));
         }
         Err(Error::Decode {
             operation,
@@ -188,6 +198,34 @@ mod tests {
         assert_eq!(orders[0].order_id, "1");
         assert_eq!(rejected, &["child rejected"]);
         assert_eq!(outcome.live_orders().len(), 1);
+    }
+
+    fn question(id: &str) -> OrderQuestion {
+        OrderQuestion {
+            reply_id: format!("reply-{id}"),
+            message_ids: vec![id.into()],
+            text: format!("question {id}"),
+        }
+    }
+
+    #[test]
+    fn a_declined_question_is_an_outcome_that_says_who_declined_it() {
+        for (answer, reason) in [
+            (Answer::No, DeclineReason::AnsweredNo),
+            (Answer::Unanswered, DeclineReason::Unanswered),
+        ] {
+            let mut t = Tally::default();
+            let q = t.read(vec![Item::Question(question("o354"))]);
+            t.declined(&q[0], answer);
+            assert_eq!(
+                t.finish("placeOrder").unwrap(),
+                OrderOutcome::Declined(DeclinedQuestion {
+                    message_ids: vec!["o354".into()],
+                    text: "question o354".into(),
+                    reason,
+                })
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use futures::future::Either;
 use ibkr_gen::trading;
 use ibkr_gen::wire::{Link, RecoveryFuture, SessionRecovery};
 use serde_json::json;
@@ -112,6 +113,7 @@ impl SessionCore {
     /// (or uses the one `client` holds), then the single-flight lock, so concurrent callers
     /// share one attempt and an order loop is never interleaved.
     pub(crate) async fn ensure_brokerage(&self, client: &trading::Client) -> Result<SessionState> {
+        crate::exclusive::check(self, client.wire(), "initBrokerageSession")?;
         let wire = client.wire().shared_lane().await.without_recovery();
         let client = client.with_wire(wire);
         let _one_at_a_time = self.opening.lock().await;
@@ -169,15 +171,30 @@ impl SessionCore {
     }
 
     /// Await a call of `operation`, given up early with [`Error::UpstreamUnreachable`] when
-    /// it stalls on a gateway cut off from IBKR (see the `upstream` module).
-    pub(crate) async fn guarded<T>(
-        &self,
+    /// it stalls on a gateway cut off from IBKR (see the `upstream` module), and with
+    /// [`Error::OutsideExclusiveLane`] when it would wait for a lane its own task holds
+    /// (see the `exclusive` module).
+    pub(crate) fn guarded<'a, T: 'a>(
+        &'a self,
         operation: &'static str,
-        call: impl std::future::Future<Output = T>,
-    ) -> Result<T> {
-        match &self.upstream {
-            Some(watch) => watch.guard(operation, call).await,
-            None => Ok(call.await),
+        call: impl std::future::Future<Output = T> + 'a,
+    ) -> impl std::future::Future<Output = Result<T>> + 'a {
+        let held = crate::exclusive::held(self);
+        let guarded = async move {
+            match &self.upstream {
+                Some(watch) => watch.guard(operation, call).await,
+                None => Ok(call.await),
+            }
+        };
+        // Outside `exclusive` (nearly every call) the future is the guard alone, as small
+        // and as shallow as it was: futures nest deep, and debug builds run them on the
+        // test threads' 2 MB stacks. Inside, the watch is boxed.
+        if held {
+            Either::Right(Box::pin(async move {
+                crate::exclusive::watched(self, operation, guarded).await?
+            }))
+        } else {
+            Either::Left(guarded)
         }
     }
 
@@ -255,6 +272,7 @@ impl SessionRecovery for SessionCore {
     }
 
     fn attempt_starting(&self, link: Link<'_>) {
+        crate::exclusive::attempt_starting(self, link.wire);
         if self.keeper.is_some() && !self.keeper_started.load(Ordering::Acquire) {
             self.start_keeper(&self.client_for(link));
         }

@@ -5,7 +5,9 @@
 //! lane (shared) before its single-flight lock, and sends its own requests through the lane
 //! it holds; a `no bridge` met inside the order lane therefore recovers inside that lane.
 //! No code path takes the lane while holding the single-flight lock, and no request
-//! waits for a lane its own wire holds, so the two can never wait on each other.
+//! waits for a lane its own wire holds, so the two can never wait on each other. A request
+//! that would wait for a lane its own *task* holds (the outer handle used inside
+//! [`Ibkr::exclusive`](crate::Ibkr::exclusive)) fails at once instead (see `exclusive.rs`).
 //!
 //! **The upstream watchdog** (`upstream`) has one leaf lock, its cached verdict, held only
 //! while its two probe requests run straight on the HTTP client; it never takes the lane,
