@@ -445,6 +445,14 @@ impl Manager {
     fn register(&mut self, cmd: Command) {
         match cmd {
             Command::Subscribe { id, topic, sink } => {
+                if let Some(kind) = self.refusal(&topic) {
+                    sink.error(StreamError {
+                        topic: topic_name(&topic),
+                        kind,
+                    });
+                    sink.close();
+                    return;
+                }
                 self.replay(&topic, &sink);
                 self.subs.insert(id, Sub { topic, sink });
             }
@@ -452,6 +460,26 @@ impl Manager {
                 self.subs.remove(&id);
             }
         }
+    }
+
+    /// Why a new subscription cannot be served, if it cannot: IBKR streams one price ladder
+    /// per account (`ubd+<acct>` names no contract), so a book of another contract on an
+    /// account that already has one is refused rather than silently replacing (or, when
+    /// dropped, ending) the first.
+    fn refusal(&self, topic: &Topic) -> Option<StreamErrorKind> {
+        let Topic::Book { account, conid } = topic else {
+            return None;
+        };
+        self.subs.values().find_map(|sub| match &sub.topic {
+            Topic::Book {
+                account: a,
+                conid: c,
+            } if a == account && c != conid => Some(StreamErrorKind::OneBookPerAccount {
+                account: account.clone(),
+                conid: Conid(*c),
+            }),
+            _ => None,
+        })
     }
 
     /// Give a new subscriber what is already known (idempotent subscriptions).
@@ -577,11 +605,13 @@ impl Manager {
             });
             s.trades = trades;
         }
-        for (a, c) in books.difference(&s.books) {
-            out.push(format!("sbd+{a}+{c}"));
-        }
+        // One ladder per account (see `refusal`): end an account's old ladder before
+        // asking for its new one, or the `ubd` would end the new one.
         for (a, _) in s.books.difference(&books) {
             out.push(format!("ubd+{a}"));
+        }
+        for (a, c) in books.difference(&s.books) {
+            out.push(format!("sbd+{a}+{c}"));
         }
         s.books = books;
         let ended: Vec<u64> = s

@@ -40,6 +40,20 @@
 //! - compares the socket's session with `/tickle`'s every minute and reconnects when it
 //!   changed (the nightly re-login leaves heartbeats running and subscriptions dead).
 //!
+//! # One book per account
+//!
+//! IBKR's price ladder (`sbd+<acct>+<conid>`) is cancelled with `ubd+<acct>`, which names no
+//! contract, and IBKR's WebSocket documentation (Web API v1.0, "Cancel Price Ladder
+//! Subscription") says that after it "there will just be an end to the data stream for the
+//! given acctId and the user may subscribe to a new price ladder source": one ladder per
+//! account at a time. ibind (`PriceLadder`: `sbd+{acct}+{conid}` / `ubd+{acct}`) and the
+//! transcribed topic tables agree on the shapes; none shows two ladders on one account.
+//! So [`Streams::book`] enforces it: a second book of *another* contract on an account that
+//! already streams one gets [`StreamErrorKind::OneBookPerAccount`] and ends, and the first is
+//! untouched (before, dropping either sent `ubd` and silently ended both). Several handles
+//! on the *same* book share it, as every topic does; `ubd` goes out when the last is dropped,
+//! and before the `sbd` of the account's next book.
+//!
 //! # Buffers
 //!
 //! Each subscription has its own bounded buffer with a stated policy:
@@ -340,6 +354,10 @@ impl Streams {
     }
 
     /// The price ladder of a contract (`sbd`), for an account. Conflates.
+    ///
+    /// IBKR streams one ladder per account: while this account streams the book of another
+    /// contract, the subscription gets [`StreamErrorKind::OneBookPerAccount`] and ends (see
+    /// [the module docs](self#one-book-per-account)).
     pub fn book(&self, account: &str, conid: Conid) -> Subscription<BookUpdate> {
         let topic = Topic::Book {
             account: account.to_string(),

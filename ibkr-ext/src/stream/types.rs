@@ -60,6 +60,19 @@ pub enum StreamErrorKind {
     /// A frame for this topic that is not valid JSON or lacks what the topic needs.
     #[error("unreadable frame ({0}); skipped")]
     Malformed(String),
+    /// IBKR streams one price ladder per account (`ubd+<acct>` ends whichever ladder the
+    /// account has): this account already has the book of another contract. Drop that
+    /// subscription first; this one has ended.
+    #[error(
+        "account {account} already streams the book of conid {}: IBKR allows one price ladder per account; drop that book first",
+        conid.0
+    )]
+    OneBookPerAccount {
+        /// The account.
+        account: String,
+        /// The contract whose book the account streams.
+        conid: Conid,
+    },
     /// The WebSocket upgrade was refused (HTTP 401/403): the session is not logged in or
     /// the session id is stale. The manager reconnects after a fresh `/tickle`.
     #[error("WebSocket upgrade refused with HTTP {0}: log in (gateway) or renew the session")]

@@ -62,7 +62,9 @@ struct Conn {
     market: BTreeMap<u64, MarketSub>,
     histories: BTreeMap<String, u64>,
     next_history_id: u64,
-    book: Option<BookSub>,
+    /// One price ladder per account: a new `sbd` replaces the account's ladder, `ubd+<acct>`
+    /// ends it (IBKR's "Cancel Price Ladder Subscription").
+    books: BTreeMap<String, BookSub>,
     orders: Option<OrdersSub>,
     trades: Option<HashSet<String>>,
     pnl_next: Option<Instant>,
@@ -227,19 +229,22 @@ impl Conn {
                 let topic = format!("sbd+{account}+{conid}");
                 match topics::conid_number(&conid).filter(|c| world.contract(*c).is_some()) {
                     Some(id) if world.book(&account).is_some() => {
-                        self.book = Some(BookSub {
-                            account,
-                            conid: id,
-                            last: None,
-                        });
+                        self.books.insert(
+                            account.clone(),
+                            BookSub {
+                                account,
+                                conid: id,
+                                last: None,
+                            },
+                        );
                         Vec::new()
                     }
                     Some(_) => vec![frames::error(&topic, "unknown account", 400)],
                     None => vec![json!({"topic": topic, "error": "invalid conid"}).to_string()],
                 }
             }
-            Command::UnsubscribeBook { .. } => {
-                self.book = None;
+            Command::UnsubscribeBook { account } => {
+                self.books.remove(&account);
                 Vec::new()
             }
             Command::SubscribeOrders { filters } => {
@@ -426,7 +431,7 @@ impl Conn {
             return out;
         }
         self.push_market(&mut world, &shared.ws, now, settings.tick, &mut out);
-        self.push_book(&mut world, &mut out);
+        self.push_books(&mut world, &mut out);
         self.push_orders(&world, &mut out);
         self.push_trades(&world, &mut out);
         if let Some(next) = self.pnl_next
@@ -491,22 +496,21 @@ impl Conn {
         }
     }
 
-    fn push_book(&mut self, world: &mut World, out: &mut Vec<String>) {
-        let Some(sub) = self.book.as_mut() else {
-            return;
-        };
-        let Some(contract) = world.contract(sub.conid) else {
-            return;
-        };
-        let quote = world.quotes.get(sub.conid, contract.ref_price).clone();
-        let (bid, ask) = (quote.bid(), quote.ask());
-        let key = (format!("{bid}"), format!("{ask}"));
-        if sub.last.as_ref() == Some(&key) {
-            return;
+    fn push_books(&mut self, world: &mut World, out: &mut Vec<String>) {
+        for sub in self.books.values_mut() {
+            let Some(contract) = world.contract(sub.conid) else {
+                continue;
+            };
+            let quote = world.quotes.get(sub.conid, contract.ref_price).clone();
+            let (bid, ask) = (quote.bid(), quote.ask());
+            let key = (format!("{bid}"), format!("{ask}"));
+            if sub.last.as_ref() == Some(&key) {
+                continue;
+            }
+            sub.last = Some(key);
+            let step = if quote.last >= 1000.0 { 0.25 } else { 0.01 };
+            out.push(frames::book(&sub.account, sub.conid, bid, ask, step));
         }
-        sub.last = Some(key);
-        let step = if quote.last >= 1000.0 { 0.25 } else { 0.01 };
-        out.push(frames::book(&sub.account, sub.conid, bid, ask, step));
     }
 
     fn push_orders(&mut self, world: &World, out: &mut Vec<String>) {
