@@ -84,6 +84,21 @@ impl QuoteMerger {
     pub fn remove(&mut self, conid: Conid) {
         self.quotes.remove(&conid.0);
     }
+
+    /// Keep only the conids `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(Conid) -> bool) {
+        self.quotes.retain(|c, _| keep(Conid(*c)));
+    }
+
+    /// How many conids have a merged quote.
+    pub fn len(&self) -> usize {
+        self.quotes.len()
+    }
+
+    /// Whether no conid has a merged quote.
+    pub fn is_empty(&self) -> bool {
+        self.quotes.is_empty()
+    }
 }
 
 /// The conid of a compact `smd` frame, read from its `"topic":"smd+<conid>"` before

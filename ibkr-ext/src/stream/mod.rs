@@ -66,6 +66,24 @@
 //!
 //! The manager never waits for a consumer, so one slow consumer cannot stall the others.
 //!
+//! # Bounds
+//!
+//! A bot runs for weeks: everything the manager keeps has a bound and an eviction rule
+//! ([`Streams::retained`] reports the figures):
+//!
+//! | state | bound | evicted |
+//! |---|---|---|
+//! | merged quotes | the subscribed conids | at `umd`, when no subscription wants the conid (also one dropped while the socket was down); a frame for any other conid leaves nothing behind |
+//! | merged orders | working orders, plus finished ones for [`StreamConfig::terminal_order_ttl`] (10 min); never more than [`StreamConfig::max_orders`] (10,000) | a `Filled`/`Cancelled`/`Inactive` order `terminal_order_ttl` after it got there (checked on `sor` frames and once a minute); past the cap, the least recently updated, finished ones first, down to 90 % |
+//! | execution ids seen (`str` dedup) | the last [`StreamConfig::trades_window`] (10,000) | oldest first; an execution older than the window that IBKR replays is delivered again |
+//! | summaries, ledgers | the subscribed accounts | when the account's last subscription is dropped; frames for other accounts are ignored |
+//! | P&L rows | the partitions IBKR sends (one per account) | never |
+//! | buffers | quotes and conflated topics: one item per key; queued topics: [`StreamConfig::queue_capacity`]; errors: one per topic and kind, folded with a count ([`StreamError::repeated`]); `Gap`s: one per reconnection | read by the consumer |
+//!
+//! The `stream_soak` benchmark (`cargo xtask bench`) drives a million frames through the
+//! manager and prints the retained entries and the RSS; `tests/stream_bounds.rs` checks each
+//! rule and a simulated week.
+//!
 //! # Ordering and ownership
 //!
 //! - One owner per piece of state: the manager task owns the socket, the subscription table,
@@ -87,6 +105,7 @@
 //!
 //! The session id is a [`Secret`](ibkr_gen::Secret): it appears in no error, event or log.
 
+mod bounded;
 mod decode;
 mod feed;
 mod manager;
@@ -135,6 +154,15 @@ pub struct StreamConfig {
     pub connect_timeout: Duration,
     /// Items a queued stream holds before counting drops as `Lagged`.
     pub queue_capacity: usize,
+    /// How long an order in a final status (`Filled`, `Cancelled`, `Inactive`) stays merged
+    /// after reaching it.
+    pub terminal_order_ttl: Duration,
+    /// The most orders held merged; past it the least recently updated go first, finished
+    /// ones before working ones.
+    pub max_orders: usize,
+    /// How many execution ids are remembered to deliver each execution once (`str` replays
+    /// up to 7 days on every subscription).
+    pub trades_window: usize,
 }
 
 impl Default for StreamConfig {
@@ -151,6 +179,9 @@ impl Default for StreamConfig {
             ready_timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(15),
             queue_capacity: 1024,
+            terminal_order_ttl: Duration::from_secs(10 * 60),
+            max_orders: 10_000,
+            trades_window: 10_000,
         }
     }
 }
@@ -382,9 +413,73 @@ impl Streams {
         self.subscribe(Topic::Status, self.queue(), Sink::Status)
     }
 
+    /// What the streams hold now (`None` once they have shut down): see "Bounds" in the
+    /// module docs.
+    pub async fn retained(&self) -> Option<Retained> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.inner.commands.send(Command::Retained(tx)).ok()?;
+        rx.await.ok()
+    }
+
     /// The connection's state now; `changed().await` on it to follow.
     pub fn state(&self) -> watch::Receiver<ConnectionState> {
         self.inner.state.clone()
+    }
+}
+
+/// The connection manager's frame path without a socket: frames go in as the socket would
+/// deliver them, subscriptions are made on [`FramePath::streams`], and what the manager would
+/// send comes back. For the `stream_soak` benchmark and the frame fuzz target; not a stable
+/// API.
+#[doc(hidden)]
+pub struct FramePath {
+    manager: Manager,
+    streams: Streams,
+    session: ibkr_gen::Secret,
+    ready: bool,
+}
+
+impl FramePath {
+    /// A manager for `ibkr`'s session that is never connected (nothing is spawned; REST
+    /// work it would start is skipped).
+    pub fn new(ibkr: &Ibkr, config: StreamConfig) -> FramePath {
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let (state_tx, state) = watch::channel(ConnectionState::Connecting);
+        let inner = Arc::new(StreamsShared {
+            commands,
+            state,
+            next_id: AtomicU64::new(1),
+            capacity: config.queue_capacity,
+        });
+        FramePath {
+            manager: Manager::new(ibkr.clone(), config, receiver, state_tx),
+            streams: Streams { inner },
+            session: ibkr_gen::Secret::new("offline".to_string()),
+            ready: false,
+        }
+    }
+
+    /// The handle to subscribe with.
+    pub fn streams(&self) -> &Streams {
+        &self.streams
+    }
+
+    /// One text frame as the socket delivers it; returns the frames the manager would send
+    /// (after applying the subscriptions made since the last frame).
+    pub fn frame(&mut self, text: &str) -> Vec<String> {
+        self.manager
+            .offline_frame(text, &mut self.ready, &self.session)
+    }
+
+    /// The socket dropped: the next `system` frame starts a new connection (resubscribing
+    /// everything, a `Gap` on every stream).
+    pub fn reconnect(&mut self) {
+        self.manager.offline_reconnect(&mut self.ready);
+    }
+
+    /// What the manager holds now.
+    pub fn retained(&self) -> Retained {
+        self.manager.retained()
     }
 }
 
