@@ -86,7 +86,9 @@ pub(crate) enum HubEvent {
 pub(crate) struct Hub {
     settings: Mutex<SocketSettings>,
     events: broadcast::Sender<HubEvent>,
-    received: Mutex<Vec<String>>,
+    /// What clients sent (a ring of [`STANDALONE_JOURNAL`](crate::journal::STANDALONE_JOURNAL)
+    /// frames in a standalone simulator, everything otherwise).
+    received: Mutex<crate::journal::Ring<String>>,
     /// When each conid's quote last moved, so several connections step it once per tick.
     stepped: Mutex<HashMap<u64, Instant>>,
     open: AtomicUsize,
@@ -98,7 +100,7 @@ impl Default for Hub {
         Hub {
             settings: Mutex::new(SocketSettings::default()),
             events: broadcast::channel(256).0,
-            received: Mutex::new(Vec::new()),
+            received: Mutex::new(crate::journal::Ring::default()),
             stepped: Mutex::new(HashMap::new()),
             open: AtomicUsize::new(0),
             accepted: AtomicUsize::new(0),
@@ -137,6 +139,11 @@ impl Hub {
     /// Close every open socket (the simulator shuts down).
     pub(crate) fn close_all(&self) {
         self.send(HubEvent::Drop);
+    }
+
+    /// Keep only the last `cap` received frames (`None`: all).
+    pub(crate) fn set_received_capacity(&self, cap: Option<usize>) {
+        *lock(&self.received) = crate::journal::Ring::new(cap);
     }
 
     pub(crate) fn record(&self, text: &str) {
@@ -278,7 +285,7 @@ impl SocketControl {
 
     /// Every text frame clients sent, in order (frames dropped before `system` included).
     pub fn received(&self) -> Vec<String> {
-        lock(&self.hub().received).clone()
+        lock(&self.hub().received).to_vec()
     }
 
     /// Sockets open now.
