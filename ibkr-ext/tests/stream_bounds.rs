@@ -145,3 +145,120 @@ fn summaries_and_ledgers_are_kept_for_subscribed_accounts_only() {
     path.frame(HEARTBEAT);
     assert_eq!(path.retained().summaries, 0);
 }
+
+/// A simulated week on a paused clock against the simulator: market data renewed every 9
+/// minutes, a re-login every night (the socket is replaced), the network dropping the socket
+/// every 6 hours, an order filled every hour, a quote subscription swapped every 6 hours, and
+/// a status stream nobody reads. What the streams and the simulator keep is the same after
+/// the last day as after the first, within the stated bounds.
+#[tokio::test(start_paused = true)]
+#[ignore = "unfinished: did not complete within 60 s of wall time; see the branch's report"]
+async fn a_simulated_week_stays_within_the_bounds() {
+    use ibkr_sim::{Gateway, Limits};
+    use rust_decimal::Decimal;
+
+    let gw = Gateway::builder()
+        .seed(7)
+        .plain_http()
+        .account(ACCOUNT)
+        .brokerage_session(true)
+        .limits(Limits::unlimited())
+        .with_journal_capacity(Some(2_000))
+        .start()
+        .await
+        .expect("simulator starts");
+    let socket = gw.control().socket();
+    socket.set_heartbeat(Duration::from_secs(20));
+    socket.set_tick(Duration::from_secs(300));
+    socket.set_pnl_interval(Duration::from_secs(600));
+    let ibkr = Ibkr::builder()
+        .base_url(gw.base_url())
+        .account_id(ACCOUNT)
+        .without_pacing()
+        .without_keepalive()
+        .build()
+        .expect("client");
+    let streams = ibkr
+        .stream_with(StreamConfig {
+            session_check: Duration::from_secs(300),
+            trades_window: 50,
+            ..StreamConfig::default()
+        })
+        .unwrap();
+    let conids = [Conid(265598), Conid(272093), Conid(8314), Conid(76792991)];
+    let mut quotes: Vec<_> = conids[..3]
+        .iter()
+        .map(|c| streams.quotes(&[*c], &[Field::LastPrice]))
+        .collect();
+    let mut orders = streams.orders();
+    let mut trades = streams.trades(7);
+    let mut summary = streams.account_summary(ACCOUNT);
+    let _unread_status = streams.status();
+    let policy = ibkr_ext::orders::AnswerPolicy::new()
+        .yes(ibkr_ext::orders::questions::NO_MARKET_DATA)
+        .yes(ibkr_ext::orders::questions::SIZE_LIMIT)
+        .yes(ibkr_ext::orders::questions::VALUE_LIMIT)
+        .yes(ibkr_ext::orders::questions::PRICE_CONSTRAINT);
+    ibkr.snapshot(&[AAPL], &[Field::LastPrice]).await.unwrap();
+
+    let mut after_day = Vec::new();
+    let mut fills = 0;
+    for day in 0..7 {
+        for hour in 0..24 {
+            let side = if hour % 2 == 0 {
+                ibkr_ext::orders::OrderTicket::buy(AAPL, Decimal::ONE)
+            } else {
+                ibkr_ext::orders::OrderTicket::sell(AAPL, Decimal::ONE)
+            };
+            ibkr.place(side.market(), &policy)
+                .await
+                .expect("order placed");
+            if hour % 6 == 5 {
+                socket.drop_connections();
+                // Swap one quote subscription for another conid.
+                let k = (day * 4 + hour / 6) % 4;
+                quotes.remove(0);
+                quotes.push(streams.quotes(&[conids[k]], &[Field::LastPrice]));
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            eprintln!("day {day} hour {hour}: {:?}", streams.retained().await);
+            for q in &mut quotes {
+                while q.try_next().is_some() {}
+            }
+            while orders.try_next().is_some() {}
+            while let Some(e) = trades.try_next() {
+                fills += usize::from(matches!(e, StreamEvent::Data(_)));
+            }
+            while summary.try_next().is_some() {}
+        }
+        // The nightly re-login.
+        socket.roll_session();
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        after_day.push((
+            streams.retained().await.expect("streams alive"),
+            gw.inspect().requests().len(),
+            socket.received().len(),
+        ));
+    }
+    assert!(fills >= 7 * 24 - 2, "fills streamed all week: {fills}");
+    assert!(
+        socket.accepted_connections() >= 7 + 7 * 4,
+        "the socket was replaced"
+    );
+    let (first, first_journal, _) = after_day[0];
+    let (last, last_journal, last_received) = after_day[6];
+    // The subscribed conids only (three, one swapped every 6 hours).
+    assert!(last.quotes <= 3, "{last:?}");
+    // Orders fill at once: none working, and finished ones are forgotten after 10 minutes.
+    assert!(last.orders <= 1, "{last:?}");
+    assert_eq!(last.executions_seen, 50, "the dedup window: {last:?}");
+    assert!(last.summaries <= 1, "{last:?}");
+    // The unread status stream holds at most its capacity.
+    assert!(last.buffered <= 1024 + 16, "{last:?}");
+    assert!(
+        last.total() <= first.total().max(50 + 1024 + 16),
+        "{first:?} then {last:?}"
+    );
+    assert_eq!(last_journal, 2_000, "the simulator's journal is a ring");
+    assert!(first_journal <= 2_000 && last_received <= 2_000);
+}

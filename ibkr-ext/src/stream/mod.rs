@@ -483,6 +483,61 @@ impl FramePath {
     }
 }
 
+/// The frame fuzz target's body (`ibkr-ext/fuzz`, and `tests/stream_fuzz.rs` over its corpus):
+/// each line of `data` is one text frame; they go through a [`QuoteMerger`] and through a
+/// [`FramePath`] subscribed to every topic. Panics if anything panics or a bound breaks
+/// (merged quotes only for subscribed conids, orders and execution ids within their caps,
+/// summaries and ledgers for subscribed accounts only). Not a stable API.
+#[doc(hidden)]
+pub fn check_frames(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut merger = QuoteMerger::default();
+    for frame in text.split('\n') {
+        let _ = merger.apply(frame);
+    }
+    let Ok(ibkr) = Ibkr::builder()
+        .base_url("http://127.0.0.1:9/v1/api")
+        .without_pacing()
+        .without_keepalive()
+        .build()
+    else {
+        return;
+    };
+    let mut path = FramePath::new(
+        &ibkr,
+        StreamConfig {
+            max_orders: 8,
+            trades_window: 8,
+            queue_capacity: 8,
+            ..StreamConfig::default()
+        },
+    );
+    let streams = path.streams().clone();
+    let _subscriptions = (
+        streams.quotes(&[Conid(1), Conid(265598)], &[Field::LastPrice]),
+        streams.orders(),
+        streams.trades(7),
+        streams.pnl(),
+        streams.account_summary("DU1234567"),
+        streams.ledger("DU1234567"),
+        streams.book("DU1234567", Conid(1)),
+        streams.history(Conid(1), "1d", "1min"),
+        streams.notifications(),
+        streams.bulletins(),
+        streams.status(),
+    );
+    path.frame(r#"{"topic":"system","success":"user"}"#);
+    for frame in text.split('\n') {
+        path.frame(frame);
+        let held = path.retained();
+        assert!(held.quotes <= 2, "{held:?}");
+        assert!(held.orders <= 8 && held.executions_seen <= 8, "{held:?}");
+        assert!(held.summaries <= 1 && held.ledgers <= 1, "{held:?}");
+    }
+}
+
 impl Ibkr {
     /// The streams of this session, with the default timings. Handles of the same session
     /// share one connection.
