@@ -152,7 +152,7 @@ fn summaries_and_ledgers_are_kept_for_subscribed_accounts_only() {
 /// a status stream nobody reads. What the streams and the simulator keep is the same after
 /// the last day as after the first, within the stated bounds.
 #[tokio::test(start_paused = true)]
-#[ignore = "unfinished: did not complete within 60 s of wall time; see the branch's report"]
+#[ignore = "unfinished: the simulated socket polls every 50 ms, so a virtual hour costs about 30 s of wall time"]
 async fn a_simulated_week_stays_within_the_bounds() {
     use ibkr_sim::{Gateway, Limits};
     use rust_decimal::Decimal;
@@ -221,7 +221,6 @@ async fn a_simulated_week_stays_within_the_bounds() {
                 quotes.push(streams.quotes(&[conids[k]], &[Field::LastPrice]));
             }
             tokio::time::sleep(Duration::from_secs(3600)).await;
-            eprintln!("day {day} hour {hour}: {:?}", streams.retained().await);
             for q in &mut quotes {
                 while q.try_next().is_some() {}
             }
