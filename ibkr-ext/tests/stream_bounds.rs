@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use ibkr_ext::prelude::*;
-use ibkr_ext::stream::{FramePath, StreamConfig, StreamErrorKind, StreamEvent};
+use ibkr_ext::stream::{ConnectionEvent, FramePath, StreamConfig, StreamErrorKind, StreamEvent};
 
 const ACCOUNT: &str = "DU1234567";
 const AAPL: Conid = Conid(265598);
@@ -121,6 +121,46 @@ fn a_flood_of_malformed_frames_is_one_error_with_a_count() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn malformed_frames_nobody_subscribed_are_one_status_error_with_a_count() {
+    let mut path = offline(StreamConfig::default());
+    let mut status = path.streams().status();
+    path.frame(SYSTEM);
+    while status.try_next().is_some() {}
+    for _ in 0..5_000 {
+        path.frame(r#"{"topic":"smd+10001","31":"1""#);
+    }
+    assert_eq!(path.retained().buffered, 1);
+    match status.try_next() {
+        Some(StreamEvent::Data(ConnectionEvent::Error(e))) => {
+            assert_eq!(e.topic, "smd+10001");
+            assert!(matches!(e.kind, StreamErrorKind::Malformed(_)), "{e}");
+            assert_eq!(e.repeated, 4_999);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_unread_stream_holds_one_gap_over_many_reconnections() {
+    let mut path = offline(StreamConfig {
+        queue_capacity: 10,
+        ..StreamConfig::default()
+    });
+    let _orders = path.streams().orders();
+    let _status = path.streams().status();
+    path.frame(SYSTEM);
+    for id in 0..1_000 {
+        path.frame(&sor(id, "Submitted"));
+        path.reconnect();
+        path.frame(SYSTEM);
+    }
+    // Each stream holds its capacity (orders and their gaps; the status stream's events),
+    // and what came after is one pending lag count: a gap per reconnection does not pile up
+    // past the capacity (consecutive gaps collapse).
+    assert_eq!(path.retained().buffered, 10 + 10, "{:?}", path.retained());
 }
 
 #[test]

@@ -9,8 +9,9 @@
 //!   notifications, bulletins, history, status): never a silent loss, and the manager is never
 //!   blocked by a slow consumer.
 //!
-//! `Gap` events are never dropped (consecutive `Gap`s collapse into one; there is one per
-//! reconnection at most). `Error` events are never dropped either, but they are conflated:
+//! `Gap` events are never dropped (consecutive `Gap`s collapse into one: a full queue, whose
+//! newer items are only counted, holds one `Gap` however many reconnections come; checked
+//! in `tests/stream_bounds.rs`). `Error` events are never dropped either, but they are conflated:
 //! while an error waits unread, a newer one of the same topic and kind replaces it and
 //! counts the folded ones in [`StreamError::repeated`], so a flood of malformed frames holds
 //! one buffered event per topic and kind, not one per frame (they used to bypass the
@@ -43,6 +44,12 @@ pub(crate) trait Conflate: Sized {
     /// Fold a newer item with the same key into this one.
     fn absorb(&mut self, newer: Self) {
         *self = newer;
+    }
+
+    /// Queued policy: fold `newer` into this unread item instead of queueing it (`true`), as
+    /// the status stream does with errors. Nothing folds by default.
+    fn fold(&mut self, _newer: &Self) -> bool {
+        false
     }
 }
 
@@ -172,6 +179,13 @@ impl<T: Conflate> Feed<T> {
                     st.queue.push_back(StreamEvent::Data(item));
                 }
                 Policy::Queue(capacity) => {
+                    let folded = st.queue.iter_mut().rev().any(|e| match e {
+                        StreamEvent::Data(d) => d.fold(&item),
+                        _ => false,
+                    });
+                    if folded {
+                        return;
+                    }
                     if st.queue.len() >= capacity {
                         st.lagged += 1;
                         return;

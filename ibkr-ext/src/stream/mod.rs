@@ -78,7 +78,7 @@
 //! | execution ids seen (`str` dedup) | the last [`StreamConfig::trades_window`] (10,000) | oldest first; an execution older than the window that IBKR replays is delivered again |
 //! | summaries, ledgers | the subscribed accounts | when the account's last subscription is dropped; frames for other accounts are ignored |
 //! | P&L rows | the partitions IBKR sends (one per account) | never |
-//! | buffers | quotes and conflated topics: one item per key; queued topics: [`StreamConfig::queue_capacity`]; errors: one per topic and kind, folded with a count ([`StreamError::repeated`]); `Gap`s: one per reconnection | read by the consumer |
+//! | buffers | quotes and conflated topics: one item per key; queued topics: [`StreamConfig::queue_capacity`]; errors: one per topic and kind, folded with a count ([`StreamError::repeated`]), on the status stream too (errors nobody subscribed to); `Gap`s: consecutive ones collapse (a full queue holds one, whatever the reconnections) | read by the consumer |
 //!
 //! The `stream_soak` benchmark (`cargo xtask bench`) drives a million frames through the
 //! manager and prints the retained entries and the RSS; `tests/stream_bounds.rs` checks each
@@ -298,7 +298,24 @@ impl Conflate for Execution {}
 impl Conflate for HistoryUpdate {}
 impl Conflate for Notification {}
 impl Conflate for Bulletin {}
-impl Conflate for ConnectionEvent {}
+impl Conflate for ConnectionEvent {
+    /// An error without a subscriber (a malformed frame for a topic nobody subscribed, say)
+    /// folds into an unread one of the same topic and kind, counted in
+    /// [`StreamError::repeated`], as errors do on every other stream.
+    fn fold(&mut self, newer: &Self) -> bool {
+        match (self, newer) {
+            (ConnectionEvent::Error(queued), ConnectionEvent::Error(e)) if queued.same_as(e) => {
+                let repeated = queued.repeated + 1 + e.repeated;
+                *queued = StreamError {
+                    repeated,
+                    ..e.clone()
+                };
+                true
+            }
+            _ => false,
+        }
+    }
+}
 
 impl Streams {
     fn subscribe<T: Conflate>(
