@@ -828,3 +828,69 @@ async fn on_a_paused_clock_sor_retries_back_off_from_five_seconds() {
     assert_eq!(received(&gw, "sor+{}"), 4, "accepted on the fourth try");
     assert!(gw.inspect().count("GET", "/iserver/accounts") >= 3);
 }
+
+/// Move AAPL's price (after every handle command has reached the manager) and expect the
+/// book to show the new ladder: the subscription is alive on the server.
+async fn assert_book_moves(
+    gw: &RunningGateway,
+    book: &mut Subscription<ibkr_ext::stream::BookUpdate>,
+) {
+    // Let the manager act on the drop (and send any `ubd`) before the price moves.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    while book.try_next().is_some() {}
+    assert!(socket(gw).set_last_price(AAPL.0 as u64, 250.0));
+    let ladder = next_data(book).await;
+    assert_eq!(ladder.conid, AAPL);
+    let focus = ladder.rows.iter().find(|r| r.focus).expect("a focus row");
+    let price = focus.price.expect("a price");
+    assert!(
+        (price - 250.0).abs() < 1.0,
+        "the ladder moved to 250: {price}"
+    );
+}
+
+/// IBKR streams one price ladder per account (`ubd+<acct>` ends the account's ladder, whichever
+/// contract it shows): a second book of another contract on the same account is refused with
+/// a clear error and ends, and the first keeps receiving after the refused one is dropped.
+#[tokio::test]
+async fn a_second_book_on_one_account_is_refused_and_the_first_keeps_streaming() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut first = streams.book(ACCOUNT, AAPL);
+    assert_eq!(next_data(&mut first).await.conid, AAPL);
+    let mut second = streams.book(ACCOUNT, MSFT);
+    match next(&mut second).await {
+        StreamEvent::Error(e) => {
+            assert_eq!(e.topic, "sbd+DU1234567+272093");
+            assert_eq!(
+                e.kind,
+                StreamErrorKind::OneBookPerAccount {
+                    account: ACCOUNT.into(),
+                    conid: AAPL,
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(second.next().await.is_none(), "the refused book ends");
+    drop(second);
+    assert_book_moves(&gw, &mut first).await;
+    assert_eq!(received(&gw, "sbd+DU1234567+272093"), 0);
+    assert_eq!(received(&gw, "ubd+DU1234567"), 0);
+}
+
+/// Two handles on the same book share it: dropping one leaves the other receiving.
+#[tokio::test]
+async fn two_handles_on_one_book_survive_each_other() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let mut a = streams.book(ACCOUNT, AAPL);
+    let b = streams.book(ACCOUNT, AAPL);
+    next_data(&mut a).await;
+    drop(b);
+    assert_book_moves(&gw, &mut a).await;
+    assert_eq!(received(&gw, "ubd+DU1234567"), 0);
+    assert_eq!(received(&gw, "sbd+DU1234567+265598"), 1);
+}

@@ -54,6 +54,7 @@ pub struct GatewayBuilder {
     logged_in: bool,
     login_users: Vec<LoginUser>,
     login_faults: LoginFaults,
+    journal_capacity: Option<usize>,
 }
 
 impl Default for GatewayBuilder {
@@ -77,6 +78,7 @@ impl Default for GatewayBuilder {
             logged_in: true,
             login_users: Vec::new(),
             login_faults: LoginFaults::default(),
+            journal_capacity: None,
         }
     }
 }
@@ -234,6 +236,20 @@ impl GatewayBuilder {
         self
     }
 
+    /// Keep only the last `cap` requests (and refused requests, and WebSocket frames received)
+    /// in the journal, a ring; `None` (the default) keeps everything, for tests. Standalone
+    /// simulators (`ibkr-sim`, `ibkr sim`) keep
+    /// [`STANDALONE_JOURNAL`](crate::STANDALONE_JOURNAL).
+    pub fn with_journal_capacity(mut self, cap: Option<usize>) -> Self {
+        self.journal_capacity = cap;
+        self
+    }
+
+    /// The journal's capacity (see [`GatewayBuilder::with_journal_capacity`]).
+    pub fn journal_capacity(&self) -> Option<usize> {
+        self.journal_capacity
+    }
+
     /// Bind, make the certificate (unless plain HTTP) and start serving.
     pub async fn start(self) -> Result<RunningGateway, SimError> {
         let tls = if self.plain_http {
@@ -273,6 +289,7 @@ impl GatewayBuilder {
         };
         let mut world = World::new(settings, self.brokerage_session && self.logged_in);
         world.session.logged_in = self.logged_in;
+        world.journal = crate::journal::Journal::with_capacity(self.journal_capacity);
         let shared = Arc::new(Shared {
             world: Mutex::new(world),
             pacer: Mutex::new(Pacer::new(self.limits)),
@@ -286,6 +303,7 @@ impl GatewayBuilder {
             upstream_unreachable: AtomicBool::new(self.upstream_unreachable),
             login: Mutex::new(LoginDesk::new(self.login_users, self.login_faults)),
         });
+        shared.ws.set_received_capacity(self.journal_capacity);
         let _ = shared.urls.set(urls.clone());
         let mut app = crate::routes::router(Arc::clone(&shared));
         if let Some(desk) = shared.oauth.clone() {

@@ -7,6 +7,7 @@ use crate::faults::FaultRule;
 use crate::market::catalog::Contract;
 use crate::shared::{Shared, lock};
 use crate::trading::fills::match_resting;
+use crate::world::World;
 
 /// Changes the running simulator (from `RunningGateway::control()`).
 #[derive(Debug, Clone)]
@@ -19,39 +20,49 @@ impl Control {
         Control { shared }
     }
 
+    /// Change the world, then tell the open sockets to look at it (they sleep until their
+    /// next timer or a change).
+    fn change<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        let result = f(&mut lock(&self.shared.world));
+        self.shared.ws.world_changed();
+        result
+    }
+
     /// End the SSO session: every request answers 401 until [`Control::restore_session`] or a
     /// browser login at `/sso/Login`. This is also the regional midnight reset (and IBKR's
     /// nightly maintenance): the session is gone and `/tickle` answers 401, as the gateway
     /// does without a session.
     pub fn drop_session(&self) {
-        let mut world = lock(&self.shared.world);
-        world.session.logged_in = false;
-        world.end_brokerage_session();
+        self.change(|world| {
+            world.session.logged_in = false;
+            world.end_brokerage_session();
+        });
     }
 
     /// Log back in (as the browser login would); the brokerage session must be opened again
     /// with `ssodh/init`.
     pub fn restore_session(&self) {
-        lock(&self.shared.world).session.logged_in = true;
+        self.change(|world| world.session.logged_in = true);
     }
 
     /// Another platform takes (`true`) or releases (`false`) the brokerage session. While
     /// competing, auth status shows `competing:true, authenticated:false` and `/iserver/*`
     /// answers no bridge until `ssodh/init` with `compete:true`.
     pub fn set_competing(&self, competing: bool) {
-        lock(&self.shared.world).session.competing = competing;
+        self.change(|world| world.session.competing = competing);
     }
 
     /// Open or close the brokerage session directly.
     pub fn set_brokerage_session(&self, open: bool) {
-        let mut world = lock(&self.shared.world);
-        if open {
-            if !world.session.brokerage || world.session.competing {
-                world.begin_brokerage_session();
+        self.change(|world| {
+            if open {
+                if !world.session.brokerage || world.session.competing {
+                    world.begin_brokerage_session();
+                }
+            } else {
+                world.end_brokerage_session();
             }
-        } else {
-            world.end_brokerage_session();
-        }
+        });
     }
 
     /// The simulated api.ibkr.com's OAuth fault hooks and counters (`None` without OAuth).
@@ -98,13 +109,14 @@ impl Control {
     /// Set a conid's last price (resting orders are matched against it). Returns `false` for
     /// an unknown conid.
     pub fn set_last_price(&self, conid: u64, price: f64) -> bool {
-        let mut world = lock(&self.shared.world);
-        let Some(contract): Option<Contract> = world.contract(conid) else {
-            return false;
-        };
-        world.quotes.set_last(conid, contract.ref_price, price);
-        match_resting(&mut world, conid);
-        true
+        self.change(|world| {
+            let Some(contract): Option<Contract> = world.contract(conid) else {
+                return false;
+            };
+            world.quotes.set_last(conid, contract.ref_price, price);
+            match_resting(world, conid);
+            true
+        })
     }
 
     /// The WebSocket's switches: quirks, drops, session rollover, notifications.
@@ -115,11 +127,12 @@ impl Control {
     /// Halt or resume trading in a conid: a halted last price carries the `H` prefix and
     /// does not move.
     pub fn set_halted(&self, conid: u64, halted: bool) -> bool {
-        let mut world = lock(&self.shared.world);
-        let Some(contract) = world.contract(conid) else {
-            return false;
-        };
-        world.quotes.get(conid, contract.ref_price).halted = halted;
-        true
+        self.change(|world| {
+            let Some(contract) = world.contract(conid) else {
+                return false;
+            };
+            world.quotes.get(conid, contract.ref_price).halted = halted;
+            true
+        })
     }
 }

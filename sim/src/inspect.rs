@@ -20,7 +20,13 @@ impl Inspector {
 
     /// Every request received, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.world).journal.requests.clone()
+        lock(&self.shared.world).journal.requests.to_vec()
+    }
+
+    /// How many requests left the journal's ring (0 unless it has a capacity: see
+    /// [`GatewayBuilder::with_journal_capacity`](crate::GatewayBuilder::with_journal_capacity)).
+    pub fn dropped_requests(&self) -> usize {
+        lock(&self.shared.world).journal.requests.dropped()
     }
 
     /// How many requests had this method and path (path under `/v1/api` for the gateway).
@@ -86,7 +92,7 @@ impl Inspector {
     /// Every request the IP allow-list refused, oldest first (see
     /// [`GatewayBuilder::allow`](crate::GatewayBuilder::allow)).
     pub fn refused(&self) -> Vec<RefusedRequest> {
-        lock(&self.shared.world).journal.refused.clone()
+        lock(&self.shared.world).journal.refused.to_vec()
     }
 
     /// The login journal: one entry per credentials submission to the simulated

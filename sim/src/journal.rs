@@ -1,6 +1,6 @@
 //! The simulator's record of what it received and decided, read through [`crate::Inspector`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 use std::time::SystemTime;
 
@@ -88,27 +88,107 @@ pub struct RefusedRequest {
     pub at: SystemTime,
 }
 
+/// A log that keeps every entry, or only the last `cap` (a ring: the oldest go first).
+/// Entries are addressed by their sequence number, which stays valid while they are kept.
+#[derive(Debug, Clone)]
+pub(crate) struct Ring<T> {
+    items: VecDeque<T>,
+    /// Sequence number of `items[0]` (= entries dropped so far).
+    first: usize,
+    cap: Option<usize>,
+}
+
+impl<T> Default for Ring<T> {
+    fn default() -> Self {
+        Ring::new(None)
+    }
+}
+
+impl<T> Ring<T> {
+    pub(crate) fn new(cap: Option<usize>) -> Self {
+        Ring {
+            items: VecDeque::new(),
+            first: 0,
+            cap: cap.map(|c| c.max(1)),
+        }
+    }
+
+    /// Append; returns the entry's sequence number.
+    pub(crate) fn push(&mut self, item: T) -> usize {
+        self.items.push_back(item);
+        if let Some(cap) = self.cap {
+            while self.items.len() > cap {
+                self.items.pop_front();
+                self.first += 1;
+            }
+        }
+        self.first + self.items.len() - 1
+    }
+
+    /// The entry with this sequence number, if still kept.
+    pub(crate) fn get_mut(&mut self, seq: usize) -> Option<&mut T> {
+        self.items.get_mut(seq.checked_sub(self.first)?)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
+        self.items.iter()
+    }
+
+    pub(crate) fn dropped(&self) -> usize {
+        self.first
+    }
+
+    pub(crate) fn cap(&self) -> Option<usize> {
+        self.cap
+    }
+}
+
+impl<T: Clone> Ring<T> {
+    pub(crate) fn to_vec(&self) -> Vec<T> {
+        self.items.iter().cloned().collect()
+    }
+}
+
 /// Everything the inspector exposes, kept behind one lock.
+///
+/// Bounds: embedded in tests ([`GatewayBuilder`](crate::GatewayBuilder)'s default) every
+/// request is kept, so a test can inspect all it sent. A standalone simulator (`ibkr-sim`,
+/// `ibkr sim`) runs for days: there the requests and the refused requests are rings of the
+/// last [`STANDALONE_JOURNAL`] (`GatewayBuilder::with_journal_capacity`), as are the WebSocket
+/// frames clients sent. Orders, replies and login attempts are one per order or login (a
+/// person's pace) and are kept.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
-    pub(crate) requests: Vec<RecordedRequest>,
+    pub(crate) requests: Ring<RecordedRequest>,
     pub(crate) orders: Vec<OrderRecord>,
     pub(crate) replies: Vec<RecordedReply>,
     pub(crate) throttled: u64,
     pub(crate) throttled_by_path: BTreeMap<String, u64>,
-    pub(crate) refused: Vec<RefusedRequest>,
+    pub(crate) refused: Ring<RefusedRequest>,
     pub(crate) logins: Vec<crate::login::LoginAttempt>,
 }
 
+/// How many requests (and WebSocket frames) a standalone simulator keeps.
+pub const STANDALONE_JOURNAL: usize = 10_000;
+
 impl Journal {
-    /// Record a request and return its index, so the status can be filled in later.
-    pub(crate) fn record(&mut self, request: RecordedRequest) -> usize {
-        self.requests.push(request);
-        self.requests.len() - 1
+    /// A journal keeping every request (`None`) or the last `cap`.
+    pub(crate) fn with_capacity(cap: Option<usize>) -> Self {
+        Journal {
+            requests: Ring::new(cap),
+            refused: Ring::new(cap),
+            ..Journal::default()
+        }
     }
 
-    pub(crate) fn set_status(&mut self, index: usize, status: u16) {
-        if let Some(r) = self.requests.get_mut(index) {
+    /// Record a request and return its sequence number, so the status can be filled in later
+    /// (unless it has left the ring by then).
+    pub(crate) fn record(&mut self, request: RecordedRequest) -> usize {
+        self.requests.push(request)
+    }
+
+    pub(crate) fn set_status(&mut self, seq: usize, status: u16) {
+        if let Some(r) = self.requests.get_mut(seq) {
             r.status = Some(status);
         }
     }
@@ -119,6 +199,29 @@ impl Journal {
     }
 
     pub(crate) fn clear(&mut self) {
-        *self = Journal::default();
+        *self = Journal::with_capacity(self.requests.cap());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ring_keeps_the_last_entries_and_their_sequence_numbers() {
+        let mut ring = Ring::new(Some(3));
+        for n in 0..10 {
+            assert_eq!(ring.push(n), n);
+        }
+        assert_eq!(ring.to_vec(), [7, 8, 9]);
+        assert_eq!(ring.dropped(), 7);
+        assert!(ring.get_mut(6).is_none());
+        *ring.get_mut(8).unwrap() = 80;
+        assert_eq!(ring.to_vec(), [7, 80, 9]);
+        let mut all = Ring::new(None);
+        for n in 0..1000 {
+            all.push(n);
+        }
+        assert_eq!(all.iter().count(), 1000);
     }
 }

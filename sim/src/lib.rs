@@ -65,7 +65,9 @@ pub use error::SimError;
 pub use faults::{Fault, FaultRule};
 pub use flex::config::FlexConfig;
 pub use inspect::Inspector;
-pub use journal::{OrderOutcome, OrderRecord, RecordedReply, RecordedRequest, RefusedRequest};
+pub use journal::{
+    OrderOutcome, OrderRecord, RecordedReply, RecordedRequest, RefusedRequest, STANDALONE_JOURNAL,
+};
 pub use limits::{EndpointLimit, Limits, Rate};
 pub use login::{LoginAttempt, LoginControl, LoginFaults, LoginOutcome, LoginUser, SecondFactor};
 pub use running::RunningGateway;

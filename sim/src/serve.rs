@@ -72,7 +72,9 @@ impl ServeOptions {
             .bind(SocketAddr::new(self.host, self.port))
             .allow(self.allow.iter().cloned())
             .upstream_unreachable(self.upstream_unreachable)
-            .logged_in(self.logged_in);
+            .logged_in(self.logged_in)
+            // Standalone runs for days: the journal is a ring.
+            .with_journal_capacity(Some(crate::journal::STANDALONE_JOURNAL));
         if let Some(deny) = &self.deny {
             b = b.deny(deny.iter().cloned());
         }
@@ -195,4 +197,19 @@ pub async fn serve_forever(options: ServeOptions) -> Result<(), SimError> {
     let _ = writeln!(out, "Press Ctrl-C to stop.");
     drop(out);
     gateway.run_until_ctrl_c().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_standalone_simulator_keeps_a_ring_journal() {
+        let builder = ServeOptions::default().builder();
+        assert_eq!(
+            builder.journal_capacity(),
+            Some(crate::journal::STANDALONE_JOURNAL)
+        );
+        assert_eq!(Gateway::builder().journal_capacity(), None);
+    }
 }

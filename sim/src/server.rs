@@ -148,10 +148,14 @@ where
                 return Err(DropConnection);
             }
             let req = without_trailing_slash(req.map(Body::new));
-            match app.oneshot(req).await {
-                Ok(resp) => Ok(resp),
+            let resp = match app.oneshot(req).await {
+                Ok(resp) => resp,
                 Err(never) => match never {},
-            }
+            };
+            // Any answered request may have changed the world (an order, a login): open
+            // sockets look at it now rather than polling.
+            shared.ws.world_changed();
+            Ok(resp)
         }
     });
     if let Err(e) = hyper::server::conn::http1::Builder::new()

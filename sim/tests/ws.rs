@@ -484,3 +484,39 @@ async fn on_a_paused_clock_heartbeats_come_every_ten_seconds() {
         );
     }
 }
+
+/// One price ladder per account: `ubd+<acct>` ends that account's ladder only, and a new
+/// `sbd` on an account replaces its ladder.
+#[tokio::test]
+async fn books_are_one_per_account_and_ubd_ends_only_that_account() {
+    let s = common::sim_with(
+        ibkr_sim::Gateway::builder()
+            .seed(7)
+            .plain_http()
+            .account("DU1234567")
+            .extra_account("DU7654321")
+            .brokerage_session(true)
+            .limits(ibkr_sim::Limits::unlimited()),
+    )
+    .await;
+    let socket_control = s.gw.control().socket();
+    let mut socket = open_ready(&s).await;
+    send(&mut socket, "sbd+DU1234567+265598").await;
+    send(&mut socket, "sbd+DU7654321+265598").await;
+    next_matching(&mut socket, |v| v["topic"] == "sbd+DU1234567+265598").await;
+    next_matching(&mut socket, |v| v["topic"] == "sbd+DU7654321+265598").await;
+    send(&mut socket, "ubd+DU1234567").await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    while next_frame(&mut socket, Duration::from_millis(50))
+        .await
+        .is_some()
+    {}
+    assert!(socket_control.set_last_price(AAPL, 250.0));
+    let mut topics = Vec::new();
+    while let Some(v) = next_frame(&mut socket, Duration::from_millis(500)).await {
+        if let Some(t) = v["topic"].as_str().filter(|t| t.starts_with("sbd")) {
+            topics.push(t.to_string());
+        }
+    }
+    assert_eq!(topics, ["sbd+DU7654321+265598"]);
+}

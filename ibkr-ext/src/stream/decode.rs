@@ -60,19 +60,29 @@ pub struct QuoteMerger {
 
 impl QuoteMerger {
     /// Read one frame; merge it if it is market data.
+    ///
+    /// A frame that turns out malformed part-way leaves no quote behind for a conid it named
+    /// first (fields merge as they are read: see `conid_hint`); fields it carried before the
+    /// error may already be merged into a quote that existed.
     pub fn apply(&mut self, frame: &str) -> Result<Applied, FrameError> {
+        let hint = conid_hint(frame);
+        let fresh = hint.filter(|c| !self.quotes.contains_key(c));
         let mut de = serde_json::Deserializer::from_str(frame);
-        let peek = FrameSeed {
-            merger: self,
-            hint: conid_hint(frame),
+        let applied = FrameSeed { merger: self, hint }
+            .deserialize(&mut de)
+            .and_then(|p| de.end().map(|()| p));
+        match applied {
+            Ok(applied) => Ok(applied),
+            Err(e) => {
+                if let Some(c) = fresh {
+                    self.quotes.remove(&c);
+                }
+                Err(FrameError {
+                    reason: e.to_string(),
+                    topic: topic_in_text(frame),
+                })
+            }
         }
-        .deserialize(&mut de)
-        .and_then(|p| de.end().map(|()| p))
-        .map_err(|e| FrameError {
-            reason: e.to_string(),
-            topic: topic_in_text(frame),
-        })?;
-        Ok(peek)
     }
 
     /// The merged quote of a conid.
@@ -83,6 +93,21 @@ impl QuoteMerger {
     /// Forget a conid.
     pub fn remove(&mut self, conid: Conid) {
         self.quotes.remove(&conid.0);
+    }
+
+    /// Keep only the conids `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(Conid) -> bool) {
+        self.quotes.retain(|c, _| keep(Conid(*c)));
+    }
+
+    /// How many conids have a merged quote.
+    pub fn len(&self) -> usize {
+        self.quotes.len()
+    }
+
+    /// Whether no conid has a merged quote.
+    pub fn is_empty(&self) -> bool {
+        self.quotes.is_empty()
     }
 }
 
@@ -362,6 +387,26 @@ pub(crate) fn classify(text: &str) -> Result<Frame, FrameError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_frame_malformed_part_way_leaves_no_quote_for_a_new_conid() {
+        let mut merger = QuoteMerger::default();
+        // Found by the `stream_frames` fuzz target: the fields merge before the error.
+        assert!(
+            merger
+                .apply(r##"{"topic":"smd+265597","31":"1.5","#{"ted"}]}"##)
+                .is_err()
+        );
+        assert!(
+            merger
+                .apply(r#"{"topic":"smd+265596","31":"1.5"} trailing"#)
+                .is_err()
+        );
+        assert!(merger.is_empty());
+        merger.apply(r#"{"topic":"smd+1","31":"1.5"}"#).unwrap();
+        assert!(merger.apply(r##"{"topic":"smd+1","31":"2.5","#"##).is_err());
+        assert_eq!(merger.len(), 1, "a quote that existed stays");
+    }
 
     #[test]
     fn the_gateway_docs_smd_frame_is_merged() {

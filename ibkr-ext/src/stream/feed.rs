@@ -9,7 +9,13 @@
 //!   notifications, bulletins, history, status): never a silent loss, and the manager is never
 //!   blocked by a slow consumer.
 //!
-//! `Gap` and `Error` events are never dropped (consecutive `Gap`s collapse into one).
+//! `Gap` events are never dropped (consecutive `Gap`s collapse into one: a full queue, whose
+//! newer items are only counted, holds one `Gap` however many reconnections come; checked
+//! in `tests/stream_bounds.rs`). `Error` events are never dropped either, but they are conflated:
+//! while an error waits unread, a newer one of the same topic and kind replaces it and
+//! counts the folded ones in [`StreamError::repeated`], so a flood of malformed frames holds
+//! one buffered event per topic and kind, not one per frame (they used to bypass the
+//! capacity, one each).
 //! The lock is a plain mutex held for a push or a pop, never across an await.
 
 use std::collections::VecDeque;
@@ -17,7 +23,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
-use super::types::StreamEvent;
+use super::types::{StreamError, StreamEvent};
 
 /// How a feed treats a consumer that falls behind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +44,12 @@ pub(crate) trait Conflate: Sized {
     /// Fold a newer item with the same key into this one.
     fn absorb(&mut self, newer: Self) {
         *self = newer;
+    }
+
+    /// Queued policy: fold `newer` into this unread item instead of queueing it (`true`), as
+    /// the status stream does with errors. Nothing folds by default.
+    fn fold(&mut self, _newer: &Self) -> bool {
+        false
     }
 }
 
@@ -71,6 +83,24 @@ impl<T> Feed<T> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Add an error: never dropped, folded into a queued, unread one of the same topic and
+    /// kind (which it replaces, counting it and the errors it had folded).
+    pub(crate) fn push_error(&self, error: StreamError) {
+        {
+            let mut st = self.lock();
+            let queued = st.queue.iter_mut().rev().find_map(|e| match e {
+                StreamEvent::Error(q) if q.same_as(&error) => Some(q),
+                _ => None,
+            });
+            if let Some(queued) = queued {
+                let repeated = queued.repeated + 1 + error.repeated;
+                *queued = StreamError { repeated, ..error };
+                return;
+            }
+        }
+        self.push_event(StreamEvent::Error(error));
+    }
+
     /// Add a `Gap` or an `Error`: never dropped.
     pub(crate) fn push_event(&self, event: StreamEvent<T>) {
         {
@@ -87,6 +117,11 @@ impl<T> Feed<T> {
             st.queue.push_back(event);
         }
         self.notify.notify_one();
+    }
+
+    /// Events waiting to be read (for [`Retained`](super::Retained)).
+    pub(crate) fn len(&self) -> usize {
+        self.lock().queue.len()
     }
 
     /// No more items will come; the consumer gets `None` once the queue is drained.
@@ -144,6 +179,13 @@ impl<T: Conflate> Feed<T> {
                     st.queue.push_back(StreamEvent::Data(item));
                 }
                 Policy::Queue(capacity) => {
+                    let folded = st.queue.iter_mut().rev().any(|e| match e {
+                        StreamEvent::Data(d) => d.fold(&item),
+                        _ => false,
+                    });
+                    if folded {
+                        return;
+                    }
                     if st.queue.len() >= capacity {
                         st.lagged += 1;
                         return;
@@ -199,6 +241,36 @@ mod tests {
         assert_eq!(feed.try_next(), Some(StreamEvent::Lagged(3)));
         assert_eq!(feed.try_next(), Some(StreamEvent::Data(5)));
         assert_eq!(feed.try_next(), None);
+    }
+
+    #[test]
+    fn unread_errors_of_one_topic_and_kind_fold_into_one_with_a_count() {
+        use super::super::types::StreamErrorKind;
+        let feed = Feed::<u32>::new(Policy::Queue(4));
+        let malformed =
+            |n: u32| StreamError::new("sor", StreamErrorKind::Malformed(format!("frame {n}")));
+        for n in 0..10_000 {
+            feed.push_error(malformed(n));
+        }
+        feed.push_error(StreamError::new("sor", StreamErrorKind::InvalidConid));
+        assert_eq!(feed.len(), 2);
+        assert_eq!(
+            feed.try_next(),
+            Some(StreamEvent::Error(StreamError {
+                repeated: 9_999,
+                ..malformed(9_999)
+            }))
+        );
+        assert_eq!(
+            feed.try_next(),
+            Some(StreamEvent::Error(StreamError::new(
+                "sor",
+                StreamErrorKind::InvalidConid
+            )))
+        );
+        // Read errors are not folded into: the next one stands alone.
+        feed.push_error(malformed(1));
+        assert_eq!(feed.try_next(), Some(StreamEvent::Error(malformed(1))));
     }
 
     #[test]

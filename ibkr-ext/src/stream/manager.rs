@@ -2,18 +2,19 @@
 //! and every piece of merged state, and reconciles what the server has with what the
 //! handles want.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use ibkr_gen::Secret;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, interval_at, sleep_until};
 use tokio_tungstenite::tungstenite::Message;
 
 use super::StreamConfig;
+use super::bounded::{OrderBook, SeenWindow};
 use super::decode::{Applied, Frame, FrameError, QuoteMerger, classify};
 use super::feed::Feed;
 use super::socket::{self, ConnectError, Socket};
@@ -88,18 +89,28 @@ impl Sink {
     }
 
     fn error(&self, e: StreamError) {
-        each_sink!(self, f => f.push_event(StreamEvent::Error(e)));
+        each_sink!(self, f => f.push_error(e));
     }
 
     fn close(&self) {
         each_sink!(self, f => f.close());
     }
+
+    fn len(&self) -> usize {
+        each_sink!(self, f => f.len())
+    }
 }
 
 /// Messages from handles to the manager.
 pub(crate) enum Command {
-    Subscribe { id: u64, topic: Topic, sink: Sink },
+    Subscribe {
+        id: u64,
+        topic: Topic,
+        sink: Sink,
+    },
     Unsubscribe(u64),
+    /// Report what the manager holds.
+    Retained(tokio::sync::oneshot::Sender<Retained>),
 }
 
 /// Results of REST work the manager started without waiting for it.
@@ -149,11 +160,11 @@ pub(crate) struct Manager {
     state: watch::Sender<ConnectionState>,
     subs: BTreeMap<u64, Sub>,
     merger: QuoteMerger,
-    orders: HashMap<String, Map<String, Value>>,
+    orders: OrderBook,
     pnl: PnlUpdate,
     summaries: HashMap<String, SummaryUpdate>,
     ledgers: HashMap<String, LedgerUpdate>,
-    trades_seen: HashSet<String>,
+    trades_seen: SeenWindow,
     on_socket: OnSocket,
     sor: SorRetry,
     ready_before: bool,
@@ -190,6 +201,8 @@ impl Manager {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0x9e37_79b9_7f4a_7c15)
             | 1;
+        let orders = OrderBook::new(config.terminal_order_ttl, config.max_orders);
+        let trades_seen = SeenWindow::new(config.trades_window);
         Manager {
             ibkr,
             config,
@@ -197,11 +210,11 @@ impl Manager {
             state,
             subs: BTreeMap::new(),
             merger: QuoteMerger::default(),
-            orders: HashMap::new(),
+            orders,
             pnl: PnlUpdate::default(),
             summaries: HashMap::new(),
             ledgers: HashMap::new(),
-            trades_seen: HashSet::new(),
+            trades_seen,
             on_socket: OnSocket::default(),
             sor: SorRetry::default(),
             ready_before: false,
@@ -318,16 +331,16 @@ impl Manager {
                     self.drain_commands();
                     for sub in self.subs.values() {
                         if !matches!(sub.sink, Sink::Status(_)) {
-                            sub.sink.error(StreamError {
-                                topic: topic_name(&sub.topic),
-                                kind: StreamErrorKind::UpgradeRefused(code),
-                            });
+                            sub.sink.error(StreamError::new(
+                                topic_name(&sub.topic),
+                                StreamErrorKind::UpgradeRefused(code),
+                            ));
                         }
                     }
-                    self.status(ConnectionEvent::Error(StreamError {
-                        topic: "ws".into(),
-                        kind: StreamErrorKind::UpgradeRefused(code),
-                    }));
+                    self.status(ConnectionEvent::Error(StreamError::new(
+                        "ws",
+                        StreamErrorKind::UpgradeRefused(code),
+                    )));
                     return End::Retry(format!("upgrade refused with HTTP {code}"));
                 }
                 Ok(Err(ConnectError::Failed(e))) => return End::Retry(e),
@@ -398,6 +411,8 @@ impl Manager {
                 _ = tic.tick(), if ready => vec!["tic".to_string()],
                 _ = renew.tick(), if ready => self.renew_market_data(),
                 _ = check.tick(), if ready => {
+                    // Finished orders age out even when no `sor` frame comes.
+                    self.orders.sweep(Instant::now());
                     let ibkr = self.ibkr.clone();
                     let tx = internal_tx.clone();
                     tokio::spawn(async move {
@@ -445,13 +460,54 @@ impl Manager {
     fn register(&mut self, cmd: Command) {
         match cmd {
             Command::Subscribe { id, topic, sink } => {
+                if let Some(kind) = self.refusal(&topic) {
+                    sink.error(StreamError::new(topic_name(&topic), kind));
+                    sink.close();
+                    return;
+                }
                 self.replay(&topic, &sink);
                 self.subs.insert(id, Sub { topic, sink });
             }
             Command::Unsubscribe(id) => {
                 self.subs.remove(&id);
             }
+            Command::Retained(reply) => {
+                let _ = reply.send(self.retained());
+            }
         }
+    }
+
+    /// What the manager holds now (every figure has a bound: "Bounds" in the module docs).
+    pub(crate) fn retained(&self) -> Retained {
+        Retained {
+            subscriptions: self.subs.len(),
+            quotes: self.merger.len(),
+            orders: self.orders.len(),
+            executions_seen: self.trades_seen.len(),
+            summaries: self.summaries.len(),
+            ledgers: self.ledgers.len(),
+            buffered: self.subs.values().map(|s| s.sink.len()).sum(),
+        }
+    }
+
+    /// Why a new subscription cannot be served, if it cannot: IBKR streams one price ladder
+    /// per account (`ubd+<acct>` names no contract), so a book of another contract on an
+    /// account that already has one is refused rather than silently replacing (or, when
+    /// dropped, ending) the first.
+    fn refusal(&self, topic: &Topic) -> Option<StreamErrorKind> {
+        let Topic::Book { account, conid } = topic else {
+            return None;
+        };
+        self.subs.values().find_map(|sub| match &sub.topic {
+            Topic::Book {
+                account: a,
+                conid: c,
+            } if a == account && c != conid => Some(StreamErrorKind::OneBookPerAccount {
+                account: account.clone(),
+                conid: Conid(*c),
+            }),
+            _ => None,
+        })
     }
 
     /// Give a new subscriber what is already known (idempotent subscriptions).
@@ -538,9 +594,13 @@ impl Manager {
                 .collect();
         for c in gone {
             s.md.remove(&c);
-            self.merger.remove(Conid(c));
             out.push(format!("umd+{c}+{{}}"));
         }
+        // Merged state for wanted conids and accounts only (also for those dropped while the
+        // socket was down, which no `umd` names).
+        self.merger.retain(|c| md.contains_key(&c.0));
+        self.summaries.retain(|a, _| summaries.contains(a));
+        self.ledgers.retain(|a, _| ledgers.contains(a));
         let sor_waiting = self.sor.priming || self.sor.retry_at.is_some();
         if orders && !s.orders && !sor_waiting {
             s.orders = true;
@@ -577,11 +637,13 @@ impl Manager {
             });
             s.trades = trades;
         }
-        for (a, c) in books.difference(&s.books) {
-            out.push(format!("sbd+{a}+{c}"));
-        }
+        // One ladder per account (see `refusal`): end an account's old ladder before
+        // asking for its new one, or the `ubd` would end the new one.
         for (a, _) in s.books.difference(&books) {
             out.push(format!("ubd+{a}"));
+        }
+        for (a, c) in books.difference(&s.books) {
+            out.push(format!("sbd+{a}+{c}"));
         }
         s.books = books;
         let ended: Vec<u64> = s
@@ -607,6 +669,37 @@ impl Manager {
             .collect()
     }
 
+    /// Feed one frame without a socket (for [`FramePath`](super::FramePath)): commands
+    /// waiting first (reconciled once ready), then the frame. Returns what would be sent.
+    pub(crate) fn offline_frame(
+        &mut self,
+        text: &str,
+        ready: &mut bool,
+        session: &Secret,
+    ) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Ok(cmd) = self.commands.try_recv() {
+            self.register(cmd);
+            if *ready {
+                out.extend(self.reconcile());
+            }
+        }
+        // REST work (priming a refused `sor`, the session check) does not run offline.
+        let (internal, _) = mpsc::unbounded_channel();
+        match self.on_text(text, ready, session, &internal) {
+            Ok(sent) => out.extend(sent),
+            Err(_) => self.offline_reconnect(ready),
+        }
+        out
+    }
+
+    /// What a new connection resets: the socket's record, and readiness.
+    pub(crate) fn offline_reconnect(&mut self, ready: &mut bool) {
+        self.on_socket = OnSocket::default();
+        self.sor = SorRetry::default();
+        *ready = false;
+    }
+
     /// One text frame. `Err` asks for a reconnection.
     fn on_text(
         &mut self,
@@ -617,7 +710,13 @@ impl Manager {
     ) -> Result<Vec<String>, String> {
         match self.merger.apply(text) {
             Ok(Applied::Market { conid, changed }) => {
-                self.fan_out_quote(conid, changed);
+                if self.on_socket.md.contains_key(&conid.0) {
+                    self.fan_out_quote(conid, changed);
+                } else {
+                    // Not subscribed (a frame after `umd`, or one naming any conid): no
+                    // state is kept for it.
+                    self.merger.remove(conid);
+                }
                 return Ok(Vec::new());
             }
             Ok(Applied::Other) => {}
@@ -716,15 +815,12 @@ impl Manager {
         let mut delivered = false;
         if let Some(t) = topic {
             for sub in self.subscribers(t) {
-                sub.sink.error(StreamError {
-                    topic: name.clone(),
-                    kind: kind.clone(),
-                });
+                sub.sink.error(StreamError::new(name.clone(), kind.clone()));
                 delivered = true;
             }
         }
         if !delivered {
-            self.status(ConnectionEvent::Error(StreamError { topic: name, kind }));
+            self.status(ConnectionEvent::Error(StreamError::new(name, kind)));
         }
     }
 
@@ -753,11 +849,14 @@ impl Manager {
         if topic.as_deref() == Some("sor") {
             self.on_socket.orders = false;
             self.sor.refusals += 1;
-            if !self.sor.priming {
+            // (Without a runtime, as when frames are fed offline, nothing is primed.)
+            if !self.sor.priming
+                && let Ok(runtime) = tokio::runtime::Handle::try_current()
+            {
                 self.sor.priming = true;
                 let ibkr = self.ibkr.clone();
                 let tx = internal.clone();
-                tokio::spawn(async move {
+                runtime.spawn(async move {
                     prime_orders(&ibkr).await;
                     let _ = tx.send(Internal::Primed);
                 });
@@ -801,7 +900,7 @@ impl Manager {
                 let rows: Vec<Execution> = list(args)
                     .iter()
                     .filter_map(Execution::from_json)
-                    .filter(|e| self.trades_seen.insert(e.execution_id.clone()))
+                    .filter(|e| self.trades_seen.insert(&e.execution_id))
                     .collect();
                 for sub in self.subscribers("str") {
                     if let Sink::Trades(feed) = &sub.sink {
@@ -822,7 +921,7 @@ impl Manager {
                     }
                 }
             }
-            "ssd" => {
+            "ssd" if self.on_socket.summaries.contains(rest) => {
                 let rows = list(args.or_else(|| body.get("result")));
                 let summary =
                     self.summaries
@@ -839,7 +938,7 @@ impl Manager {
                     }
                 }
             }
-            "sld" => {
+            "sld" if self.on_socket.ledgers.contains(rest) => {
                 let rows = list(args.or_else(|| body.get("result")));
                 let ledger = self
                     .ledgers
@@ -910,17 +1009,10 @@ impl Manager {
             }) else {
                 continue;
             };
-            let merged = self.orders.entry(id.clone()).or_default();
-            let mut changed = Vec::new();
-            for (k, v) in obj {
-                if merged.get(k) != Some(v) {
-                    merged.insert(k.clone(), v.clone());
-                    changed.push(k.clone());
-                }
-            }
+            let (order, changed) = self.orders.merge(&id, obj, Instant::now());
             updates.push(OrderUpdate {
                 order_id: id,
-                order: merged.clone(),
+                order,
                 changed,
             });
         }

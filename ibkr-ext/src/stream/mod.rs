@@ -40,6 +40,20 @@
 //! - compares the socket's session with `/tickle`'s every minute and reconnects when it
 //!   changed (the nightly re-login leaves heartbeats running and subscriptions dead).
 //!
+//! # One book per account
+//!
+//! IBKR's price ladder (`sbd+<acct>+<conid>`) is cancelled with `ubd+<acct>`, which names no
+//! contract, and IBKR's WebSocket documentation (Web API v1.0, "Cancel Price Ladder
+//! Subscription") says that after it "there will just be an end to the data stream for the
+//! given acctId and the user may subscribe to a new price ladder source": one ladder per
+//! account at a time. ibind (`PriceLadder`: `sbd+{acct}+{conid}` / `ubd+{acct}`) and the
+//! transcribed topic tables agree on the shapes; none shows two ladders on one account.
+//! So [`Streams::book`] enforces it: a second book of *another* contract on an account that
+//! already streams one gets [`StreamErrorKind::OneBookPerAccount`] and ends, and the first is
+//! untouched (before, dropping either sent `ubd` and silently ended both). Several handles
+//! on the *same* book share it, as every topic does; `ubd` goes out when the last is dropped,
+//! and before the `sbd` of the account's next book.
+//!
 //! # Buffers
 //!
 //! Each subscription has its own bounded buffer with a stated policy:
@@ -51,6 +65,24 @@
 //! | orders, trades, notifications, bulletins, history, status | queued up to [`StreamConfig::queue_capacity`], then `Lagged(n)` where items were dropped |
 //!
 //! The manager never waits for a consumer, so one slow consumer cannot stall the others.
+//!
+//! # Bounds
+//!
+//! A bot runs for weeks: everything the manager keeps has a bound and an eviction rule
+//! ([`Streams::retained`] reports the figures):
+//!
+//! | state | bound | evicted |
+//! |---|---|---|
+//! | merged quotes | the subscribed conids | at `umd`, when no subscription wants the conid (also one dropped while the socket was down); a frame for any other conid leaves nothing behind |
+//! | merged orders | working orders, plus finished ones for [`StreamConfig::terminal_order_ttl`] (10 min); never more than [`StreamConfig::max_orders`] (10,000) | a `Filled`/`Cancelled`/`Inactive` order `terminal_order_ttl` after it got there (checked on `sor` frames and once a minute); past the cap, the least recently updated, finished ones first, down to 90 % |
+//! | execution ids seen (`str` dedup) | the last [`StreamConfig::trades_window`] (10,000) | oldest first; an execution older than the window that IBKR replays is delivered again |
+//! | summaries, ledgers | the subscribed accounts | when the account's last subscription is dropped; frames for other accounts are ignored |
+//! | P&L rows | the partitions IBKR sends (one per account) | never |
+//! | buffers | quotes and conflated topics: one item per key; queued topics: [`StreamConfig::queue_capacity`]; errors: one per topic and kind, folded with a count ([`StreamError::repeated`]), on the status stream too (errors nobody subscribed to); `Gap`s: consecutive ones collapse (a full queue holds one, whatever the reconnections) | read by the consumer |
+//!
+//! The `stream_soak` benchmark (`cargo xtask bench`) drives a million frames through the
+//! manager and prints the retained entries and the RSS; `tests/stream_bounds.rs` checks each
+//! rule and a simulated week.
 //!
 //! # Ordering and ownership
 //!
@@ -73,6 +105,7 @@
 //!
 //! The session id is a [`Secret`](ibkr_gen::Secret): it appears in no error, event or log.
 
+mod bounded;
 mod decode;
 mod feed;
 mod manager;
@@ -121,6 +154,15 @@ pub struct StreamConfig {
     pub connect_timeout: Duration,
     /// Items a queued stream holds before counting drops as `Lagged`.
     pub queue_capacity: usize,
+    /// How long an order in a final status (`Filled`, `Cancelled`, `Inactive`) stays merged
+    /// after reaching it.
+    pub terminal_order_ttl: Duration,
+    /// The most orders held merged; past it the least recently updated go first, finished
+    /// ones before working ones.
+    pub max_orders: usize,
+    /// How many execution ids are remembered to deliver each execution once (`str` replays
+    /// up to 7 days on every subscription).
+    pub trades_window: usize,
 }
 
 impl Default for StreamConfig {
@@ -137,6 +179,9 @@ impl Default for StreamConfig {
             ready_timeout: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(15),
             queue_capacity: 1024,
+            terminal_order_ttl: Duration::from_secs(10 * 60),
+            max_orders: 10_000,
+            trades_window: 10_000,
         }
     }
 }
@@ -253,7 +298,24 @@ impl Conflate for Execution {}
 impl Conflate for HistoryUpdate {}
 impl Conflate for Notification {}
 impl Conflate for Bulletin {}
-impl Conflate for ConnectionEvent {}
+impl Conflate for ConnectionEvent {
+    /// An error without a subscriber (a malformed frame for a topic nobody subscribed, say)
+    /// folds into an unread one of the same topic and kind, counted in
+    /// [`StreamError::repeated`], as errors do on every other stream.
+    fn fold(&mut self, newer: &Self) -> bool {
+        match (self, newer) {
+            (ConnectionEvent::Error(queued), ConnectionEvent::Error(e)) if queued.same_as(e) => {
+                let repeated = queued.repeated + 1 + e.repeated;
+                *queued = StreamError {
+                    repeated,
+                    ..e.clone()
+                };
+                true
+            }
+            _ => false,
+        }
+    }
+}
 
 impl Streams {
     fn subscribe<T: Conflate>(
@@ -340,6 +402,10 @@ impl Streams {
     }
 
     /// The price ladder of a contract (`sbd`), for an account. Conflates.
+    ///
+    /// IBKR streams one ladder per account: while this account streams the book of another
+    /// contract, the subscription gets [`StreamErrorKind::OneBookPerAccount`] and ends (see
+    /// [the module docs](self#one-book-per-account)).
     pub fn book(&self, account: &str, conid: Conid) -> Subscription<BookUpdate> {
         let topic = Topic::Book {
             account: account.to_string(),
@@ -364,9 +430,128 @@ impl Streams {
         self.subscribe(Topic::Status, self.queue(), Sink::Status)
     }
 
+    /// What the streams hold now (`None` once they have shut down): see "Bounds" in the
+    /// module docs.
+    pub async fn retained(&self) -> Option<Retained> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.inner.commands.send(Command::Retained(tx)).ok()?;
+        rx.await.ok()
+    }
+
     /// The connection's state now; `changed().await` on it to follow.
     pub fn state(&self) -> watch::Receiver<ConnectionState> {
         self.inner.state.clone()
+    }
+}
+
+/// The connection manager's frame path without a socket: frames go in as the socket would
+/// deliver them, subscriptions are made on [`FramePath::streams`], and what the manager would
+/// send comes back. For the `stream_soak` benchmark and the frame fuzz target; not a stable
+/// API.
+#[doc(hidden)]
+pub struct FramePath {
+    manager: Manager,
+    streams: Streams,
+    session: ibkr_gen::Secret,
+    ready: bool,
+}
+
+impl FramePath {
+    /// A manager for `ibkr`'s session that is never connected (nothing is spawned; REST
+    /// work it would start is skipped).
+    pub fn new(ibkr: &Ibkr, config: StreamConfig) -> FramePath {
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let (state_tx, state) = watch::channel(ConnectionState::Connecting);
+        let inner = Arc::new(StreamsShared {
+            commands,
+            state,
+            next_id: AtomicU64::new(1),
+            capacity: config.queue_capacity,
+        });
+        FramePath {
+            manager: Manager::new(ibkr.clone(), config, receiver, state_tx),
+            streams: Streams { inner },
+            session: ibkr_gen::Secret::new("offline".to_string()),
+            ready: false,
+        }
+    }
+
+    /// The handle to subscribe with.
+    pub fn streams(&self) -> &Streams {
+        &self.streams
+    }
+
+    /// One text frame as the socket delivers it; returns the frames the manager would send
+    /// (after applying the subscriptions made since the last frame).
+    pub fn frame(&mut self, text: &str) -> Vec<String> {
+        self.manager
+            .offline_frame(text, &mut self.ready, &self.session)
+    }
+
+    /// The socket dropped: the next `system` frame starts a new connection (resubscribing
+    /// everything, a `Gap` on every stream).
+    pub fn reconnect(&mut self) {
+        self.manager.offline_reconnect(&mut self.ready);
+    }
+
+    /// What the manager holds now.
+    pub fn retained(&self) -> Retained {
+        self.manager.retained()
+    }
+}
+
+/// The frame fuzz target's body (`ibkr-ext/fuzz`, and `tests/stream_fuzz.rs` over its corpus):
+/// each line of `data` is one text frame; they go through a [`QuoteMerger`] and through a
+/// [`FramePath`] subscribed to every topic. Panics if anything panics or a bound breaks
+/// (merged quotes only for subscribed conids, orders and execution ids within their caps,
+/// summaries and ledgers for subscribed accounts only). Not a stable API.
+#[doc(hidden)]
+pub fn check_frames(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut merger = QuoteMerger::default();
+    for frame in text.split('\n') {
+        let _ = merger.apply(frame);
+    }
+    let Ok(ibkr) = Ibkr::builder()
+        .base_url("http://127.0.0.1:9/v1/api")
+        .without_pacing()
+        .without_keepalive()
+        .build()
+    else {
+        return;
+    };
+    let mut path = FramePath::new(
+        &ibkr,
+        StreamConfig {
+            max_orders: 8,
+            trades_window: 8,
+            queue_capacity: 8,
+            ..StreamConfig::default()
+        },
+    );
+    let streams = path.streams().clone();
+    let _subscriptions = (
+        streams.quotes(&[Conid(1), Conid(265598)], &[Field::LastPrice]),
+        streams.orders(),
+        streams.trades(7),
+        streams.pnl(),
+        streams.account_summary("DU1234567"),
+        streams.ledger("DU1234567"),
+        streams.book("DU1234567", Conid(1)),
+        streams.history(Conid(1), "1d", "1min"),
+        streams.notifications(),
+        streams.bulletins(),
+        streams.status(),
+    );
+    path.frame(r#"{"topic":"system","success":"user"}"#);
+    for frame in text.split('\n') {
+        path.frame(frame);
+        let held = path.retained();
+        assert!(held.quotes <= 2, "{held:?}");
+        assert!(held.orders <= 8 && held.executions_seen <= 8, "{held:?}");
+        assert!(held.summaries <= 1 && held.ledgers <= 1, "{held:?}");
     }
 }
 

@@ -30,12 +30,33 @@ pub enum StreamEvent<T> {
 
 /// What went wrong with one topic.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{topic}: {kind}")]
+#[error("{topic}: {kind}{}", if *repeated > 0 { format!(" (and {repeated} more like it)") } else { String::new() })]
 pub struct StreamError {
     /// The topic as the wire names it (`smd+265598`, `sor`, `ssd+DU1234567`, ...).
     pub topic: String,
     /// What happened.
     pub kind: StreamErrorKind,
+    /// How many earlier errors of the same topic and kind were folded into this one while it
+    /// waited, unread, in the subscription's buffer (0 for a lone error): a flood of bad
+    /// frames costs one buffered event, not one each.
+    pub repeated: u64,
+}
+
+impl StreamError {
+    /// An error of `topic`, not (yet) folded with others.
+    pub fn new(topic: impl Into<String>, kind: StreamErrorKind) -> Self {
+        StreamError {
+            topic: topic.into(),
+            kind,
+            repeated: 0,
+        }
+    }
+
+    /// Whether `other` is the same error, bar its details (same topic, same kind of kind).
+    pub(crate) fn same_as(&self, other: &StreamError) -> bool {
+        self.topic == other.topic
+            && std::mem::discriminant(&self.kind) == std::mem::discriminant(&other.kind)
+    }
 }
 
 /// The kinds of [`StreamError`].
@@ -60,10 +81,59 @@ pub enum StreamErrorKind {
     /// A frame for this topic that is not valid JSON or lacks what the topic needs.
     #[error("unreadable frame ({0}); skipped")]
     Malformed(String),
+    /// IBKR streams one price ladder per account (`ubd+<acct>` ends whichever ladder the
+    /// account has): this account already has the book of another contract. Drop that
+    /// subscription first; this one has ended.
+    #[error(
+        "account {account} already streams the book of conid {}: IBKR allows one price ladder per account; drop that book first",
+        conid.0
+    )]
+    OneBookPerAccount {
+        /// The account.
+        account: String,
+        /// The contract whose book the account streams.
+        conid: Conid,
+    },
     /// The WebSocket upgrade was refused (HTTP 401/403): the session is not logged in or
     /// the session id is stale. The manager reconnects after a fresh `/tickle`.
     #[error("WebSocket upgrade refused with HTTP {0}: log in (gateway) or renew the session")]
     UpgradeRefused(u16),
+}
+
+/// What a session's streams hold now: the figures the bounds of the module docs ("Bounds")
+/// apply to. From [`Streams::retained`](super::Streams::retained).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Retained {
+    /// Live subscriptions (handles not yet dropped).
+    pub subscriptions: usize,
+    /// Merged quotes (subscribed conids only).
+    pub quotes: usize,
+    /// Merged orders (working ones, and finished ones for
+    /// [`StreamConfig::terminal_order_ttl`](super::StreamConfig::terminal_order_ttl); at most
+    /// [`StreamConfig::max_orders`](super::StreamConfig::max_orders)).
+    pub orders: usize,
+    /// Execution ids remembered to deliver each execution once (at most
+    /// [`StreamConfig::trades_window`](super::StreamConfig::trades_window)).
+    pub executions_seen: usize,
+    /// Merged account summaries (subscribed accounts only).
+    pub summaries: usize,
+    /// Merged ledgers (subscribed accounts only).
+    pub ledgers: usize,
+    /// Events waiting, unread, in every subscription's buffer.
+    pub buffered: usize,
+}
+
+impl Retained {
+    /// Every entry held, buffered events included.
+    pub fn total(&self) -> usize {
+        self.quotes
+            + self.orders
+            + self.executions_seen
+            + self.summaries
+            + self.ledgers
+            + self.buffered
+    }
 }
 
 /// A market data update: the merged quote (every field seen so far, decoded like REST

@@ -506,8 +506,9 @@ fn approve_push(shared: &Shared, login_id: &str) {
     p.finished = true;
     p.succeeded = true;
     let record = p.record;
-    let mut world = lock(&shared.world);
-    succeed(&mut world, record, page_only);
+    succeed(&mut lock(&shared.world), record, page_only);
+    // Not a request: open sockets are told here.
+    shared.ws.world_changed();
 }
 
 /// Handle a second-factor code submission.

@@ -125,7 +125,7 @@ impl OrderStatus {
 }
 
 /// One order the simulator accepted.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Order {
     pub id: u64,
     pub account: String,

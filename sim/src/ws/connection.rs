@@ -1,5 +1,11 @@
 //! One client socket: its subscriptions, its timers, and what it pushes.
 //!
+//! The task does not poll: it sleeps until the earliest of its timers ([`Conn::next_due`]:
+//! the `system` frame, the next heartbeat, the next step of a subscribed quote's walk, the
+//! next `spl`), a frame from the client, a hub event, or a change of the world
+//! ([`Hub::world_changed`]: every answered request and every control switch), and then looks
+//! at the world once. So a paused-clock test can run simulated days in seconds.
+//!
 //! The task owns every subscription of its socket. It reads the world under the world lock
 //! (and, inside it, the hub's step table: always in that order) and sends only after the
 //! lock is released.
@@ -12,7 +18,7 @@ use std::time::Duration;
 use axum::extract::ws::{Message, WebSocket};
 use serde_json::{Map, Value, json};
 use tokio::sync::broadcast::error::RecvError;
-use tokio::time::Instant;
+use tokio::time::{Instant, sleep_until};
 
 use super::frames;
 use super::topics::{self, Command};
@@ -22,17 +28,24 @@ use crate::market::history::{self, HistoryAsk, Span};
 use crate::market::walk::opening_price;
 use crate::routes::marketdata::field_value;
 use crate::shared::{Shared, lock};
+use crate::trading::book::Order;
 use crate::trading::fills::match_resting;
 use crate::world::World;
-
-/// How often the task looks at the world for changes.
-const POLL: Duration = Duration::from_millis(50);
 
 /// At most this many streaming histories at once (`websocket.md`, topics).
 const MAX_HISTORIES: usize = 5;
 
 /// The default fields of an `smd` without `fields`.
 const DEFAULT_FIELDS: [&str; 3] = ["31", "84", "86"];
+
+/// How much [`Conn::on_poll`] looks at.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Look {
+    /// Only what a timer makes due (nothing else can have changed).
+    Timers,
+    /// Everything: the world changed, or the client asked for something.
+    Everything,
+}
 
 struct MarketSub {
     fields: BTreeSet<String>,
@@ -42,7 +55,9 @@ struct MarketSub {
 
 struct OrdersSub {
     filters: Vec<String>,
-    sent: HashMap<u64, Map<String, Value>>,
+    /// Each order as last sent, and its frame (an order unchanged since is not rebuilt: the
+    /// frame depends on the order and the static catalog only).
+    sent: HashMap<u64, (Order, Map<String, Value>)>,
 }
 
 struct BookSub {
@@ -62,7 +77,9 @@ struct Conn {
     market: BTreeMap<u64, MarketSub>,
     histories: BTreeMap<String, u64>,
     next_history_id: u64,
-    book: Option<BookSub>,
+    /// One price ladder per account: a new `sbd` replaces the account's ladder, `ubd+<acct>`
+    /// ends it (IBKR's "Cancel Price Ladder Subscription").
+    books: BTreeMap<String, BookSub>,
     orders: Option<OrdersSub>,
     trades: Option<HashSet<String>>,
     pnl_next: Option<Instant>,
@@ -70,6 +87,8 @@ struct Conn {
     ledgers: BTreeMap<String, Vec<(String, f64)>>,
     /// `(authenticated, competing)` as last sent in `sts`.
     last_status: Option<(bool, bool)>,
+    /// Whether the last look found the session live (data flows only then).
+    was_live: bool,
 }
 
 /// Decrements the open-socket count when the task ends, however it ends.
@@ -108,31 +127,43 @@ pub(crate) async fn run(mut socket: WebSocket, weak: Weak<Shared>, session: Opti
     {
         return;
     }
-    let mut poll = tokio::time::interval(POLL);
-    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut changes = {
+        let Some(shared) = weak.upgrade() else { return };
+        shared.ws.changes()
+    };
     loop {
+        let due = {
+            let Some(shared) = weak.upgrade() else { return };
+            conn.next_due(&shared, Instant::now())
+        };
         let out: Vec<String> = tokio::select! {
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Text(text))) => {
                     let Some(shared) = weak.upgrade() else { return };
-                    conn.on_text(&shared, text.as_str())
+                    let (mut out, look) = conn.on_text(&shared, text.as_str());
+                    // What the command started (data of a new subscription) goes out at once.
+                    out.extend(conn.on_poll(&shared, Instant::now(), look));
+                    out
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
                 Some(Ok(_)) => continue,
             },
-            _ = poll.tick() => {
+            _ = sleep_until(due.unwrap_or_else(Instant::now)), if due.is_some() => {
                 let Some(shared) = weak.upgrade() else { return };
-                conn.on_poll(&shared, Instant::now())
+                conn.on_poll(&shared, Instant::now(), Look::Timers)
+            }
+            changed = changes.changed() => {
+                let Some(shared) = weak.upgrade() else { return };
+                if changed.is_err() {
+                    return;
+                }
+                conn.on_poll(&shared, Instant::now(), Look::Everything)
             }
             event = events.recv() => match event {
                 Ok(HubEvent::Drop) | Err(RecvError::Closed) => return,
                 Ok(HubEvent::Silence) => {
                     conn.silent = true;
                     continue;
-                }
-                Ok(HubEvent::Wake) => {
-                    let Some(shared) = weak.upgrade() else { return };
-                    conn.on_poll(&shared, Instant::now())
                 }
                 Ok(HubEvent::Push(text)) if conn.ready => vec![text.to_string()],
                 Ok(HubEvent::Push(_)) | Err(RecvError::Lagged(_)) => continue,
@@ -162,10 +193,16 @@ impl Conn {
             && !world.session.competing
     }
 
-    fn on_text(&mut self, shared: &Shared, text: &str) -> Vec<String> {
+    /// One client frame: the answer, and how much the next look must cover (a `tic` or an
+    /// echo changes nothing; any other command may start a stream).
+    fn on_text(&mut self, shared: &Shared, text: &str) -> (Vec<String>, Look) {
         let hub = &shared.ws;
         hub.record(text);
         let command = topics::parse(text);
+        let look = match command {
+            Command::Tic | Command::Echo(_) => Look::Timers,
+            _ => Look::Everything,
+        };
         if self.session.is_none() {
             // Only `{"session":..}` is heard before the session is known.
             if let Command::Session(id) = command {
@@ -175,14 +212,14 @@ impl Conn {
                     self.ready_at = Some(Instant::now());
                 }
             }
-            return Vec::new();
+            return (Vec::new(), look);
         }
         if !self.ready {
             // Quirk: anything sent before the `system` frame is silently dropped.
-            return Vec::new();
+            return (Vec::new(), look);
         }
         let mut world = lock(&shared.world);
-        self.command(&mut world, hub, command)
+        (self.command(&mut world, hub, command), look)
     }
 
     fn command(&mut self, world: &mut World, hub: &Hub, command: Command) -> Vec<String> {
@@ -227,19 +264,22 @@ impl Conn {
                 let topic = format!("sbd+{account}+{conid}");
                 match topics::conid_number(&conid).filter(|c| world.contract(*c).is_some()) {
                     Some(id) if world.book(&account).is_some() => {
-                        self.book = Some(BookSub {
-                            account,
-                            conid: id,
-                            last: None,
-                        });
+                        self.books.insert(
+                            account.clone(),
+                            BookSub {
+                                account,
+                                conid: id,
+                                last: None,
+                            },
+                        );
                         Vec::new()
                     }
                     Some(_) => vec![frames::error(&topic, "unknown account", 400)],
                     None => vec![json!({"topic": topic, "error": "invalid conid"}).to_string()],
                 }
             }
-            Command::UnsubscribeBook { .. } => {
-                self.book = None;
+            Command::UnsubscribeBook { account } => {
+                self.books.remove(&account);
                 Vec::new()
             }
             Command::SubscribeOrders { filters } => {
@@ -386,8 +426,34 @@ impl Conn {
         ]
     }
 
-    /// Timers and changes: `system` once ready, heartbeats, then the data that changed.
-    fn on_poll(&mut self, shared: &Shared, now: Instant) -> Vec<String> {
+    /// When [`Conn::on_poll`] has something to do without a change of the world: `None`
+    /// when only a change (or a client frame) can give it any.
+    fn next_due(&self, shared: &Shared, now: Instant) -> Option<Instant> {
+        if !self.ready {
+            return self.ready_at;
+        }
+        if !self.was_live {
+            // Data waits for a change of the world (a new session, the bridge back).
+            return self.next_heartbeat;
+        }
+        let tick = shared.ws.settings().tick;
+        let steps = self
+            .market
+            .iter()
+            .filter(|(_, sub)| now < sub.expires)
+            .map(|(conid, _)| shared.ws.next_step(*conid, now, tick));
+        self.next_heartbeat
+            .into_iter()
+            .chain(steps)
+            .chain(self.pnl_next)
+            .min()
+    }
+
+    /// Timers and changes: `system` once ready, heartbeats, `sts` when the session changed,
+    /// quotes due a step, `spl`; then, with [`Look::Everything`], the books, orders,
+    /// executions, summaries and ledgers that changed. A quote step is a change of the world
+    /// (fills, valuations): it wakes every connection for a full look.
+    fn on_poll(&mut self, shared: &Shared, now: Instant, look: Look) -> Vec<String> {
         let settings = shared.ws.settings();
         let mut out = Vec::new();
         let mut world = lock(&shared.world);
@@ -422,13 +488,19 @@ impl Conn {
             }
             self.last_status = Some(status);
         }
-        if !self.live(&world) {
+        self.was_live = self.live(&world);
+        if !self.was_live {
             return out;
         }
-        self.push_market(&mut world, &shared.ws, now, settings.tick, &mut out);
-        self.push_book(&mut world, &mut out);
-        self.push_orders(&world, &mut out);
-        self.push_trades(&world, &mut out);
+        let stepped = self.push_market(&mut world, &shared.ws, now, settings.tick, &mut out);
+        if stepped {
+            shared.ws.world_changed();
+        }
+        if look == Look::Everything {
+            self.push_books(&mut world, &mut out);
+            self.push_orders(&world, &mut out);
+            self.push_trades(&world, &mut out);
+        }
         if let Some(next) = self.pnl_next
             && now >= next
         {
@@ -442,7 +514,9 @@ impl Conn {
             }
             out.push(json!({"topic": "spl", "args": args}).to_string());
         }
-        self.push_accounts(&mut world, &mut out);
+        if look == Look::Everything {
+            self.push_accounts(&mut world, &mut out);
+        }
         out
     }
 
@@ -453,18 +527,21 @@ impl Conn {
         now: Instant,
         tick: Duration,
         out: &mut Vec<String>,
-    ) {
+    ) -> bool {
+        let mut stepped = false;
         for (conid, sub) in self.market.iter_mut() {
             // Quirk 3: a stream not renewed in time stops without a word.
             if now >= sub.expires {
                 continue;
             }
+            let due = hub.due_step(*conid, now, tick);
             let Some(contract) = world.contract(*conid) else {
                 continue;
             };
-            if hub.due_step(*conid, now, tick) {
+            if due {
                 world.quotes.tick(*conid, contract.ref_price);
                 match_resting(world, *conid);
+                stepped = true;
             }
             let quote = world.quotes.get(*conid, contract.ref_price).clone();
             let mut frame = Map::new();
@@ -489,24 +566,24 @@ impl Conn {
             frame.insert("topic".into(), json!(format!("smd+{conid}")));
             out.push(Value::Object(frame).to_string());
         }
+        stepped
     }
 
-    fn push_book(&mut self, world: &mut World, out: &mut Vec<String>) {
-        let Some(sub) = self.book.as_mut() else {
-            return;
-        };
-        let Some(contract) = world.contract(sub.conid) else {
-            return;
-        };
-        let quote = world.quotes.get(sub.conid, contract.ref_price).clone();
-        let (bid, ask) = (quote.bid(), quote.ask());
-        let key = (format!("{bid}"), format!("{ask}"));
-        if sub.last.as_ref() == Some(&key) {
-            return;
+    fn push_books(&mut self, world: &mut World, out: &mut Vec<String>) {
+        for sub in self.books.values_mut() {
+            let Some(contract) = world.contract(sub.conid) else {
+                continue;
+            };
+            let quote = world.quotes.get(sub.conid, contract.ref_price).clone();
+            let (bid, ask) = (quote.bid(), quote.ask());
+            let key = (format!("{bid}"), format!("{ask}"));
+            if sub.last.as_ref() == Some(&key) {
+                continue;
+            }
+            sub.last = Some(key);
+            let step = if quote.last >= 1000.0 { 0.25 } else { 0.01 };
+            out.push(frames::book(&sub.account, sub.conid, bid, ask, step));
         }
-        sub.last = Some(key);
-        let step = if quote.last >= 1000.0 { 0.25 } else { 0.01 };
-        out.push(frames::book(&sub.account, sub.conid, bid, ask, step));
     }
 
     fn push_orders(&mut self, world: &World, out: &mut Vec<String>) {
@@ -522,8 +599,12 @@ impl Conn {
             {
                 continue;
             }
+            let before = sub.sent.get(&order.id);
+            if before.is_some_and(|(o, _)| o == order) {
+                continue;
+            }
             let full = frames::order(world, order);
-            let delta: Map<String, Value> = match sub.sent.get(&order.id) {
+            let delta: Map<String, Value> = match before.map(|(_, frame)| frame) {
                 None => full.clone(),
                 Some(before) => {
                     let mut d: Map<String, Value> = full
@@ -539,7 +620,7 @@ impl Conn {
                     d
                 }
             };
-            sub.sent.insert(order.id, full);
+            sub.sent.insert(order.id, (order.clone(), full));
             args.push(Value::Object(delta));
         }
         if !args.is_empty() {

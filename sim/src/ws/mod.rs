@@ -6,9 +6,13 @@
 //! Every quirk of the real socket can be switched on through [`SocketControl`]
 //! (`RunningGateway::control().socket()`); `reference.rs` cites the source of each.
 //!
-//! Ownership: the [`Hub`] (inside `Shared`) holds the switches and a broadcast channel of
-//! [`HubEvent`]s; each connection task owns its subscriptions and reads the world under its
-//! lock only between awaits (never across one).
+//! Ownership: the [`Hub`] (inside `Shared`) holds the switches, a broadcast channel of
+//! [`HubEvent`]s and a change counter; each connection task owns its subscriptions and reads
+//! the world under its lock only between awaits (never across one). Connections do not poll:
+//! whoever changes the world (the HTTP layer after every answered request, `Control`,
+//! `SocketControl`, a quote's walk stepping) bumps the counter once the change is made, and
+//! each connection, woken by it or by its own next timer, looks at the world once under its
+//! lock; bumps coalesce, and a look made after a bump sees the change.
 
 mod connection;
 mod frames;
@@ -23,7 +27,7 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
 use crate::shared::{Shared, lock};
@@ -75,8 +79,6 @@ pub(crate) enum HubEvent {
     Drop,
     /// Stop sending anything, heartbeats included, and keep the connection open (quirk 4).
     Silence,
-    /// Prices changed: push market data now instead of at the next poll.
-    Wake,
     /// Send this text frame as is.
     Push(Arc<str>),
 }
@@ -86,7 +88,14 @@ pub(crate) enum HubEvent {
 pub(crate) struct Hub {
     settings: Mutex<SocketSettings>,
     events: broadcast::Sender<HubEvent>,
-    received: Mutex<Vec<String>>,
+    /// Bumped whenever the world (or a switch) may have changed: every answered request,
+    /// every `Control`/`SocketControl` change. Connections sleep until their next timer or
+    /// this, whichever comes first (changes coalesce: a connection looks once however many
+    /// came).
+    changes: watch::Sender<u64>,
+    /// What clients sent (a ring of [`STANDALONE_JOURNAL`](crate::journal::STANDALONE_JOURNAL)
+    /// frames in a standalone simulator, everything otherwise).
+    received: Mutex<crate::journal::Ring<String>>,
     /// When each conid's quote last moved, so several connections step it once per tick.
     stepped: Mutex<HashMap<u64, Instant>>,
     open: AtomicUsize,
@@ -98,7 +107,8 @@ impl Default for Hub {
         Hub {
             settings: Mutex::new(SocketSettings::default()),
             events: broadcast::channel(256).0,
-            received: Mutex::new(Vec::new()),
+            changes: watch::channel(0).0,
+            received: Mutex::new(crate::journal::Ring::default()),
             stepped: Mutex::new(HashMap::new()),
             open: AtomicUsize::new(0),
             accepted: AtomicUsize::new(0),
@@ -109,6 +119,21 @@ impl Default for Hub {
 impl Hub {
     pub(crate) fn settings(&self) -> SocketSettings {
         lock(&self.settings).clone()
+    }
+
+    /// The world may have changed: every connection looks at it now.
+    pub(crate) fn world_changed(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Follow [`Hub::world_changed`] (changes before this call count as seen).
+    pub(crate) fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    /// When a conid is next due a step of its walk (now if it never moved).
+    pub(crate) fn next_step(&self, conid: u64, now: Instant, tick: Duration) -> Instant {
+        lock(&self.stepped).get(&conid).map_or(now, |at| *at + tick)
     }
 
     /// Whether a conid is due a step of its walk (and mark it stepped).
@@ -139,6 +164,11 @@ impl Hub {
         self.send(HubEvent::Drop);
     }
 
+    /// Keep only the last `cap` received frames (`None`: all).
+    pub(crate) fn set_received_capacity(&self, cap: Option<usize>) {
+        *lock(&self.received) = crate::journal::Ring::new(cap);
+    }
+
     pub(crate) fn record(&self, text: &str) {
         lock(&self.received).push(text.to_string());
     }
@@ -166,6 +196,8 @@ impl SocketControl {
 
     fn update(&self, f: impl FnOnce(&mut SocketSettings)) {
         f(&mut lock(&self.hub().settings));
+        // Timers follow the new switches at once.
+        self.hub().world_changed();
     }
 
     /// The current switches.
@@ -232,8 +264,11 @@ impl SocketControl {
     /// sockets keep their heartbeats but deliver no more data, and the old id is refused
     /// (401) on new upgrades.
     pub fn roll_session(&self) {
-        let mut world = lock(&self.shared.world);
-        world.session.id = world.ids.session_id();
+        {
+            let mut world = lock(&self.shared.world);
+            world.session.id = world.ids.session_id();
+        }
+        self.hub().world_changed();
     }
 
     /// Set a conid's last price and push the change to subscribers at once. Returns `false`
@@ -251,7 +286,7 @@ impl SocketControl {
             }
         };
         if moved {
-            self.hub().send(HubEvent::Wake);
+            self.hub().world_changed();
         }
         moved
     }
@@ -278,7 +313,7 @@ impl SocketControl {
 
     /// Every text frame clients sent, in order (frames dropped before `system` included).
     pub fn received(&self) -> Vec<String> {
-        lock(&self.hub().received).clone()
+        lock(&self.hub().received).to_vec()
     }
 
     /// Sockets open now.
