@@ -179,7 +179,10 @@ mod tests {
         }
         // An IP literal is itself.
         let literal = remote_addrs("127.0.0.1", 5000).await.unwrap();
-        assert_eq!(literal, vec![std::net::SocketAddr::from(([127, 0, 0, 1], 5000))]);
+        assert_eq!(
+            literal,
+            vec![std::net::SocketAddr::from(([127, 0, 0, 1], 5000))]
+        );
     }
 
     #[test]
