@@ -17,7 +17,8 @@ use crate::flex_synth;
 /// Trades in the synthetic statement: about 100 MB.
 const FLEX_TRADES: usize = 100_000;
 
-pub fn run(root: &Path, quick: bool) -> Result<()> {
+/// Run every bench, or only `only` (a bench name in `benches/`, e.g. `stream_soak`).
+pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<()> {
     let data = root.join("target/bench-data");
     std::fs::create_dir_all(&data)?;
     let trades = if quick { FLEX_TRADES / 10 } else { FLEX_TRADES };
@@ -27,10 +28,16 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
     let mut cmd = cargo(root);
     cmd.args(["bench", "-p", "ibkr-benches"])
         .env("IBKR_BENCH_FLEX_FILE", &flex_file);
+    if let Some(name) = only {
+        cmd.args(["--bench", name]);
+    }
     if quick {
         cmd.env("IBKR_BENCH_QUICK", "1");
     }
     collect(cmd, &mut figures)?;
+    if only.is_some_and(|name| name != "flex_parse") {
+        return print_figures(&figures);
+    }
 
     let mut rss = cargo(root);
     rss.args([
@@ -44,9 +51,12 @@ pub fn run(root: &Path, quick: bool) -> Result<()> {
     ])
     .arg(&flex_file);
     collect(rss, &mut figures)?;
+    print_figures(&figures)
+}
 
+fn print_figures(figures: &[String]) -> Result<()> {
     println!("\nbenchmark figures:");
-    for f in &figures {
+    for f in figures {
         println!("{f}");
     }
     Ok(())

