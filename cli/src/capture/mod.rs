@@ -14,7 +14,7 @@
 //!   `DIR/<operationId>/rec_capture_<yyyymmdd>_<n>.json` (the fixtures' convention), with a
 //!   `SOURCES.md` fragment and a `REVIEW.md` listing every replacement and flag. REVIEW.md
 //!   holds the original values, so a human can judge them: it is not to be shared.
-//! - **Printing** goes through [`say`] alone; the progress bar draws on stderr when it is a
+//! - **Printing** goes through [`say()`] alone; the progress bar draws on stderr when it is a
 //!   terminal.
 
 pub mod anonymise;
@@ -287,7 +287,7 @@ pub fn check_report(outcomes: &[Outcome]) -> Result<usize, Failure> {
     Ok(differ)
 }
 
-/// What [`write`] wrote.
+/// What [`write()`] wrote.
 #[derive(Debug, Default)]
 pub struct Written {
     pub files: Vec<PathBuf>,
