@@ -456,20 +456,28 @@ pub struct FramePath {
     ready: bool,
 }
 
+/// The handles' shared end and the manager that owns the other end of its channels, not
+/// yet running (the session spawns it; [`FramePath`] drives it by hand).
+fn manager_for(ibkr: Ibkr, config: StreamConfig) -> (Arc<StreamsShared>, Manager) {
+    let (commands, receiver) = mpsc::unbounded_channel();
+    let (state_tx, state) = watch::channel(ConnectionState::Connecting);
+    let inner = Arc::new(StreamsShared {
+        commands,
+        state,
+        next_id: AtomicU64::new(1),
+        capacity: config.queue_capacity,
+    });
+    let manager = Manager::new(ibkr, config, receiver, state_tx);
+    (inner, manager)
+}
+
 impl FramePath {
     /// A manager for `ibkr`'s session that is never connected (nothing is spawned; REST
     /// work it would start is skipped).
     pub fn new(ibkr: &Ibkr, config: StreamConfig) -> FramePath {
-        let (commands, receiver) = mpsc::unbounded_channel();
-        let (state_tx, state) = watch::channel(ConnectionState::Connecting);
-        let inner = Arc::new(StreamsShared {
-            commands,
-            state,
-            next_id: AtomicU64::new(1),
-            capacity: config.queue_capacity,
-        });
+        let (inner, manager) = manager_for(ibkr.clone(), config);
         FramePath {
-            manager: Manager::new(ibkr.clone(), config, receiver, state_tx),
+            manager,
             streams: Streams { inner },
             session: ibkr_gen::Secret::new("offline".to_string()),
             ready: false,
@@ -580,17 +588,9 @@ impl Ibkr {
         if let Some(inner) = current.upgrade() {
             return Ok(Streams { inner });
         }
-        let (commands, receiver) = mpsc::unbounded_channel();
-        let (state_tx, state) = watch::channel(ConnectionState::Connecting);
-        let inner = Arc::new(StreamsShared {
-            commands,
-            state,
-            next_id: AtomicU64::new(1),
-            capacity: config.queue_capacity,
-        });
+        let (inner, manager) = manager_for(self.clone(), config);
         *current = Arc::downgrade(&inner);
         drop(current);
-        let manager = Manager::new(self.clone(), config, receiver, state_tx);
         runtime.spawn(manager.run());
         Ok(Streams { inner })
     }
