@@ -91,7 +91,10 @@ const MONEY: char = '\u{F8FF}';
 /// A decimal as a JSON value that [`json`] writes as an exact number (`null` when absent).
 pub fn money(d: Option<Decimal>) -> Value {
     match d {
-        Some(d) => Value::String(format!("{MONEY}{}", d.normalize_keep_scale())),
+        // IBKR's trailing zeros ("10.50") are part of the figure, so no `normalize`; but
+        // never `-0`.
+        Some(d) if d.is_zero() => Value::String(format!("{MONEY}{}", Decimal::new(0, d.scale()))),
+        Some(d) => Value::String(format!("{MONEY}{d}")),
         None => Value::Null,
     }
 }
@@ -116,22 +119,6 @@ pub fn money_digits(v: &Value) -> Option<&str> {
     match v {
         Value::String(s) => s.strip_prefix(MONEY),
         _ => None,
-    }
-}
-
-/// `Decimal::normalize` drops trailing zeros, which are part of IBKR's figure ("10.50");
-/// keep the scale, but never write `-0`.
-trait KeepScale {
-    fn normalize_keep_scale(self) -> Decimal;
-}
-
-impl KeepScale for Decimal {
-    fn normalize_keep_scale(self) -> Decimal {
-        if self.is_zero() {
-            Decimal::new(0, self.scale())
-        } else {
-            self
-        }
     }
 }
 
