@@ -158,6 +158,7 @@ fn every_printing_command_ends_quietly_on_a_closed_stdout() {
             "csv",
             &flex,
         ],
+        vec!["--sim", "capture", "--check", "--only", "getAccounts"],
         vec!["completions", "bash"],
         vec!["oauth1", "keys", "{DIR}", "--rfc3526"],
         vec!["oauth2", "keys", "{DIR}"],
