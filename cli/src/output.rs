@@ -1,5 +1,5 @@
 //! What the commands print: text for people, and the documented JSON schemas for programs
-//! (the README lists them; `tests/cli.rs` checks them).
+//! (the README lists them; `tests/it/cli.rs` checks them).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

@@ -175,7 +175,7 @@ pub struct Clients {
 }
 
 /// A wire runtime without pacing or retries: contract tests check the request and the
-/// answer, not the timing (that is `ibkr-gen/tests/wire_rules.rs`).
+/// answer, not the timing (that is `ibkr-gen/tests/it/wire_rules.rs`).
 pub fn fast_wire() -> ibkr_gen::wire::Wire {
     ibkr_gen::wire::Wire::builder()
         .global_rate(None)

@@ -11,7 +11,7 @@
 //!
 //! `Gap` events are never dropped (consecutive `Gap`s collapse into one: a full queue, whose
 //! newer items are only counted, holds one `Gap` however many reconnections come; checked
-//! in `tests/stream_bounds.rs`). `Error` events are never dropped either, but they are conflated:
+//! in `tests/it/stream_bounds.rs`). `Error` events are never dropped either, but they are conflated:
 //! while an error waits unread, a newer one of the same topic and kind replaces it and
 //! counts the folded ones in [`StreamError::repeated`], so a flood of malformed frames holds
 //! one buffered event per topic and kind, not one per frame (they used to bypass the

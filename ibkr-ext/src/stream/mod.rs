@@ -81,7 +81,7 @@
 //! | buffers | quotes and conflated topics: one item per key; queued topics: [`StreamConfig::queue_capacity`]; errors: one per topic and kind, folded with a count ([`StreamError::repeated`]), on the status stream too (errors nobody subscribed to); `Gap`s: consecutive ones collapse (a full queue holds one, whatever the reconnections) | read by the consumer |
 //!
 //! The `stream_soak` benchmark (`cargo xtask bench`) drives a million frames through the
-//! manager and prints the retained entries and the RSS; `tests/stream_bounds.rs` checks each
+//! manager and prints the retained entries and the RSS; `tests/it/stream_bounds.rs` checks each
 //! rule and a simulated week.
 //!
 //! # Ordering and ownership
@@ -508,7 +508,7 @@ impl FramePath {
     }
 }
 
-/// The frame fuzz target's body (`ibkr-ext/fuzz`, and `tests/stream_fuzz.rs` over its corpus):
+/// The frame fuzz target's body (`ibkr-ext/fuzz`, and `tests/it/stream_fuzz.rs` over its corpus):
 /// each line of `data` is one text frame; they go through a [`QuoteMerger`] and through a
 /// [`FramePath`] subscribed to every topic. Panics if anything panics or a bound breaks
 /// (merged quotes only for subscribed conids, orders and execution ids within their caps,

@@ -1,9 +1,7 @@
 //! FYI notifications: unread count, paging, marking read, settings and delivery options,
 //! and IBKR's 1 request/s pacing on every `/fyi` path.
 
-mod common;
-
-use common::{sim, sim_with};
+use crate::common::{sim, sim_with};
 use ibkr_sim::{Gateway, Limits};
 use serde_json::json;
 

@@ -1,10 +1,8 @@
 //! Fault injection: 503s, malformed JSON, HTML pages, dropped connections, latency, counts.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{sim, sim_with};
+use crate::common::{sim, sim_with};
 use ibkr_sim::{Fault, FaultRule, Gateway, Limits};
 
 #[tokio::test]

@@ -355,7 +355,11 @@ fn run_child(dir: &Path, action: &str) -> String {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "budget_child_process",
+            // The test's name in this binary: its module path without the crate's name.
+            &format!(
+                "{}::budget_child_process",
+                module_path!().split_once("::").map_or("", |(_, m)| m)
+            ),
             "--nocapture",
             "--test-threads=1",
         ])

@@ -1,8 +1,6 @@
 //! The read-only account-management API under `/gw/api/v1`, beside the gateway's `/v1/api`.
 
-mod common;
-
-use common::sim;
+use crate::common::sim;
 
 const ACCOUNT: &str = "DU1234567";
 

@@ -1,10 +1,8 @@
 //! The Flex Web Service: SendRequest/GetStatement, 1019, 1018, 1012/1015, the statement XML.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Sim, fixture_text, sim_with};
+use crate::common::{Sim, fixture_text, sim_with};
 use ibkr_sim::{FlexConfig, Gateway, Limits};
 
 const TOKEN: &str = "tok-123";

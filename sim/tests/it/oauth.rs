@@ -1,7 +1,7 @@
 //! The simulator as api.ibkr.com refuses what IBKR refuses. (Full logins, which need a
-//! client that signs, are tested in `ibkr-ext/tests/oauth.rs` and the CLI's tests.)
+//! client that signs, are tested in `ibkr-ext/tests/it/oauth.rs` and the CLI's tests.)
 
-mod common;
+use crate::common;
 
 use std::sync::OnceLock;
 

@@ -2,9 +2,7 @@
 //! fed unknown ids, malformed bodies and missing parameters, answers a 4xx in IBKR's error
 //! shape (or, where IBKR is lenient, a 200).
 
-mod common;
-
-use common::sim_with;
+use crate::common::sim_with;
 use ibkr_sim::{Gateway, Limits};
 
 /// Every operation with junk in its path parameters (`{junk}` style ids).

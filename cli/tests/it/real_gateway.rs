@@ -379,13 +379,14 @@ fn real_run_serves_health_restarts_a_dead_jvm_and_stops_it_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let pids = java_pids(&mut run);
+    let (pids, said) = java_pids(&mut run);
     let java = pids
         .recv_timeout(Duration::from_secs(30))
         .expect("run names java's pid");
+    let first = java;
     let mut guard = KillOnDrop(Some(run), java);
     runtime().block_on(async {
-        let http = reqwest::Client::builder()
+        let http = ibkr_ext::raw_api::http_client_builder()
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
@@ -416,16 +417,37 @@ fn real_run_serves_health_restarts_a_dead_jvm_and_stops_it_on_sigterm() {
         assert_eq!(body["ready"], false);
         assert_eq!(body["session"]["state"], "unreachable", "{body}");
     });
-    // The JVM dies: run restarts it (after a 2 s backoff), with a new PID.
+    // The JVM dies: run restarts it (after a 2 s backoff), with a new PID. Under load a
+    // restarted JVM may die in turn; run then launches another, so the test follows the
+    // launches until one is a live gateway.
     // SAFETY: killing the JVM our child started.
     unsafe {
         libc::kill(java as i32, libc::SIGKILL);
     }
-    let java = pids
-        .recv_timeout(Duration::from_secs(30))
-        .expect("run restarts a JVM that exited");
-    guard.1 = java;
-    assert!(ibkr_gateway::process::is_gateway(java));
+    // Follow run's launches for up to 60 s, until the newest is a live gateway JVM.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut newest = None;
+    let java = loop {
+        while let Ok(pid) = pids.try_recv() {
+            newest = Some(pid);
+            guard.1 = pid;
+        }
+        if let Some(pid) = newest
+            && ibkr_gateway::process::is_gateway(pid)
+        {
+            break pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no live gateway JVM 60 s after the kill; the newest launch was {newest:?} (alive {:?}, command line {:?}, stat {:?}); run said:\n{}",
+            newest.map(ibkr_gateway::process::alive),
+            newest.and_then(ibkr_gateway::process::command_line),
+            newest.and_then(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).ok()),
+            said.lock().unwrap().join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_ne!(java, first, "run launched a new JVM");
     let mut run = guard.take();
     // SAFETY: signalling the child we spawned.
     unsafe {
@@ -446,10 +468,18 @@ fn real_run_serves_health_restarts_a_dead_jvm_and_stops_it_on_sigterm() {
     );
 }
 
-/// Java's PIDs as `run` names them on stderr, one per launch (drained in a thread).
-fn java_pids(run: &mut Child) -> std::sync::mpsc::Receiver<u32> {
+/// Java's PIDs as `run` names them on stderr, one per launch, and every line it wrote
+/// (drained in a thread), for the failure messages.
+fn java_pids(
+    run: &mut Child,
+) -> (
+    std::sync::mpsc::Receiver<u32>,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
     let stderr = run.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
+    let said = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let lines = said.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if let Some(pid) = line
@@ -459,9 +489,10 @@ fn java_pids(run: &mut Child) -> std::sync::mpsc::Receiver<u32> {
             {
                 let _ = tx.send(pid);
             }
+            lines.lock().unwrap().push(line);
         }
     });
-    rx
+    (rx, said)
 }
 
 /// The `run` process and its java, killed if the test fails half way.

@@ -1,9 +1,7 @@
 //! Watchlists are stateful: created, listed, shown and deleted; bad ids and bodies get
 //! IBKR's 400, never a 500.
 
-mod common;
-
-use common::{assert_shape, fixture, sim};
+use crate::common::{assert_shape, fixture, sim};
 use serde_json::json;
 
 #[tokio::test]

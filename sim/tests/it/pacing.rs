@@ -1,10 +1,8 @@
 //! Pacing: history concurrency, global rate, per-endpoint rates, penalty box.
 
-mod common;
-
 use std::time::Duration;
 
-use common::sim_with;
+use crate::common::sim_with;
 use ibkr_sim::{EndpointLimit, Gateway, Limits, Rate};
 
 /// Run the futures concurrently as tasks and collect their outputs in order.

@@ -1,8 +1,6 @@
 //! Market data: snapshot pre-flight and formats, history period/bar/cap, hmds 404, unsubscribe.
 
-mod common;
-
-use common::{assert_shape, fixture, sim};
+use crate::common::{assert_shape, fixture, sim};
 use serde_json::json;
 
 #[tokio::test]

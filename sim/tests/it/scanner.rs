@@ -1,9 +1,7 @@
 //! The market scanner: IBKR's parameter tree, scans ranked by the scan type, the
 //! 15-minute pacing of the parameters, IBKR's 400 for unknown codes.
 
-mod common;
-
-use common::{assert_shape, fixture, sim, sim_with};
+use crate::common::{assert_shape, fixture, sim, sim_with};
 use ibkr_sim::{Gateway, Limits};
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! Alerts are stateful per account: saved, listed, shown, activated, deleted; a price
 //! condition that holds shows as triggered.
 
-mod common;
-
-use common::sim;
+use crate::common::sim;
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "DU1234567";

@@ -1,8 +1,8 @@
 //! Contract lookup: stocks, secdef, search, contract info, futures, strikes, secdef info.
 
-mod common;
+use crate::common;
 
-use common::{assert_shape, fixture, sim};
+use crate::common::{assert_shape, fixture, sim};
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -1,9 +1,9 @@
 //! Account selection and account-level views: switching the account changes what `/iserver`
 //! calls see; the summary pages; FA allocation groups; reference data with real conids.
 
-mod common;
+use crate::common;
 
-use common::{sim, sim_with};
+use crate::common::{sim, sim_with};
 use ibkr_sim::{Gateway, Limits};
 use serde_json::json;
 

@@ -4,7 +4,7 @@
 //! Each case first runs normally, to show it succeeds and prints on stdout, then again
 //! with its stdout closed before it writes a byte.
 //! Not here: `ibkr sim` serves until stopped, and the `gateway` commands need an installed
-//! gateway (`tests/gateway_sim.rs`); they print through the same printer.
+//! gateway (`tests/it/gateway_sim.rs`); they print through the same printer.
 
 use std::io::Read;
 use std::path::PathBuf;

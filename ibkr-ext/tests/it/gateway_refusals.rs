@@ -1,7 +1,7 @@
 //! The gateway's refusals, named: the allow-list's `404 Access Denied`, a gateway that
 //! cannot reach IBKR, and a redirect to the login page. Against the simulator, which plays
 //! the real gateway's behaviour (observed on IBKR's build; the real-gateway tests in
-//! `cli/tests/real_gateway.rs` check the same against the JVM).
+//! `cli/tests/it/real_gateway.rs` check the same against the JVM).
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};

@@ -1,8 +1,8 @@
 //! Orders: questions and their rules, reply ids, discards, rejects, fills, modify, cancel, whatif.
 
-mod common;
+use crate::common;
 
-use common::{Sim, assert_shape, fixture, sim};
+use crate::common::{Sim, assert_shape, fixture, sim};
 use ibkr_sim::OrderOutcome;
 use serde_json::{Value, json};
 

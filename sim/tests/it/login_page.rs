@@ -1,11 +1,9 @@
 //! IBKR's login page at `/sso/Login`: ids and texts from `gateway.md` §4, the live/paper
 //! toggle, TOTP and push second factors, the API session it opens, and its fault switches.
 
-mod common;
-
 use std::time::{Duration, SystemTime};
 
-use common::{Sim, sim_with};
+use crate::common::{Sim, sim_with};
 use ibkr_sim::login::{INVALID_CODE, INVALID_CREDENTIALS, PAPER_USER_IN_LIVE_MODE, SUCCESS};
 use ibkr_sim::{Gateway, GatewayBuilder, Limits, LoginFaults, LoginOutcome, LoginUser};
 use serde_json::{Value, json};

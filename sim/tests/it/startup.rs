@@ -1,10 +1,8 @@
 //! Starting: speed, HTTPS with a pinned certificate, determinism, shutdown.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{client, sim_with};
+use crate::common::{client, sim_with};
 use ibkr_sim::{Gateway, Limits};
 
 #[tokio::test]

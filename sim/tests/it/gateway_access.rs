@@ -3,8 +3,6 @@
 //!
 //! Facts from `gateway.md` §2 "ips" and §3 (the real gateway, 2023-04-24 build, observed).
 
-mod common;
-
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::Stdio;
 use std::sync::Arc;

@@ -1,9 +1,7 @@
 //! The request journal: everything by default (tests inspect all they sent), a ring of the
 //! last requests when a capacity is set (standalone simulators run for days).
 
-mod common;
-
-use common::sim_with;
+use crate::common::sim_with;
 use ibkr_sim::{Gateway, Limits};
 
 #[tokio::test]

@@ -1,8 +1,6 @@
 //! Session lifecycle: no bridge, ssodh/init, tickle, auth status, drops, logout, competing.
 
-mod common;
-
-use common::{fixture, sim_with};
+use crate::common::{fixture, sim_with};
 use ibkr_sim::{Gateway, Limits};
 use serde_json::json;
 

@@ -1,8 +1,6 @@
 //! Response shapes of the session endpoints against the real samples.
 
-mod common;
-
-use common::{assert_shape, fixture, sim};
+use crate::common::{assert_shape, fixture, sim};
 use serde_json::json;
 
 #[tokio::test]

@@ -2,11 +2,9 @@
 //! the positions pages, the ledger and the views by contract agree; the positions page is
 //! cached until invalidated.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::sim;
+use crate::common::sim;
 use serde_json::{Value, json};
 
 const ACCOUNT: &str = "DU1234567";

@@ -2,7 +2,7 @@
 //! so the examples cannot rot.
 //!
 //! `cargo test -p ibkr-ext` (or `--workspace`) builds the examples before the tests run;
-//! `--test examples` alone does not, and then this test says so.
+//! `--test it` alone does not, and then this test says so.
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -1,11 +1,11 @@
 //! The simulated WebSocket: the server speaks first, streams from the simulator's state, and
 //! every quirk of `websocket.md` can be switched on.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
-use common::{Sim, sim};
+use crate::common::{Sim, sim};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
