@@ -128,17 +128,11 @@ fn main() {
         assert_eq!(r.accounts.len(), 1);
     };
     let signed_once = || async {
-        let r = signed
-            .call("getAccounts", signed.raw().get_accounts().send())
-            .await
-            .unwrap();
+        let r = signed.api().get_accounts().await.unwrap();
         assert_eq!(r.accounts.len(), 1);
     };
     let unsigned_once = || async {
-        let r = unsigned
-            .call("getAccounts", unsigned.raw().get_accounts().send())
-            .await
-            .unwrap();
+        let r = unsigned.api().get_accounts().await.unwrap();
         assert_eq!(r.accounts.len(), 1);
     };
     rt.block_on(signed_once()); // the handshake, outside the measurement

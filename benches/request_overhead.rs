@@ -92,7 +92,7 @@ fn main() {
     let bare_once = || plain(&bare);
     let unbounded_once = || plain(&unbounded);
     let ext_once = || async {
-        let r = ibkr.send(ibkr.raw().get_accounts()).await.unwrap();
+        let r = ibkr.api().get_accounts().await.unwrap();
         assert_eq!(r.accounts.len(), 1);
     };
 

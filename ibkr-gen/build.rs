@@ -76,6 +76,12 @@ fn generate(path: &Path, json: &Value, out: &Path) {
     let (calls, outputs) = raw_calls(&file, json);
     file.items.extend(calls);
     file.items.push(decode_success(&outputs));
+    let callable: std::collections::HashSet<String> = outputs
+        .iter()
+        .map(|(id, _)| heck::ToUpperCamelCase::to_upper_camel_case(id.as_str()))
+        .collect();
+    let api = api_module(&file, &callable);
+    file.items.push(api);
     std::fs::write(out, prettyplease::unparse(&file)).expect("write generated client");
 }
 
@@ -131,6 +137,175 @@ fn raw_calls(file: &syn::File, doc: &Value) -> (Vec<syn::Item>, Vec<(String, syn
         outputs.push((id.clone(), output));
     }
     (out, outputs)
+}
+
+/// `pub mod api`: every operation as a call that runs through a [`Runner`](crate::Runner)
+/// when it is awaited. `Api` has the generated `Client`'s methods (and their docs); each
+/// returns a wrapper of the operation's builder with the same setters, which implements
+/// `IntoFuture` by handing the builder to the runner. `ibkr-ext` is the runner (its session:
+/// lane, pacing, recovery, typed errors), so `ibkr.api().get_accounts().await` names the
+/// operation once. Read off the generated code itself: the `impl Client` methods and each
+/// builder's setters.
+fn api_module(file: &syn::File, callable: &std::collections::HashSet<String>) -> syn::Item {
+    use quote::quote;
+    let builders: Vec<&syn::ItemImpl> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items.iter())
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
+            _ => None,
+        })
+        .collect();
+    let last_ident = |ty: &syn::Type| match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
+        _ => None,
+    };
+    let mut methods = Vec::new();
+    let mut wrappers = Vec::new();
+    let client_fns = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp)
+                if imp.trait_.is_none()
+                    && last_ident(&imp.self_ty).is_some_and(|i| i == "Client") =>
+            {
+                Some(imp.items.iter())
+            }
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            syn::ImplItem::Fn(f) => Some(f),
+            _ => None,
+        });
+    for f in client_fns {
+        let syn::ReturnType::Type(_, ret) = &f.sig.output else {
+            continue;
+        };
+        let Some(name) = last_ident(ret) else {
+            continue;
+        };
+        if !callable.contains(&name.to_string()) || f.sig.inputs.len() != 1 {
+            continue;
+        }
+        let method = &f.sig.ident;
+        let docs: Vec<&syn::Attribute> = f
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("doc"))
+            .collect();
+        methods.push(quote! {
+            #(#docs)*
+            pub fn #method(&self) -> #name<'a, R> {
+                #name {
+                    inner: super::builder::#name::new(self.client),
+                    runner: self.runner,
+                }
+            }
+        });
+        let setters = builders
+            .iter()
+            .filter(|imp| last_ident(&imp.self_ty).is_some_and(|i| i == name))
+            .flat_map(|imp| imp.items.iter())
+            .filter_map(|item| match item {
+                syn::ImplItem::Fn(f)
+                    if f.sig.ident != "new"
+                        && f.sig.ident != "send"
+                        && matches!(f.vis, syn::Visibility::Public(_)) =>
+                {
+                    Some(f)
+                }
+                _ => None,
+            })
+            .map(|f| {
+                let mut sig = f.sig.clone();
+                let mut args = Vec::new();
+                for input in sig.inputs.iter_mut() {
+                    match input {
+                        syn::FnArg::Receiver(r) => r.mutability = None,
+                        syn::FnArg::Typed(t) => {
+                            if let syn::Pat::Ident(p) = &mut *t.pat {
+                                p.mutability = None;
+                                args.push(p.ident.clone());
+                            }
+                        }
+                    }
+                }
+                let setter = &sig.ident;
+                let docs: Vec<&syn::Attribute> = f
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("doc"))
+                    .collect();
+                quote! {
+                    #(#docs)*
+                    pub #sig {
+                        Self {
+                            inner: self.inner.#setter(#(#args),*),
+                            runner: self.runner,
+                        }
+                    }
+                }
+            });
+        let doc = format!(
+            "[`Api::{method}`] as a call: set its parameters, then `.await` it (it runs through the runner)."
+        );
+        wrappers.push(quote! {
+            #[doc = #doc]
+            #[must_use = "a call is sent only when it is awaited"]
+            pub struct #name<'a, R: ?Sized> {
+                inner: super::builder::#name<'a>,
+                runner: &'a R,
+            }
+            impl<'a, R: ?Sized> #name<'a, R> {
+                #(#setters)*
+            }
+            impl<'a, R: crate::Runner + ?Sized> ::std::future::IntoFuture for #name<'a, R> {
+                type Output = ::std::result::Result<
+                    <super::builder::#name<'a> as crate::RawCall>::Output,
+                    R::Error,
+                >;
+                type IntoFuture = crate::CallFuture<'a, Self::Output>;
+                fn into_future(self) -> Self::IntoFuture {
+                    self.runner.run(self.inner)
+                }
+            }
+        });
+    }
+    let tokens = quote! {
+        /// Every operation as a call that runs through a [`Runner`](crate::Runner) when it
+        /// is awaited: `api.get_accounts().await`. The setters are the builder's own.
+        pub mod api {
+            #[allow(unused_imports)]
+            use super::types;
+            /// The operations of this API, each a call run by `R` when awaited.
+            pub struct Api<'a, R: ?Sized> {
+                client: &'a super::Client,
+                runner: &'a R,
+            }
+            impl<'a, R: ?Sized> Clone for Api<'a, R> {
+                fn clone(&self) -> Self {
+                    *self
+                }
+            }
+            impl<'a, R: ?Sized> Copy for Api<'a, R> {}
+            impl<'a, R: ?Sized> Api<'a, R> {
+                /// The operations of `client`, run by `runner`.
+                pub fn new(client: &'a super::Client, runner: &'a R) -> Self {
+                    Self { client, runner }
+                }
+                #(#methods)*
+            }
+            #(#wrappers)*
+        }
+    };
+    syn::parse2(tokens).expect("the api module")
 }
 
 /// `pub fn decode_success(operation, body)`: decode a success body of one of this API's

@@ -102,7 +102,7 @@ pub async fn ready(s: &Session) -> Result<(Ibkr, String), Failure> {
     }
     let accounts = s
         .ibkr
-        .call("getAccounts", s.ibkr.raw().get_accounts().send())
+        .api().get_accounts()
         .await?;
     let account = accounts
         .selected_account
@@ -275,7 +275,7 @@ async fn accounts(s: &Session) -> Result<(), Failure> {
     s.ibkr.ensure_brokerage_session().await?;
     let a = s
         .ibkr
-        .call("getAccounts", s.ibkr.raw().get_accounts().send())
+        .api().get_accounts()
         .await?;
     if s.json() {
         crate::print::json(&json!({"accounts": a.accounts, "selected": a.selected_account}))?;

@@ -11,15 +11,11 @@ async fn main() -> Result<(), common::BoxError> {
     let ex = common::connect().await?;
     let (ibkr, account) = (&ex.ibkr, ex.account.as_str());
     let admin = ibkr.account_management();
-    let details = ibkr
-        .send(admin.get_account_details().account_id(account))
-        .await?;
+    let details = admin.get_account_details().account_id(account).await?;
     println!("details of {account}: {}", serde_json::to_string(&details)?);
-    let status = ibkr
-        .send(admin.get_account_status().account_id(account))
-        .await?;
+    let status = admin.get_account_status().account_id(account).await?;
     println!("status: {}", serde_json::to_string(&status)?);
-    let forms = ibkr.send(admin.get_forms()).await?;
+    let forms = admin.get_forms().await?;
     println!("forms: {}", serde_json::to_string(&forms)?.len());
     Ok(())
 }

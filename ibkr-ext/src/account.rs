@@ -81,11 +81,9 @@ impl Ibkr {
     pub async fn summary(&self) -> Result<AccountSummary> {
         let account = self.current_account().await?;
         let s = self
-            .send(
-                self.raw()
-                    .get_account_summary()
-                    .account_id(account.as_str()),
-            )
+            .api()
+            .get_account_summary()
+            .account_id(account.as_str())
             .await?;
         let currency = s
             .netliquidation
@@ -112,7 +110,9 @@ impl Ibkr {
     pub async fn ledger(&self) -> Result<Vec<LedgerEntry>> {
         let account = self.current_account().await?;
         let l = self
-            .send(self.raw().get_account_ledger().account_id(account.as_str()))
+            .api()
+            .get_account_ledger()
+            .account_id(account.as_str())
             .await?;
         let mut out: Vec<LedgerEntry> = l
             .iter()
@@ -137,7 +137,7 @@ impl Ibkr {
 
     /// The accounts of this login (`/iserver/accounts`).
     pub async fn accounts(&self) -> Result<Vec<String>> {
-        Ok(self.send(self.raw().get_accounts()).await?.accounts)
+        Ok(self.api().get_accounts().await?.accounts)
     }
 
     /// Select `account` for the `/iserver` views of a multi-account login
@@ -147,7 +147,7 @@ impl Ibkr {
     /// anything is sent, so the selection stays as it was.
     pub async fn switch_account(&self, account: &str) -> Result<Ibkr> {
         let account = account.trim();
-        let accounts = self.send(self.raw().get_accounts()).await?;
+        let accounts = self.api().get_accounts().await?;
         if !accounts.accounts.iter().any(|a| a == account) {
             return Err(Error::NotFound {
                 operation: "switchAccount",
@@ -167,7 +167,7 @@ impl Ibkr {
             let body = types::SwitchAccountBody {
                 acct_id: Some(account.to_string()),
             };
-            let r = self.send(self.raw().switch_account().body(body)).await?;
+            let r = self.api().switch_account().body(body).await?;
             if r.set == Some(false) {
                 return Err(Error::InvalidRequest {
                     operation: "switchAccount",

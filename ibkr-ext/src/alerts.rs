@@ -74,7 +74,9 @@ impl Ibkr {
     pub async fn alerts(&self) -> Result<Vec<AlertSummary>> {
         let account = self.current_account().await?;
         let list = self
-            .send(self.raw().list_alerts().account_id(account.as_str()))
+            .api()
+            .list_alerts()
+            .account_id(account.as_str())
             .await?;
         Ok(list
             .iter()
@@ -163,12 +165,10 @@ impl Ibkr {
             tif: types::AlertCreationRequestTif::Gtc,
         };
         let r = self
-            .send(
-                self.raw()
-                    .save_alert()
-                    .account_id(account.as_str())
-                    .body(body),
-            )
+            .api()
+            .save_alert()
+            .account_id(account.as_str())
+            .body(body)
             .await?;
         match (r.success, r.order_id) {
             (Some(true), Some(id)) => Ok(id),
@@ -195,12 +195,10 @@ impl Ibkr {
             alert_active: i32::from(active).try_into().map_err(bad(OP))?,
         };
         let r = self
-            .send(
-                self.raw()
-                    .activate_alert()
-                    .account_id(account.as_str())
-                    .body(body),
-            )
+            .api()
+            .activate_alert()
+            .account_id(account.as_str())
+            .body(body)
             .await?;
         if r.success == Some(false) {
             return Err(Error::InvalidRequest {
@@ -217,13 +215,11 @@ impl Ibkr {
         self.require_alert(OP, id).await?;
         let account = self.current_account().await?;
         let r = self
-            .send(
-                self.raw()
-                    .delete_alert()
-                    .account_id(account.as_str())
-                    .alert_id(id.to_string())
-                    .body(serde_json::Map::new()),
-            )
+            .api()
+            .delete_alert()
+            .account_id(account.as_str())
+            .alert_id(id.to_string())
+            .body(serde_json::Map::new())
             .await?;
         if r.success == Some(false) {
             return Err(Error::InvalidRequest {

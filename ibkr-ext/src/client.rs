@@ -4,19 +4,30 @@
 //! pacing, the login) lives in one [`Session`](crate::session) owner that every handle
 //! shares and keeps alive. See the `session` module for the ordering rule.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use ibkr_gen::Secret;
-use ibkr_gen::trading;
 use ibkr_gen::wire::{Rate, RetryPolicy, Wire, WireObserver};
+use ibkr_gen::{account_management, trading};
 use tokio::sync::watch;
 
 use crate::error::{Error, Result};
 use crate::oauth::{AuthMode, Authority};
 use crate::session::{KeeperConfig, Lease, Session, SessionCore, SessionState};
 use crate::tls::{self, TlsTrust};
+
+/// The session runs every call of [`Ibkr::api`] and [`Ibkr::account_management`].
+impl ibkr_gen::Runner for Ibkr {
+    type Error = Error;
+
+    fn run<'a, C>(&'a self, call: C) -> ibkr_gen::CallFuture<'a, Result<C::Output>>
+    where
+        C: ibkr_gen::RawCall + Send + 'a,
+    {
+        Box::pin(self.send(call))
+    }
+}
 
 /// The local Client Portal Gateway's API root.
 pub const DEFAULT_GATEWAY_URL: &str = "https://localhost:5000/v1/api";
@@ -35,7 +46,7 @@ pub const GATEWAY_URL_ENV: &str = "IBKR_GATEWAY_URL";
 /// let ibkr = ibkr_ext::Ibkr::gateway()?;           // https://localhost:5000/v1/api, or $IBKR_GATEWAY_URL
 /// let state = ibkr.ensure_brokerage_session().await?;
 /// println!("authenticated: {}", state.authenticated);
-/// let accounts = ibkr.send(ibkr.raw().get_accounts()).await?;
+/// let accounts = ibkr.api().get_accounts().await?;
 /// println!("{:?}", accounts.accounts);
 /// # Ok(()) }
 /// ```
@@ -44,6 +55,8 @@ pub struct Ibkr {
     /// The generated client; its wire carries the lease (and, inside
     /// [`Ibkr::exclusive`], the order lane).
     raw: trading::Client,
+    /// The account-management client (`/gw/api`), on the same wire as `raw`.
+    admin: account_management::Client,
     lease: Arc<Lease>,
     account_id: Option<Arc<str>>,
 }
@@ -86,7 +99,41 @@ impl Ibkr {
         &self.lease.session.core
     }
 
-    /// The generated client with every operation of the trading API. Calls made through it
+    /// Every operation of the trading API as a call through this session: set its
+    /// parameters, then `.await` it. The session's lane, pacing, retries of idempotent
+    /// calls, recovery and typed [`Error`]s apply, and a 401 marks the session logged out.
+    ///
+    /// ```no_run
+    /// # async fn demo(ibkr: ibkr_ext::Ibkr) -> ibkr_ext::Result<()> {
+    /// let accounts = ibkr.api().get_accounts().await?;
+    /// let ledger = ibkr.api().get_account_ledger().account_id("DU1234567").await?;
+    /// # let _ = (accounts, ledger); Ok(()) }
+    /// ```
+    pub fn api(&self) -> trading::api::Api<'_, Ibkr> {
+        trading::api::Api::new(&self.raw, self)
+    }
+
+    /// Every operation of the account-management API (`/gw/api`: account details and
+    /// status, documents, registration tasks, banking, reports) as a call through this
+    /// session, like [`Ibkr::api`]. IBKR serves it at the trading API's origin
+    /// (`https://api.ibkr.com`), authenticated by OAuth 2.0.
+    ///
+    /// ```no_run
+    /// # async fn demo(ibkr: ibkr_ext::Ibkr) -> ibkr_ext::Result<()> {
+    /// let details = ibkr.account_management().get_account_details().account_id("U1234567").await?;
+    /// # let _ = details; Ok(()) }
+    /// ```
+    pub fn account_management(&self) -> account_management::api::Api<'_, Ibkr> {
+        account_management::api::Api::new(&self.admin, self)
+    }
+
+    /// The bare generated account-management client, sending through this session's wire
+    /// (see [`Ibkr::raw`]).
+    pub fn raw_account_management(&self) -> &account_management::Client {
+        &self.admin
+    }
+
+    /// The bare generated client with every operation of the trading API. Calls made through it
     /// share this session's lane, pacing, retries, recovery and tracing, and it keeps the
     /// session alive like any other handle.
     pub fn raw(&self) -> &trading::Client {
@@ -141,33 +188,16 @@ impl Ibkr {
     /// `POST /logout`: end the login (the gateway's SSO session, or the OAuth session),
     /// then stop the session's background work.
     pub async fn logout(&self) -> Result<()> {
-        let result = self.send(self.raw().logout()).await;
+        let result = self.api().logout().await;
         self.core().publish(SessionState::default());
         self.shutdown();
         result.map(|_| ())
     }
 
-    /// Await a generated call and turn its error into this crate's [`Error`], naming
-    /// `operation`. A 401 also marks the session as logged out.
-    pub async fn call<T>(
-        &self,
-        operation: &'static str,
-        call: impl Future<Output = std::result::Result<ibkr_gen::ResponseValue<T>, ibkr_gen::Error<()>>>,
-    ) -> Result<T> {
-        self.core().checked(operation, call).await
-    }
-
-    /// Send a call of the raw client, naming its operation once: its error becomes this
-    /// crate's [`Error`], and a 401 marks the session as logged out.
-    ///
-    /// ```no_run
-    /// # async fn demo(ibkr: ibkr_ext::Ibkr) -> ibkr_ext::Result<()> {
-    /// let accounts = ibkr.send(ibkr.raw().get_accounts()).await?;
-    /// let ledger = ibkr.send(ibkr.raw().get_account_ledger().account_id("DU1234567")).await?;
-    /// # let _ = (accounts, ledger); Ok(()) }
-    /// ```
-    pub async fn send<C: ibkr_gen::RawCall>(&self, call: C) -> Result<C::Output> {
-        self.call(C::OPERATION, call.send()).await
+    /// Send a builder of the raw client: its error becomes this crate's [`Error`], and a
+    /// 401 marks the session as logged out. What awaiting an [`Ibkr::api`] call does.
+    pub(crate) async fn send<C: ibkr_gen::RawCall>(&self, call: C) -> Result<C::Output> {
+        self.core().checked(C::OPERATION, call.send()).await
     }
 
     /// `POST /iserver/auth/status`: the brokerage session's state, published to watchers.
@@ -194,7 +224,7 @@ impl Ibkr {
 
     /// `POST /tickle`: its answer, and the session state it reports (published).
     async fn tickled(&self) -> Result<(ibkr_gen::trading::types::TickleResponse, SessionState)> {
-        let r = self.send(self.raw().tickle()).await?;
+        let r = self.api().tickle().await?;
         let state = SessionState::from_tickle(&r);
         self.core().publish(state.clone());
         Ok((r, state))
@@ -211,7 +241,8 @@ impl Ibkr {
     /// A handle on the same session sending through `wire` (one that holds the lane).
     pub(crate) fn on_wire(&self, wire: Wire) -> Ibkr {
         Ibkr {
-            raw: self.raw.with_wire(wire),
+            raw: self.raw.with_wire(wire.clone()),
+            admin: self.admin.with_wire(wire),
             ..self.clone()
         }
     }
@@ -581,8 +612,17 @@ impl IbkrBuilder {
         });
         let lease = Arc::new(Lease { session });
         let raw = raw.with_wire(raw.wire().with_lease(lease.clone()));
+        // `/gw/api` is served at the trading API's origin (`https://api.ibkr.com` for
+        // `https://api.ibkr.com/v1/api`), which is the login URL.
+        use progenitor_client::ClientInfo as _;
+        let admin = account_management::Client::new_with_client(
+            &lease.session.login_url,
+            raw.client().clone(),
+            raw.wire().clone(),
+        );
         Ok(Ibkr {
             raw,
+            admin,
             lease,
             account_id: self.account_id.map(Arc::from),
         })

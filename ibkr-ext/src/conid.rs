@@ -440,9 +440,7 @@ impl Ibkr {
         let mut answer: HashMap<String, Vec<Instrument>> = HashMap::new();
         for batch in symbols.chunks(BATCH) {
             let symbols: Vec<String> = batch.iter().map(|s| s.to_string()).collect();
-            let part = self
-                .send(self.raw().search_stocks().symbols(symbols))
-                .await?;
+            let part = self.api().search_stocks().symbols(symbols).await?;
             answer.extend(part.0);
         }
         for i in missing {

@@ -126,7 +126,9 @@ impl Ibkr {
     /// What a contract is.
     pub async fn contract(&self, conid: Conid) -> Result<ContractDetails> {
         let c = self
-            .send(self.raw().get_contract_info().conid(conid.to_string()))
+            .api()
+            .get_contract_info()
+            .conid(conid.to_string())
             .await?;
         Ok(ContractDetails {
             conid: c.con_id.map(|c| Conid(i64::from(c))).unwrap_or(conid),
@@ -158,9 +160,7 @@ impl Ibkr {
             modify_order: false,
             order_id: None,
         };
-        let r = self
-            .send(self.raw().get_contract_rules().body(body))
-            .await?;
+        let r = self.api().get_contract_rules().body(body).await?;
         if let Some(e) = r.error.filter(|e| !e.is_empty()) {
             return Err(Error::NotFound {
                 operation: "getContractRules",
@@ -200,12 +200,10 @@ impl Ibkr {
             });
         }
         let found = self
-            .send(
-                self.raw()
-                    .search_contracts()
-                    .symbol(symbol.as_str())
-                    .sec_type(types::SearchContractsSecType::Stk),
-            )
+            .api()
+            .search_contracts()
+            .symbol(symbol.as_str())
+            .sec_type(types::SearchContractsSecType::Stk)
             .await?;
         let listing = found
             .iter()
@@ -247,13 +245,11 @@ impl Ibkr {
             return Err(no_options());
         }
         let strikes = self
-            .send(
-                self.raw()
-                    .list_strikes()
-                    .conid(underlying.to_string())
-                    .sectype(types::ListStrikesSectype::Opt)
-                    .month(code.as_str()),
-            )
+            .api()
+            .list_strikes()
+            .conid(underlying.to_string())
+            .sectype(types::ListStrikesSectype::Opt)
+            .month(code.as_str())
             .await?;
         let mut all: Vec<f64> = strikes
             .call
@@ -272,14 +268,12 @@ impl Ibkr {
                 let code = code.clone();
                 async move {
                     let r = self
-                        .send(
-                            self.raw()
-                                .get_secdef_info()
-                                .conid(underlying.to_string())
-                                .sectype("OPT")
-                                .month(code)
-                                .strike(strike),
-                        )
+                        .api()
+                        .get_secdef_info()
+                        .conid(underlying.to_string())
+                        .sectype("OPT")
+                        .month(code)
+                        .strike(strike)
                         .await?;
                     Ok::<_, Error>(match r {
                         types::GetSecdefInfoResponse::Array(v) => v,

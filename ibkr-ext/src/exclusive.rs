@@ -148,7 +148,7 @@ impl Ibkr {
     /// # async fn demo(ibkr: ibkr_ext::Ibkr) -> ibkr_ext::Result<()> {
     /// let (accounts, state) = ibkr
     ///     .exclusive(|lane| async move {
-    ///         let accounts = lane.send(lane.raw().get_accounts()).await?;
+    ///         let accounts = lane.api().get_accounts().await?;
     ///         Ok((accounts, lane.tickle().await?))
     ///     })
     ///     .await?;

@@ -12,7 +12,7 @@
 //! let ibkr = Ibkr::gateway()?;                      // https://localhost:5000/v1/api or $IBKR_GATEWAY_URL
 //! ibkr.ensure_brokerage_session().await?;           // ssodh/init when /iserver says "no bridge"
 //! let mut session = ibkr.session();                 // the keeper tickles every 60 s
-//! let accounts = ibkr.send(ibkr.raw().get_accounts()).await?;
+//! let accounts = ibkr.api().get_accounts().await?;
 //! println!("{:?} (healthy: {})", accounts.accounts, session.borrow_and_update().is_healthy());
 //! # Ok(()) }
 //! ```

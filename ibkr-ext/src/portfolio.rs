@@ -177,7 +177,7 @@ impl Ibkr {
         if let Some(a) = self.account_id() {
             return Ok(a.to_string());
         }
-        let accounts = self.send(self.raw().get_accounts()).await?;
+        let accounts = self.api().get_accounts().await?;
         accounts
             .selected_account
             .clone()
@@ -203,12 +203,10 @@ impl Ibkr {
         let mut out = Vec::new();
         for page in 0..MAX_POSITION_PAGES {
             let rows = self
-                .send(
-                    self.raw()
-                        .get_positions()
-                        .account_id(account.as_str())
-                        .page_id(page),
-                )
+                .api()
+                .get_positions()
+                .account_id(account.as_str())
+                .page_id(page)
                 .await?;
             let n = rows.len();
             out.extend(rows.iter().filter_map(|p| Position::from_raw(p, &account)));
@@ -223,9 +221,7 @@ impl Ibkr {
     /// (`/portfolio/positions/{conid}`); empty when no account holds it.
     pub async fn positions_for(&self, conid: Conid) -> Result<Vec<Position>> {
         let id = conid_i32("getPositionsForContract", conid)?;
-        let by_account = self
-            .send(self.raw().get_positions_for_contract().conid(id))
-            .await?;
+        let by_account = self.api().get_positions_for_contract().conid(id).await?;
         let mut out: Vec<Position> = by_account
             .iter()
             .flat_map(|(account, held)| held.iter().map(move |p| (account, p)))
@@ -240,9 +236,9 @@ impl Ibkr {
     /// (paced at one call per 5 seconds). The first call of a session answers an empty
     /// `upnl` while IBKR subscribes; it is asked once more then.
     pub async fn pnl(&self) -> Result<Vec<PnlRow>> {
-        let mut r = self.send(self.raw().get_partitioned_pnl()).await?;
+        let mut r = self.api().get_partitioned_pnl().await?;
         if r.upnl.is_empty() {
-            r = self.send(self.raw().get_partitioned_pnl()).await?;
+            r = self.api().get_partitioned_pnl().await?;
         }
         let rows: BTreeMap<&String, &types::PnlPartition> = r.upnl.iter().collect();
         Ok(rows
@@ -268,9 +264,7 @@ impl Ibkr {
                 reason: format!("days must be 1 to 7 (IBKR keeps a week of trades), not {days}"),
             });
         }
-        let r = self
-            .send(self.raw().list_trades().days(days as i32))
-            .await?;
+        let r = self.api().list_trades().days(days as i32).await?;
         Ok(r.iter().map(Trade::from_raw).collect())
     }
 }

@@ -147,7 +147,7 @@ impl Ibkr {
         if let Some(p) = cached_params(&key) {
             return Ok(p);
         }
-        let raw = self.send(self.raw().get_scanner_params()).await?;
+        let raw = self.api().get_scanner_params().await?;
         let params = Arc::new(ScannerParams::from_raw(raw));
         if let Ok(mut cache) = params_cache().lock() {
             cache.insert(key, (Instant::now(), params.clone()));
@@ -194,7 +194,7 @@ impl Ibkr {
                 })
                 .collect(),
         };
-        let r = self.send(self.raw().run_scanner().body(body)).await?;
+        let r = self.api().run_scanner().body(body).await?;
         let results: Vec<ScanResult> = r
             .contracts
             .into_iter()

@@ -54,11 +54,9 @@ impl Ibkr {
     /// The login's own watchlists (`/iserver/watchlists?SC=USER_WATCHLIST`).
     pub async fn watchlists(&self) -> Result<Vec<WatchlistSummary>> {
         let r = self
-            .send(
-                self.raw()
-                    .list_watchlists()
-                    .sc(types::ListWatchlistsSc::UserWatchlist),
-            )
+            .api()
+            .list_watchlists()
+            .sc(types::ListWatchlistsSc::UserWatchlist)
             .await?;
         Ok(r.data
             .map(|d| {
@@ -102,7 +100,7 @@ impl Ibkr {
     pub async fn watchlist(&self, id: &str) -> Result<Watchlist> {
         let id = id.trim();
         self.require_watchlist("getWatchlist", id).await?;
-        let w = self.send(self.raw().get_watchlist().id(id)).await?;
+        let w = self.api().get_watchlist().id(id).await?;
         Ok(Watchlist {
             id: w.id.unwrap_or_else(|| id.to_string()),
             name: w.name.unwrap_or_default(),
@@ -160,7 +158,7 @@ impl Ibkr {
             name: name.to_string(),
             rows,
         };
-        self.send(self.raw().create_watchlist().body(body)).await?;
+        self.api().create_watchlist().body(body).await?;
         self.watchlist(id).await
     }
 
@@ -168,7 +166,7 @@ impl Ibkr {
     pub async fn delete_watchlist(&self, id: &str) -> Result<()> {
         let id = id.trim();
         self.require_watchlist("deleteWatchlist", id).await?;
-        self.send(self.raw().delete_watchlist().id(id)).await?;
+        self.api().delete_watchlist().id(id).await?;
         Ok(())
     }
 }

@@ -511,7 +511,7 @@ impl IbkrMcp {
         self.ready().await?;
         let a = self
             .ibkr()
-            .call("getAccounts", self.ibkr().raw().get_accounts().send())
+            .api().get_accounts()
             .await?;
         let allowed: Vec<&String> = a
             .accounts
@@ -687,10 +687,7 @@ impl IbkrMcp {
             );
         }
         self.ready().await?;
-        let status = self
-            .ibkr()
-            .send(self.ibkr().raw().get_order_status().order_id(id))
-            .await?;
+        let status = self.ibkr().api().get_order_status().order_id(id).await?;
         if let Some(acct) = status.account.as_deref() {
             self.shared.guards.check_account(acct)?;
         }

@@ -100,7 +100,7 @@ impl Api {
             Ok(state) if state.authenticated => return Ok(state),
             Ok(_) | Err(_) => {}
         }
-        let _ = self.ibkr.send(self.ibkr.raw().reauthenticate()).await;
+        let _ = self.ibkr.api().reauthenticate().await;
         match self.wait_authenticated(wait).await {
             Some(s) => Ok(s),
             None => match self.session().await? {

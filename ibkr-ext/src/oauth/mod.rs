@@ -13,7 +13,7 @@
 //! let ibkr = Ibkr::builder()
 //!     .oauth1(OAuth1Config::from_file("ibkr-oauth1.toml")?) // https://api.ibkr.com/v1/api, 50/s
 //!     .build()?;
-//! let accounts = ibkr.call("getAccounts", ibkr.raw().get_accounts().send()).await?;
+//! let accounts = ibkr.api().get_accounts().await?;
 //! # Ok(()) }
 //! ```
 //!

@@ -105,7 +105,7 @@ impl Ibkr {
     /// The session's live orders (IBKR keeps them for the day). IBKR paces this call at one
     /// per 5 seconds; the client waits rather than be refused.
     pub async fn live_orders(&self) -> Result<Vec<LiveOrder>> {
-        let answer = self.send(self.raw().get_live_orders()).await?;
+        let answer = self.api().get_live_orders().await?;
         Ok(answer
             .orders
             .iter()
@@ -151,7 +151,10 @@ impl Ibkr {
         let account = self.order_account(None, PreviewOrder::OPERATION)?;
         let body = order.into().wire_body();
         let v = self
-            .send(self.raw().preview_order().account_id(account).body(body))
+            .api()
+            .preview_order()
+            .account_id(account)
+            .body(body)
             .await?;
         Ok(OrderPreview {
             amount: object_map(v.amount.as_ref()),
@@ -168,8 +171,7 @@ impl Ibkr {
         let body = SuppressOrderQuestionsBody {
             message_ids: message_ids.iter().map(|id| id.to_string()).collect(),
         };
-        self.send(self.raw().suppress_order_questions().body(body))
-            .await?;
+        self.api().suppress_order_questions().body(body).await?;
         Ok(())
     }
 }

@@ -111,13 +111,11 @@ impl Ibkr {
         let body = ReplyToOrderQuestionBody {
             confirmed: Some(confirmed),
         };
-        self.send(
-            self.raw()
-                .reply_to_order_question()
-                .reply_id(reply_id)
-                .body(body),
-        )
-        .await
+        self.api()
+            .reply_to_order_question()
+            .reply_id(reply_id)
+            .body(body)
+            .await
     }
 
     /// Read every answer; decide every question of one answer before reading the next.

@@ -1095,8 +1095,8 @@ pub(crate) fn topic_name(topic: &Topic) -> String {
 /// What makes a refused `sor` work (quirk 1): `/iserver/accounts`, then live orders with
 /// `force=true`. Failures are ignored: the retry follows anyway.
 async fn prime_orders(ibkr: &Ibkr) {
-    let _ = ibkr.send(ibkr.raw().get_accounts()).await;
-    let _ = ibkr.send(ibkr.raw().get_live_orders().force(true)).await;
+    let _ = ibkr.api().get_accounts().await;
+    let _ = ibkr.api().get_live_orders().force(true).await;
 }
 
 #[cfg(test)]

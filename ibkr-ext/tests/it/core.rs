@@ -62,15 +62,11 @@ async fn pacing_holds_under_fifty_concurrent_callers_across_clones() {
         .map(|_| {
             let ibkr = ibkr.clone();
             tokio::spawn(async move {
-                ibkr.call(
-                    "getAccountLedger",
-                    ibkr.raw()
-                        .get_account_ledger()
-                        .account_id("DU1234567")
-                        .send(),
-                )
-                .await
-                .map(|_| ())
+                ibkr.api()
+                    .get_account_ledger()
+                    .account_id("DU1234567")
+                    .await
+                    .map(|_| ())
             })
         })
         .collect();
@@ -110,13 +106,9 @@ async fn a_429_is_retried_for_a_get_and_never_for_place_order() {
         .await;
     let ibkr = client(&server);
     let err = ibkr
-        .call(
-            "getAccountLedger",
-            ibkr.raw()
-                .get_account_ledger()
-                .account_id("DU1234567")
-                .send(),
-        )
+        .api()
+        .get_account_ledger()
+        .account_id("DU1234567")
         .await
         .unwrap_err();
     assert!(err.is_rate_limited(), "{err}");
@@ -131,14 +123,10 @@ async fn a_429_is_retried_for_a_get_and_never_for_place_order() {
     }))
     .unwrap();
     let err = ibkr
-        .call(
-            "placeOrder",
-            ibkr.raw()
-                .place_order()
-                .account_id("DU1234567")
-                .body(body)
-                .send(),
-        )
+        .api()
+        .place_order()
+        .account_id("DU1234567")
+        .body(body)
         .await
         .unwrap_err();
     assert!(
@@ -222,10 +210,7 @@ async fn no_bridge_opens_the_brokerage_session_and_repeats_the_call_once() {
             .await
     };
     let ibkr = client(&server);
-    let r = ibkr
-        .call("getAccounts", ibkr.raw().get_accounts().send())
-        .await
-        .expect("recovered");
+    let r = ibkr.api().get_accounts().await.expect("recovered");
     assert_eq!(r.selected_account.as_deref(), Some("DU1234567"));
     assert_eq!(no_bridge.calls_async().await, 1);
     assert_eq!(accounts.calls_async().await, 1);
@@ -243,10 +228,7 @@ async fn a_401_becomes_not_authenticated_with_the_login_url() {
         })
         .await;
     let ibkr = client(&server);
-    let err = ibkr
-        .call("getAccounts", ibkr.raw().get_accounts().send())
-        .await
-        .unwrap_err();
+    let err = ibkr.api().get_accounts().await.unwrap_err();
     assert!(err.is_auth());
     let login = server.url("");
     assert_eq!(
@@ -284,10 +266,7 @@ async fn malformed_html_and_truncated_bodies_are_decode_errors_naming_the_operat
             .without_keepalive()
             .build()
             .unwrap();
-        let err = ibkr
-            .call("getAccounts", ibkr.raw().get_accounts().send())
-            .await
-            .unwrap_err();
+        let err = ibkr.api().get_accounts().await.unwrap_err();
         match &err {
             Error::Decode {
                 operation, excerpt, ..
@@ -411,13 +390,9 @@ async fn no_session_id_or_account_number_reaches_errors_debug_or_logs() {
         .unwrap();
     let e1 = ibkr.tickle().await.unwrap_err();
     let e2 = ibkr
-        .call(
-            "getTradingAccountSummary",
-            ibkr.raw()
-                .get_trading_account_summary()
-                .account_id("U7654321")
-                .send(),
-        )
+        .api()
+        .get_trading_account_summary()
+        .account_id("U7654321")
         .await
         .unwrap_err();
     let shown = format!("{e1} {e1:?} {e2} {e2:?} {ibkr:?}");

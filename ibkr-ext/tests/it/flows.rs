@@ -189,9 +189,7 @@ async fn concurrent_requests_never_invalidate_a_pending_reply() {
             tokio::spawn(async move {
                 for _ in 0..30 {
                     let _ = ibkr.tickle().await;
-                    let _ = ibkr
-                        .call("getAccounts", ibkr.raw().get_accounts().send())
-                        .await;
+                    let _ = ibkr.api().get_accounts().await;
                 }
             })
         })
@@ -380,10 +378,7 @@ async fn no_bridge_is_recovered_by_opening_the_brokerage_session() {
         .await
         .unwrap();
     let ibkr = client(&gw);
-    let accounts = ibkr
-        .call("getAccounts", ibkr.raw().get_accounts().send())
-        .await
-        .unwrap();
+    let accounts = ibkr.api().get_accounts().await.unwrap();
     assert!(accounts.accounts.iter().any(|a| a == ACCOUNT));
     assert_eq!(gw.inspect().count("POST", "/iserver/auth/ssodh/init"), 1);
 }
@@ -464,9 +459,9 @@ async fn the_outer_handle_inside_exclusive_fails_fast_naming_the_lane() {
             assert!(stray(&session), "{session:?}");
             let nested = outer.exclusive(|_| async { Ok(()) }).await.unwrap_err();
             assert!(stray(&nested), "{nested:?}");
-            // A builder of the outer client, sent by the lane: its wire is the outer one.
-            let builder = lane.send(outer.raw().get_accounts()).await.unwrap_err();
-            assert!(stray(&builder), "{builder:?}");
+            // A call of the outer handle's `api()`: its runner and wire are the outer ones.
+            let call = outer.api().get_accounts().await.unwrap_err();
+            assert!(stray(&call), "{call:?}");
             // The lane itself works, and so does a nested exclusive through it.
             lane.tickle().await?;
             lane.exclusive(|inner| async move { inner.tickle().await })

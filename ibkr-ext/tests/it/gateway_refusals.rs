@@ -140,13 +140,14 @@ async fn calls_that_must_not_be_repeated_are_never_abandoned_early() {
     gw.control().upstream_unreachable(true);
     let started = Instant::now();
     let err = ibkr
-        .send(
-            ibkr.raw().reply_to_order_question().reply_id("abc").body(
-                serde_json::from_value::<ibkr_ext::types::ReplyToOrderQuestionBody>(
-                    serde_json::json!({"confirmed": false}),
-                )
-                .unwrap(),
-            ),
+        .api()
+        .reply_to_order_question()
+        .reply_id("abc")
+        .body(
+            serde_json::from_value::<ibkr_ext::types::ReplyToOrderQuestionBody>(
+                serde_json::json!({"confirmed": false}),
+            )
+            .unwrap(),
         )
         .await
         .unwrap_err();

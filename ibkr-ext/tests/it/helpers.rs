@@ -290,10 +290,7 @@ async fn switching_to_an_account_of_the_login_selects_it() {
     let (_gw, ibkr) = sim().await;
     let second = ibkr.switch_account(SECOND).await.expect("switched");
     assert_eq!(second.account_id(), Some(SECOND));
-    let accounts = ibkr
-        .send(ibkr.raw().get_accounts())
-        .await
-        .expect("accounts");
+    let accounts = ibkr.api().get_accounts().await.expect("accounts");
     assert_eq!(accounts.selected_account.as_deref(), Some(SECOND));
     assert_eq!(second.summary().await.expect("summary").account, SECOND);
 }
@@ -308,9 +305,6 @@ async fn an_account_the_login_does_not_have_is_refused_and_nothing_changes() {
         "account numbers are masked: {e}"
     );
     assert_eq!(gw.inspect().count("POST", "/iserver/account"), 0);
-    let accounts = ibkr
-        .send(ibkr.raw().get_accounts())
-        .await
-        .expect("accounts");
+    let accounts = ibkr.api().get_accounts().await.expect("accounts");
     assert_eq!(accounts.selected_account.as_deref(), Some(ACCOUNT));
 }

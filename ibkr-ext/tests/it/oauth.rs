@@ -52,12 +52,7 @@ fn oauth1_config() -> OAuth1Config {
 }
 
 async fn accounts(ibkr: &Ibkr) -> ibkr_ext::Result<usize> {
-    let r = ibkr
-        .call(
-            "listPortfolioAccounts",
-            ibkr.raw().list_portfolio_accounts().send(),
-        )
-        .await?;
+    let r = ibkr.api().list_portfolio_accounts().await?;
     Ok(r.len())
 }
 
@@ -72,10 +67,7 @@ async fn oauth1_logs_in_signs_every_request_and_opens_the_brokerage_session() {
     );
     assert_eq!(accounts(&ibkr).await.unwrap(), 1);
     ibkr.ensure_brokerage_session().await.unwrap();
-    let accounts = ibkr
-        .call("getAccounts", ibkr.raw().get_accounts().send())
-        .await
-        .unwrap();
+    let accounts = ibkr.api().get_accounts().await.unwrap();
     assert!(!accounts.accounts.is_empty());
     assert_eq!(
         control.handshakes(),
@@ -227,7 +219,8 @@ async fn a_401_after_a_failed_renewal_says_why_not_log_in_in_a_browser() {
     control.expire_tokens();
     control.corrupt_next_token_signature();
     let err = ibkr
-        .send(ibkr.raw().list_portfolio_accounts())
+        .api()
+        .list_portfolio_accounts()
         .await
         .expect_err("refused");
     let text = err.to_string();

@@ -89,10 +89,7 @@ async fn no_secret_reaches_a_trace_log_over_oauth_logins_and_an_order() {
         .expect("client");
     ibkr.login().await.expect("OAuth 1.0a login");
     ibkr.ensure_brokerage_session().await.expect("brokerage");
-    let accounts = ibkr
-        .send(ibkr.raw().get_accounts())
-        .await
-        .expect("accounts");
+    let accounts = ibkr.api().get_accounts().await.expect("accounts");
     let account = accounts.accounts.first().cloned().expect("an account");
     let ticket = OrderTicket::buy(Conid(265598), Decimal::ONE).limit(Decimal::from(100));
     let policy = AnswerPolicy::new()

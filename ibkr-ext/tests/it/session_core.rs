@@ -121,7 +121,8 @@ async fn a_with_account_handle_recovers_and_keeps_the_keeper_after_the_original_
     handle.ensure_brokerage_session().await.unwrap();
     gw.control().set_brokerage_session(false);
     let accounts = handle
-        .call("getAccounts", handle.raw().get_accounts().send())
+        .api()
+        .get_accounts()
         .await
         .expect("no bridge is recovered through the surviving handle");
     assert!(!accounts.accounts.is_empty());
@@ -262,7 +263,7 @@ async fn no_burst_above_ten_per_second_after_a_long_question_loop() {
     let others: Vec<_> = (0..25)
         .map(|_| {
             let ibkr = ibkr.clone();
-            tokio::spawn(async move { ibkr.send(ibkr.raw().get_accounts()).await.map(drop) })
+            tokio::spawn(async move { ibkr.api().get_accounts().await.map(drop) })
         })
         .collect();
     let outcome = order.await.unwrap().unwrap();
@@ -361,10 +362,7 @@ async fn a_planted_session_id_never_appears_in_debug_display_errors_or_logs() {
         planted.len() >= 8,
         "the simulator hands out a real session id"
     );
-    let tickle = ibkr
-        .call("tickle", ibkr.raw().tickle().send())
-        .await
-        .unwrap();
+    let tickle = ibkr.api().tickle().await.unwrap();
     let mut shown = vec![
         format!("{session} {session:?}"),
         format!("{tickle:?}"),
@@ -374,10 +372,7 @@ async fn a_planted_session_id_never_appears_in_debug_display_errors_or_logs() {
     // An error whose body carries the session and a bearer token.
     gw.control()
         .add_fault(FaultRule::new("/iserver/accounts", Fault::Status(500)));
-    let err = ibkr
-        .call("getAccounts", ibkr.raw().get_accounts().send())
-        .await
-        .unwrap_err();
+    let err = ibkr.api().get_accounts().await.unwrap_err();
     shown.push(format!("{err} {err:?}"));
     let body = format!(
         r#"{{"session":"{planted}","note":"Authorization: Bearer eyJplanted.secret.sig"}}"#

@@ -64,10 +64,7 @@ async fn tls_server() -> Server {
 }
 
 async fn accounts(ibkr: &Ibkr) -> ibkr_ext::Result<Vec<String>> {
-    Ok(ibkr
-        .call("getAccounts", ibkr.raw().get_accounts().send())
-        .await?
-        .accounts)
+    Ok(ibkr.api().get_accounts().await?.accounts)
 }
 
 /// A builder for `https://gateway.example:<port>`, resolved to the local server.
