@@ -24,6 +24,7 @@ mod prelude {
     };
     pub(crate) use crate::parse::dates::FlexDateTime;
     pub(crate) use chrono::NaiveDate;
+    pub(crate) use compact_str::CompactString;
     pub(crate) use rust_decimal::Decimal;
 }
 
