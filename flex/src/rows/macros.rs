@@ -37,8 +37,23 @@ macro_rules! flex_row {
                 options: &$crate::ParseOptions,
                 warnings: &mut Vec<$crate::ParseWarning>,
             ) -> Result<Self, $crate::ParseError> {
-                use $crate::parse::value::{FlexRead, FlexValue, is_absent_for};
                 let mut out = Self::default();
+                out.read_into(row, options, warnings)?;
+                Ok(out)
+            }
+        }
+
+        impl $name {
+            /// Reads the row's attributes into this (default) row, where it lies: a row
+            /// read straight into its statement's list is not moved (a `Trade` is 1.6 KB).
+            pub(crate) fn read_into(
+                &mut self,
+                row: &$crate::RowRef<'_>,
+                options: &$crate::ParseOptions,
+                warnings: &mut Vec<$crate::ParseWarning>,
+            ) -> Result<(), $crate::ParseError> {
+                use $crate::parse::value::{FlexRead, FlexValue, is_absent_for};
+                let out = self;
                 for item in row.raw_attributes() {
                     let (name, raw, special) = item?;
                     let value = row.value(raw, special)?;
@@ -61,7 +76,7 @@ macro_rules! flex_row {
                         _ => out.extra.push(name, value),
                     }
                 }
-                Ok(out)
+                Ok(())
             }
         }
     };
