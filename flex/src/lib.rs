@@ -40,6 +40,12 @@ pub mod parse;
 pub mod report;
 pub mod rows;
 
+/// The text type of typed row fields (`trade.symbol`, `trade.currency`, …): a string that
+/// keeps up to 24 bytes inline, without a heap allocation. It derefs to `&str`
+/// (`trade.symbol.as_deref()`), compares with `&str` and `String`, and converts into a
+/// `String` (`.into()`).
+pub use compact_str::CompactString;
+
 pub use client::download::{FlexDownload, ReportFormat};
 pub use client::error::FlexError;
 pub use client::error_code::FlexErrorCode;

@@ -4,6 +4,7 @@ use crate::parse::dates::{FlexDateTime, parse_date, parse_date_time, parse_time}
 use crate::parse::decimal::{DecimalRead, parse_decimal, read_decimal};
 use crate::parse::options::ParseOptions;
 use chrono::{NaiveDate, NaiveTime};
+use compact_str::CompactString;
 use rust_decimal::Decimal;
 
 /// How a present attribute value reads as a typed value.
@@ -54,6 +55,17 @@ impl FlexValue for String {
     #[inline]
     fn from_flex(text: &str, _: &ParseOptions) -> Option<Self> {
         Some(text.to_owned())
+    }
+}
+
+/// Text fields of typed rows: up to 24 bytes are stored inline, so most values (an
+/// account id, a currency, a symbol, an ISIN, an exchange) cost no allocation.
+impl FlexValue for CompactString {
+    const MULTI_IS_ABSENT: bool = false;
+
+    #[inline]
+    fn from_flex(text: &str, _: &ParseOptions) -> Option<Self> {
+        Some(CompactString::new(text))
     }
 }
 

@@ -6,39 +6,39 @@ use super::prelude::*;
 flex_row! {
     /// The account holder and account details (`<AccountInformation>`).
     AccountInformation = "AccountInformation" {
-        account_id: String = "accountId",
-        acct_alias: String = "acctAlias",
-        model: String = "model",
-        currency: String = "currency",
-        name: String = "name",
-        account_type: String = "accountType",
-        customer_type: String = "customerType",
-        account_capabilities: String = "accountCapabilities",
-        trading_permissions: String = "tradingPermissions",
-        registered_rep_name: String = "registeredRepName",
+        account_id: CompactString = "accountId",
+        acct_alias: CompactString = "acctAlias",
+        model: CompactString = "model",
+        currency: CompactString = "currency",
+        name: CompactString = "name",
+        account_type: CompactString = "accountType",
+        customer_type: CompactString = "customerType",
+        account_capabilities: CompactString = "accountCapabilities",
+        trading_permissions: CompactString = "tradingPermissions",
+        registered_rep_name: CompactString = "registeredRepName",
         date_opened: NaiveDate = "dateOpened",
         date_funded: NaiveDate = "dateFunded",
         date_closed: NaiveDate = "dateClosed",
         last_traded_date: NaiveDate = "lastTradedDate",
-        street: String = "street",
-        street2: String = "street2",
-        city: String = "city",
-        state: String = "state",
-        country: String = "country",
-        postal_code: String = "postalCode",
-        primary_email: String = "primaryEmail",
-        master_name: String = "masterName",
-        ib_entity: String = "ibEntity",
+        street: CompactString = "street",
+        street2: CompactString = "street2",
+        city: CompactString = "city",
+        state: CompactString = "state",
+        country: CompactString = "country",
+        postal_code: CompactString = "postalCode",
+        primary_email: CompactString = "primaryEmail",
+        master_name: CompactString = "masterName",
+        ib_entity: CompactString = "ibEntity",
     }
 }
 
 flex_row! {
     /// How the net asset value changed over the period (`<ChangeInNAV>`).
     ChangeInNav = "ChangeInNAV" {
-        account_id: String = "accountId",
-        acct_alias: String = "acctAlias",
-        model: String = "model",
-        currency: String = "currency",
+        account_id: CompactString = "accountId",
+        acct_alias: CompactString = "acctAlias",
+        model: CompactString = "model",
+        currency: CompactString = "currency",
         from_date: NaiveDate = "fromDate",
         to_date: NaiveDate = "toDate",
         starting_value: Decimal = "startingValue",
@@ -75,10 +75,10 @@ flex_row! {
     /// Account equity by asset class on one report date, in base currency
     /// (`<EquitySummaryByReportDateInBase>` in `EquitySummaryInBase`).
     EquitySummaryByReportDateInBase = "EquitySummaryByReportDateInBase" {
-        account_id: String = "accountId",
-        acct_alias: String = "acctAlias",
-        model: String = "model",
-        currency: String = "currency",
+        account_id: CompactString = "accountId",
+        acct_alias: CompactString = "acctAlias",
+        model: CompactString = "model",
+        currency: CompactString = "currency",
         report_date: NaiveDate = "reportDate",
         cash: Decimal = "cash",
         cash_long: Decimal = "cashLong",
@@ -104,11 +104,11 @@ flex_row! {
 flex_row! {
     /// Cash balances and flows in one currency (`<CashReportCurrency>` in `CashReport`).
     CashReportCurrency = "CashReportCurrency" {
-        account_id: String = "accountId",
-        acct_alias: String = "acctAlias",
-        model: String = "model",
-        currency: String = "currency",
-        level_of_detail: String = "levelOfDetail",
+        account_id: CompactString = "accountId",
+        acct_alias: CompactString = "acctAlias",
+        model: CompactString = "model",
+        currency: CompactString = "currency",
+        level_of_detail: CompactString = "levelOfDetail",
         from_date: NaiveDate = "fromDate",
         to_date: NaiveDate = "toDate",
         starting_cash: Decimal = "startingCash",
@@ -140,10 +140,10 @@ security_row! {
         report_date: NaiveDate = "reportDate",
         date: FlexDateTime = "date",
         settle_date: NaiveDate = "settleDate",
-        activity_code: String = "activityCode",
-        activity_description: String = "activityDescription",
-        trade_id: String = "tradeID",
-        order_id: String = "orderID",
+        activity_code: CompactString = "activityCode",
+        activity_description: CompactString = "activityDescription",
+        trade_id: CompactString = "tradeID",
+        order_id: CompactString = "orderID",
         buy_sell: BuySell = "buySell",
         trade_quantity: Decimal = "tradeQuantity",
         trade_price: Decimal = "tradePrice",
@@ -153,11 +153,11 @@ security_row! {
         debit: Decimal = "debit",
         credit: Decimal = "credit",
         amount: Decimal = "amount",
-        trade_code: String = "tradeCode",
+        trade_code: CompactString = "tradeCode",
         balance: Decimal = "balance",
-        level_of_detail: String = "levelOfDetail",
-        transaction_id: String = "transactionID",
-        action_id: String = "actionID",
+        level_of_detail: CompactString = "levelOfDetail",
+        transaction_id: CompactString = "transactionID",
+        action_id: CompactString = "actionID",
     }
 }
 
@@ -188,7 +188,7 @@ security_row! {
         commissions: Decimal = "commissions",
         other: Decimal = "other",
         total: Decimal = "total",
-        code: String = "code",
+        code: CompactString = "code",
     }
 }
 
@@ -207,18 +207,18 @@ security_row! {
         unrealized_loss: Decimal = "unrealizedLoss",
         total_unrealized_pnl: Decimal = "totalUnrealizedPnl",
         total_fifo_pnl: Decimal = "totalFifoPnl",
-        code: String = "code",
+        code: CompactString = "code",
     }
 }
 
 flex_row! {
     /// How position values changed per asset class (`<ChangeInPositionValue>`).
     ChangeInPositionValue = "ChangeInPositionValue" {
-        account_id: String = "accountId",
-        acct_alias: String = "acctAlias",
-        model: String = "model",
+        account_id: CompactString = "accountId",
+        acct_alias: CompactString = "acctAlias",
+        model: CompactString = "model",
         asset_category: AssetClass = "assetCategory",
-        currency: String = "currency",
+        currency: CompactString = "currency",
         prior_period_value: Decimal = "priorPeriodValue",
         transactions: Decimal = "transactions",
         mtm_prior_period_positions: Decimal = "mtmPriorPeriodPositions",

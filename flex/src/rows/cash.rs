@@ -12,22 +12,22 @@ security_row! {
         ex_date: NaiveDate = "exDate",
         amount: Decimal = "amount",
         kind: CashAction = "type",
-        trade_id: String = "tradeID",
-        code: String = "code",
-        transaction_id: String = "transactionID",
-        action_id: String = "actionID",
-        client_reference: String = "clientReference",
-        level_of_detail: String = "levelOfDetail",
+        trade_id: CompactString = "tradeID",
+        code: CompactString = "code",
+        transaction_id: CompactString = "transactionID",
+        action_id: CompactString = "actionID",
+        client_reference: CompactString = "clientReference",
+        level_of_detail: CompactString = "levelOfDetail",
     }
 }
 
 flex_row! {
     /// Interest accrued in one currency over the period (`<InterestAccrualsCurrency>`).
     InterestAccrualsCurrency = "InterestAccrualsCurrency" {
-        account_id: String = "accountId",
-        acct_alias: String = "acctAlias",
-        model: String = "model",
-        currency: String = "currency",
+        account_id: CompactString = "accountId",
+        acct_alias: CompactString = "acctAlias",
+        model: CompactString = "model",
+        currency: CompactString = "currency",
         from_date: NaiveDate = "fromDate",
         to_date: NaiveDate = "toDate",
         starting_accrual_balance: Decimal = "startingAccrualBalance",
@@ -41,18 +41,18 @@ flex_row! {
 flex_row! {
     /// Interest per tier and day (`<TierInterestDetail>`).
     TierInterestDetail = "TierInterestDetail" {
-        account_id: String = "accountId",
-        currency: String = "currency",
+        account_id: CompactString = "accountId",
+        currency: CompactString = "currency",
         fx_rate_to_base: Decimal = "fxRateToBase",
-        interest_type: String = "interestType",
+        interest_type: CompactString = "interestType",
         report_date: NaiveDate = "reportDate",
         value_date: NaiveDate = "valueDate",
-        tier_break: String = "tierBreak",
+        tier_break: CompactString = "tierBreak",
         balance_threshold: Decimal = "balanceThreshold",
         total_principal: Decimal = "totalPrincipal",
         rate: Decimal = "rate",
         total_interest: Decimal = "totalInterest",
-        code: String = "code",
+        code: CompactString = "code",
     }
 }
 
@@ -61,59 +61,59 @@ security_row! {
     TransactionTax = "TransactionTax" {
         date: FlexDateTime = "date",
         report_date: NaiveDate = "reportDate",
-        tax_description: String = "taxDescription",
+        tax_description: CompactString = "taxDescription",
         quantity: Decimal = "quantity",
         trade_price: Decimal = "tradePrice",
         tax_amount: Decimal = "taxAmount",
-        trade_id: String = "tradeId",
-        source: String = "source",
-        code: String = "code",
-        level_of_detail: String = "levelOfDetail",
+        trade_id: CompactString = "tradeId",
+        source: CompactString = "source",
+        code: CompactString = "code",
+        level_of_detail: CompactString = "levelOfDetail",
     }
 }
 
 flex_row! {
     /// VAT or sales tax charged on fees (`<SalesTax>`).
     SalesTax = "SalesTax" {
-        account_id: String = "accountId",
-        currency: String = "currency",
+        account_id: CompactString = "accountId",
+        currency: CompactString = "currency",
         fx_rate_to_base: Decimal = "fxRateToBase",
         date: NaiveDate = "date",
-        country: String = "country",
-        tax_type: String = "taxType",
-        payer: String = "payer",
-        tax_able_description: String = "taxableDescription",
+        country: CompactString = "country",
+        tax_type: CompactString = "taxType",
+        payer: CompactString = "payer",
+        tax_able_description: CompactString = "taxableDescription",
         taxable_amount: Decimal = "taxableAmount",
         tax_rate: Decimal = "taxRate",
         sales_tax: Decimal = "salesTax",
-        transaction_id: String = "transactionID",
-        code: String = "code",
+        transaction_id: CompactString = "transactionID",
+        code: CompactString = "code",
     }
 }
 
 flex_row! {
     /// An advisor or client fee (`<ClientFee>`).
     ClientFee = "ClientFee" {
-        account_id: String = "accountId",
-        currency: String = "currency",
+        account_id: CompactString = "accountId",
+        currency: CompactString = "currency",
         fx_rate_to_base: Decimal = "fxRateToBase",
-        fee_type: String = "feeType",
+        fee_type: CompactString = "feeType",
         date: FlexDateTime = "date",
-        description: String = "description",
+        description: CompactString = "description",
         revenue: Decimal = "revenue",
         expense: Decimal = "expense",
         net: Decimal = "net",
-        trade_id: String = "tradeID",
+        trade_id: CompactString = "tradeID",
     }
 }
 
 security_row! {
     /// A purchase with the IB debit card (`<DebitCardActivity>`).
     DebitCardActivity = "DebitCardActivity" {
-        status: String = "status",
+        status: CompactString = "status",
         transaction_date_time: FlexDateTime = "transactionDateTime",
         posted_date: NaiveDate = "postedDate",
-        merchant_name_location: String = "merchantNameLocation",
+        merchant_name_location: CompactString = "merchantNameLocation",
         amount: Decimal = "amount",
     }
 }
@@ -122,7 +122,7 @@ security_row! {
     /// Commission broken down by component (`<UnbundledCommissionDetail>`).
     UnbundledCommissionDetail = "UnbundledCommissionDetail" {
         date_time: FlexDateTime = "dateTime",
-        exchange: String = "exchange",
+        exchange: CompactString = "exchange",
         buy_sell: BuySell = "buySell",
         quantity: Decimal = "quantity",
         price: Decimal = "price",
@@ -136,8 +136,8 @@ security_row! {
         reg_finra_trading_activity_fee: Decimal = "regFINRATradingActivityFee",
         reg_section31_transaction_fee: Decimal = "regSection31TransactionFee",
         other: Decimal = "other",
-        trade_id: String = "tradeID",
-        order_reference: String = "orderReference",
+        trade_id: CompactString = "tradeID",
+        order_reference: CompactString = "orderReference",
     }
 }
 
@@ -153,9 +153,9 @@ security_row! {
         gross_rate: Decimal = "grossRate",
         gross_amount: Decimal = "grossAmount",
         net_amount: Decimal = "netAmount",
-        code: String = "code",
-        from_acct: String = "fromAcct",
-        to_acct: String = "toAcct",
+        code: CompactString = "code",
+        from_acct: CompactString = "fromAcct",
+        to_acct: CompactString = "toAcct",
     }
 }
 
@@ -170,9 +170,9 @@ security_row! {
         gross_rate: Decimal = "grossRate",
         gross_amount: Decimal = "grossAmount",
         net_amount: Decimal = "netAmount",
-        code: String = "code",
-        from_acct: String = "fromAcct",
-        to_acct: String = "toAcct",
+        code: CompactString = "code",
+        from_acct: CompactString = "fromAcct",
+        to_acct: CompactString = "toAcct",
     }
 }
 
@@ -185,9 +185,9 @@ security_row! {
         value: Decimal = "value",
         borrow_fee_rate: Decimal = "borrowFeeRate",
         borrow_fee: Decimal = "borrowFee",
-        code: String = "code",
-        from_acct: String = "fromAcct",
-        to_acct: String = "toAcct",
+        code: CompactString = "code",
+        from_acct: CompactString = "fromAcct",
+        to_acct: CompactString = "toAcct",
     }
 }
 
@@ -195,16 +195,16 @@ security_row! {
     /// A securities-lending event (`<SLBActivity>`).
     SlbActivity = "SLBActivity" {
         date: NaiveDate = "date",
-        slb_transaction_id: String = "slbTransactionId",
-        activity_description: String = "activityDescription",
-        kind: String = "type",
-        exchange: String = "exchange",
+        slb_transaction_id: CompactString = "slbTransactionId",
+        activity_description: CompactString = "activityDescription",
+        kind: CompactString = "type",
+        exchange: CompactString = "exchange",
         quantity: Decimal = "quantity",
         fee_rate: Decimal = "feeRate",
         collateral_amount: Decimal = "collateralAmount",
         mark_quantity: Decimal = "markQuantity",
         mark_price_amount: Decimal = "markPriceAmount",
-        mark_price_time: String = "markPriceTime",
+        mark_price_time: CompactString = "markPriceTime",
     }
 }
 
@@ -213,8 +213,8 @@ security_row! {
     SlbFee = "SLBFee" {
         value_date: NaiveDate = "valueDate",
         start_date: NaiveDate = "startDate",
-        kind: String = "type",
-        exchange: String = "exchange",
+        kind: CompactString = "type",
+        exchange: CompactString = "exchange",
         quantity: Decimal = "quantity",
         collateral_amount: Decimal = "collateralAmount",
         fee_rate: Decimal = "feeRate",
@@ -226,6 +226,6 @@ security_row! {
         gross_lend_fee: Decimal = "grossLendFee",
         net_lend_fee_rate: Decimal = "netLendFeeRate",
         net_lend_fee: Decimal = "netLendFee",
-        code: String = "code",
+        code: CompactString = "code",
     }
 }

@@ -9,7 +9,7 @@ security_row! {
         report_date: NaiveDate = "reportDate",
         date_time: FlexDateTime = "dateTime",
         pay_date: NaiveDate = "payDate",
-        action_description: String = "actionDescription",
+        action_description: CompactString = "actionDescription",
         amount: Decimal = "amount",
         proceeds: Decimal = "proceeds",
         value: Decimal = "value",
@@ -17,11 +17,11 @@ security_row! {
         cost_basis: Decimal = "costBasis",
         fifo_pnl_realized: Decimal = "fifoPnlRealized",
         mtm_pnl: Decimal = "mtmPnl",
-        code: String = "code",
+        code: CompactString = "code",
         kind: Reorg = "type",
-        transaction_id: String = "transactionID",
-        action_id: String = "actionID",
-        level_of_detail: String = "levelOfDetail",
+        transaction_id: CompactString = "transactionID",
+        action_id: CompactString = "actionID",
+        level_of_detail: CompactString = "levelOfDetail",
     }
 }
 
@@ -39,7 +39,7 @@ security_row! {
         realized_pnl: Decimal = "realizedPnl",
         fx_pnl: Decimal = "fxPnl",
         mtm_pnl: Decimal = "mtmPnl",
-        trade_id: String = "tradeID",
+        trade_id: CompactString = "tradeID",
     }
 }
 
@@ -52,10 +52,10 @@ security_row! {
         settle_date: NaiveDate = "settleDate",
         kind: TransferType = "type",
         direction: TransferDirection = "direction",
-        company: String = "company",
-        account: String = "account",
-        account_name: String = "accountName",
-        delivering_broker: String = "deliveringBroker",
+        company: CompactString = "company",
+        account: CompactString = "account",
+        account_name: CompactString = "accountName",
+        delivering_broker: CompactString = "deliveringBroker",
         quantity: Decimal = "quantity",
         transfer_price: Decimal = "transferPrice",
         position_amount: Decimal = "positionAmount",
@@ -64,10 +64,10 @@ security_row! {
         pnl_amount_in_base: Decimal = "pnlAmountInBase",
         fx_pnl: Decimal = "fxPnl",
         cash_transfer: Decimal = "cashTransfer",
-        code: String = "code",
-        client_reference: String = "clientReference",
-        transaction_id: String = "transactionID",
-        level_of_detail: String = "levelOfDetail",
+        code: CompactString = "code",
+        client_reference: CompactString = "clientReference",
+        transaction_id: CompactString = "transactionID",
+        level_of_detail: CompactString = "levelOfDetail",
     }
 }
 
@@ -77,11 +77,11 @@ security_row! {
         direction: TransferDirection = "direction",
         trade_date: NaiveDate = "tradeDate",
         target_settlement: NaiveDate = "targetSettlement",
-        contra: String = "contra",
+        contra: CompactString = "contra",
         quantity: Decimal = "quantity",
         trade_price: Decimal = "tradePrice",
         gross_amount: Decimal = "grossAmount",
-        trade_id: String = "tradeID",
+        trade_id: CompactString = "tradeID",
     }
 }
 
@@ -91,7 +91,7 @@ security_row! {
         report_date: NaiveDate = "reportDate",
         award_date: NaiveDate = "awardDate",
         vesting_date: NaiveDate = "vestingDate",
-        activity_description: String = "activityDescription",
+        activity_description: CompactString = "activityDescription",
         quantity: Decimal = "quantity",
         price: Decimal = "price",
         value: Decimal = "value",

@@ -37,8 +37,23 @@ macro_rules! flex_row {
                 options: &$crate::ParseOptions,
                 warnings: &mut Vec<$crate::ParseWarning>,
             ) -> Result<Self, $crate::ParseError> {
-                use $crate::parse::value::{FlexRead, FlexValue, is_absent_for};
                 let mut out = Self::default();
+                out.read_into(row, options, warnings)?;
+                Ok(out)
+            }
+        }
+
+        impl $name {
+            /// Reads the row's attributes into this (default) row, where it lies: a row
+            /// read straight into its statement's list is not moved (a `Trade` is 1.6 KB).
+            pub(crate) fn read_into(
+                &mut self,
+                row: &$crate::RowRef<'_>,
+                options: &$crate::ParseOptions,
+                warnings: &mut Vec<$crate::ParseWarning>,
+            ) -> Result<(), $crate::ParseError> {
+                use $crate::parse::value::{FlexRead, FlexValue, is_absent_for};
+                let out = self;
                 for item in row.raw_attributes() {
                     let (name, raw, special) = item?;
                     let value = row.value(raw, special)?;
@@ -61,7 +76,7 @@ macro_rules! flex_row {
                         _ => out.extra.push(name, value),
                     }
                 }
-                Ok(out)
+                Ok(())
             }
         }
     };
@@ -77,27 +92,27 @@ macro_rules! security_row {
         flex_row! {
             $(#[$meta])*
             $name = $element {
-                account_id: String = "accountId",
-                acct_alias: String = "acctAlias",
-                model: String = "model",
-                currency: String = "currency",
+                account_id: CompactString = "accountId",
+                acct_alias: CompactString = "acctAlias",
+                model: CompactString = "model",
+                currency: CompactString = "currency",
                 fx_rate_to_base: Decimal = "fxRateToBase",
                 asset_category: AssetClass = "assetCategory",
-                sub_category: String = "subCategory",
-                symbol: String = "symbol",
-                description: String = "description",
+                sub_category: CompactString = "subCategory",
+                symbol: CompactString = "symbol",
+                description: CompactString = "description",
                 conid: i64 = "conid",
-                security_id: String = "securityID",
-                security_id_type: String = "securityIDType",
-                cusip: String = "cusip",
-                isin: String = "isin",
-                figi: String = "figi",
-                listing_exchange: String = "listingExchange",
+                security_id: CompactString = "securityID",
+                security_id_type: CompactString = "securityIDType",
+                cusip: CompactString = "cusip",
+                isin: CompactString = "isin",
+                figi: CompactString = "figi",
+                listing_exchange: CompactString = "listingExchange",
                 underlying_conid: i64 = "underlyingConid",
-                underlying_symbol: String = "underlyingSymbol",
-                underlying_security_id: String = "underlyingSecurityID",
-                underlying_listing_exchange: String = "underlyingListingExchange",
-                issuer: String = "issuer",
+                underlying_symbol: CompactString = "underlyingSymbol",
+                underlying_security_id: CompactString = "underlyingSecurityID",
+                underlying_listing_exchange: CompactString = "underlyingListingExchange",
+                issuer: CompactString = "issuer",
                 multiplier: Decimal = "multiplier",
                 strike: Decimal = "strike",
                 expiry: NaiveDate = "expiry",
@@ -115,13 +130,13 @@ macro_rules! trade_row {
         security_row! {
             $(#[$meta])*
             $name = $element {
-                trade_id: String = "tradeID",
-                transaction_id: String = "transactionID",
-                ib_order_id: String = "ibOrderID",
-                ib_exec_id: String = "ibExecID",
-                brokerage_order_id: String = "brokerageOrderID",
-                order_reference: String = "orderReference",
-                exchange: String = "exchange",
+                trade_id: CompactString = "tradeID",
+                transaction_id: CompactString = "transactionID",
+                ib_order_id: CompactString = "ibOrderID",
+                ib_exec_id: CompactString = "ibExecID",
+                brokerage_order_id: CompactString = "brokerageOrderID",
+                order_reference: CompactString = "orderReference",
+                exchange: CompactString = "exchange",
                 report_date: NaiveDate = "reportDate",
                 date_time: FlexDateTime = "dateTime",
                 trade_date: NaiveDate = "tradeDate",
@@ -133,12 +148,12 @@ macro_rules! trade_row {
                 proceeds: Decimal = "proceeds",
                 taxes: Decimal = "taxes",
                 ib_commission: Decimal = "ibCommission",
-                ib_commission_currency: String = "ibCommissionCurrency",
+                ib_commission_currency: CompactString = "ibCommissionCurrency",
                 net_cash: Decimal = "netCash",
                 net_cash_in_base: Decimal = "netCashInBase",
                 close_price: Decimal = "closePrice",
                 open_close_indicator: OpenClose = "openCloseIndicator",
-                notes: String = "notes",
+                notes: CompactString = "notes",
                 cost: Decimal = "cost",
                 fifo_pnl_realized: Decimal = "fifoPnlRealized",
                 capital_gains_pnl: Decimal = "capitalGainsPnl",
@@ -146,25 +161,25 @@ macro_rules! trade_row {
                 mtm_pnl: Decimal = "mtmPnl",
                 orig_trade_price: Decimal = "origTradePrice",
                 orig_trade_date: NaiveDate = "origTradeDate",
-                orig_trade_id: String = "origTradeID",
-                orig_order_id: String = "origOrderID",
-                orig_transaction_id: String = "origTransactionID",
+                orig_trade_id: CompactString = "origTradeID",
+                orig_order_id: CompactString = "origOrderID",
+                orig_transaction_id: CompactString = "origTransactionID",
                 buy_sell: BuySell = "buySell",
                 order_time: FlexDateTime = "orderTime",
                 open_date_time: FlexDateTime = "openDateTime",
                 holding_period_date_time: FlexDateTime = "holdingPeriodDateTime",
                 when_realized: FlexDateTime = "whenRealized",
                 when_reopened: FlexDateTime = "whenReopened",
-                level_of_detail: String = "levelOfDetail",
+                level_of_detail: CompactString = "levelOfDetail",
                 order_type: OrderType = "orderType",
                 is_api_order: bool = "isAPIOrder",
                 accrued_int: Decimal = "accruedInt",
                 change_in_price: Decimal = "changeInPrice",
                 change_in_quantity: Decimal = "changeInQuantity",
-                trader_id: String = "traderID",
-                ext_exec_id: String = "extExecID",
-                related_trade_id: String = "relatedTradeID",
-                position_action_id: String = "positionActionID",
+                trader_id: CompactString = "traderID",
+                ext_exec_id: CompactString = "extExecID",
+                related_trade_id: CompactString = "relatedTradeID",
+                position_action_id: CompactString = "positionActionID",
             }
         }
 

@@ -24,6 +24,7 @@ mod prelude {
     };
     pub(crate) use crate::parse::dates::FlexDateTime;
     pub(crate) use chrono::NaiveDate;
+    pub(crate) use compact_str::CompactString;
     pub(crate) use rust_decimal::Decimal;
 }
 
@@ -153,9 +154,10 @@ macro_rules! statement_rows {
         }
 
         impl StatementRows {
-            /// Reads a streamed row straight into the list of its element (no `TypedRow`
-            /// in between: one move of a large struct fewer); gives back, generically, a
-            /// row that has no list here.
+            /// Reads a streamed row straight into the list of its element: a default row
+            /// is pushed and filled where it lies (no `TypedRow` or returned struct in
+            /// between, so a large row is never moved); gives back, generically, a row
+            /// that has no list here. On an error the half-read row is removed.
             pub(crate) fn read(
                 &mut self,
                 row: &RowRef<'_>,
@@ -163,7 +165,16 @@ macro_rules! statement_rows {
                 warnings: &mut Vec<ParseWarning>,
             ) -> Result<Option<Row>, ParseError> {
                 match row.element() {
-                    $( $ty::ELEMENT => self.$field.push($ty::from_row_with(row, options, warnings)?), )*
+                    $( $ty::ELEMENT => {
+                        let list = &mut self.$field;
+                        list.push($ty::default());
+                        if let Some(last) = list.last_mut()
+                            && let Err(error) = last.read_into(row, options, warnings)
+                        {
+                            list.pop();
+                            return Err(error);
+                        }
+                    } )*
                     _ => return Ok(Some(row.to_row()?)),
                 }
                 Ok(None)

@@ -15,36 +15,36 @@ security_row! {
         percent_of_nav: Decimal = "percentOfNAV",
         fifo_pnl_unrealized: Decimal = "fifoPnlUnrealized",
         side: LongShort = "side",
-        level_of_detail: String = "levelOfDetail",
+        level_of_detail: CompactString = "levelOfDetail",
         open_date_time: FlexDateTime = "openDateTime",
         holding_period_date_time: FlexDateTime = "holdingPeriodDateTime",
-        originating_order_id: String = "originatingOrderID",
-        originating_transaction_id: String = "originatingTransactionID",
+        originating_order_id: CompactString = "originatingOrderID",
+        originating_transaction_id: CompactString = "originatingTransactionID",
         accrued_int: Decimal = "accruedInt",
-        code: String = "code",
+        code: CompactString = "code",
     }
 }
 
 flex_row! {
     /// A lot of a foreign-currency cash balance (`<FxLot>` inside `FxPositions>FxLots`).
     FxLot = "FxLot" {
-        account_id: String = "accountId",
-        acct_alias: String = "acctAlias",
-        model: String = "model",
+        account_id: CompactString = "accountId",
+        acct_alias: CompactString = "acctAlias",
+        model: CompactString = "model",
         asset_category: AssetClass = "assetCategory",
         report_date: NaiveDate = "reportDate",
-        functional_currency: String = "functionalCurrency",
-        fx_currency: String = "fxCurrency",
+        functional_currency: CompactString = "functionalCurrency",
+        fx_currency: CompactString = "fxCurrency",
         quantity: Decimal = "quantity",
         cost_price: Decimal = "costPrice",
         cost_basis: Decimal = "costBasis",
         close_price: Decimal = "closePrice",
         value: Decimal = "value",
         unrealized_pl: Decimal = "unrealizedPL",
-        code: String = "code",
-        lot_description: String = "lotDescription",
+        code: CompactString = "code",
+        lot_description: CompactString = "lotDescription",
         lot_open_date_time: FlexDateTime = "lotOpenDateTime",
-        level_of_detail: String = "levelOfDetail",
+        level_of_detail: CompactString = "levelOfDetail",
     }
 }
 
@@ -72,8 +72,8 @@ security_row! {
     /// An open securities-lending contract (`<SLBOpenContract>`).
     SlbOpenContract = "SLBOpenContract" {
         date: NaiveDate = "date",
-        transaction_id: String = "transactionID",
-        activity_description: String = "activityDescription",
+        transaction_id: CompactString = "transactionID",
+        activity_description: CompactString = "activityDescription",
         quantity: Decimal = "quantity",
         collateral_amount: Decimal = "collateralAmount",
         mark_quantity: Decimal = "markQuantity",

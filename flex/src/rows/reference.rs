@@ -5,13 +5,13 @@ use super::prelude::*;
 security_row! {
     /// Master data of a security that appears in the statement (`<SecurityInfo>`).
     SecurityInfo = "SecurityInfo" {
-        kind: String = "type",
-        maturity: String = "maturity",
+        kind: CompactString = "type",
+        maturity: CompactString = "maturity",
         issue_date: NaiveDate = "issueDate",
-        underlying_category: String = "underlyingCategory",
-        settlement_policy_method: String = "settlementPolicyMethod",
-        delivery_month: String = "deliveryMonth",
-        code: String = "code",
+        underlying_category: CompactString = "underlyingCategory",
+        settlement_policy_method: CompactString = "settlementPolicyMethod",
+        delivery_month: CompactString = "deliveryMonth",
+        code: CompactString = "code",
     }
 }
 
@@ -19,8 +19,8 @@ flex_row! {
     /// A daily rate from one currency to another (`<ConversionRate>`).
     ConversionRate = "ConversionRate" {
         report_date: NaiveDate = "reportDate",
-        from_currency: String = "fromCurrency",
-        to_currency: String = "toCurrency",
+        from_currency: CompactString = "fromCurrency",
+        to_currency: CompactString = "toCurrency",
         rate: Decimal = "rate",
     }
 }

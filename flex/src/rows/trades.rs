@@ -36,12 +36,12 @@ trade_row! {
 security_row! {
     /// A trade confirmation (`<TradeConfirm>`, in `TCF` reports and activity statements).
     TradeConfirm = "TradeConfirm" {
-        trade_id: String = "tradeID",
-        order_id: String = "orderID",
-        exec_id: String = "execID",
-        brokerage_order_id: String = "brokerageOrderID",
-        order_reference: String = "orderReference",
-        exchange: String = "exchange",
+        trade_id: CompactString = "tradeID",
+        order_id: CompactString = "orderID",
+        exec_id: CompactString = "execID",
+        brokerage_order_id: CompactString = "brokerageOrderID",
+        order_reference: CompactString = "orderReference",
+        exchange: CompactString = "exchange",
         report_date: NaiveDate = "reportDate",
         trade_date: NaiveDate = "tradeDate",
         settle_date: NaiveDate = "settleDate",
@@ -55,23 +55,23 @@ security_row! {
         proceeds: Decimal = "proceeds",
         net_cash: Decimal = "netCash",
         commission: Decimal = "commission",
-        commission_currency: String = "commissionCurrency",
+        commission_currency: CompactString = "commissionCurrency",
         tax: Decimal = "tax",
         accrued_interest: Decimal = "accruedInterest",
         order_type: OrderType = "orderType",
-        code: String = "code",
-        level_of_detail: String = "levelOfDetail",
-        trader_id: String = "traderID",
+        code: CompactString = "code",
+        level_of_detail: CompactString = "levelOfDetail",
+        trader_id: CompactString = "traderID",
         is_api_order: bool = "isAPIOrder",
-        allocated_to: String = "allocatedTo",
+        allocated_to: CompactString = "allocatedTo",
     }
 }
 
 security_row! {
     /// A trade transferred from another broker (`<TradeTransfer>`).
     TradeTransfer = "TradeTransfer" {
-        trade_id: String = "tradeID",
-        transaction_id: String = "transactionID",
+        trade_id: CompactString = "tradeID",
+        transaction_id: CompactString = "transactionID",
         report_date: NaiveDate = "reportDate",
         date_time: FlexDateTime = "dateTime",
         trade_date: NaiveDate = "tradeDate",
@@ -83,30 +83,30 @@ security_row! {
         net_cash: Decimal = "netCash",
         cost: Decimal = "cost",
         direction: TransferDirection = "direction",
-        delivered_received: String = "deliveredReceived",
-        broker_name: String = "brokerName",
-        notes: String = "notes",
-        level_of_detail: String = "levelOfDetail",
+        delivered_received: CompactString = "deliveredReceived",
+        broker_name: CompactString = "brokerName",
+        notes: CompactString = "notes",
+        level_of_detail: CompactString = "levelOfDetail",
     }
 }
 
 flex_row! {
     /// A currency conversion (`<FxTransaction>`).
     FxTransaction = "FxTransaction" {
-        account_id: String = "accountId",
-        acct_alias: String = "acctAlias",
-        model: String = "model",
+        account_id: CompactString = "accountId",
+        acct_alias: CompactString = "acctAlias",
+        model: CompactString = "model",
         asset_category: AssetClass = "assetCategory",
         report_date: NaiveDate = "reportDate",
-        functional_currency: String = "functionalCurrency",
-        fx_currency: String = "fxCurrency",
-        activity_description: String = "activityDescription",
+        functional_currency: CompactString = "functionalCurrency",
+        fx_currency: CompactString = "fxCurrency",
+        activity_description: CompactString = "activityDescription",
         date_time: FlexDateTime = "dateTime",
         quantity: Decimal = "quantity",
         proceeds: Decimal = "proceeds",
         cost: Decimal = "cost",
         realized_pl: Decimal = "realizedPL",
-        code: String = "code",
-        level_of_detail: String = "levelOfDetail",
+        code: CompactString = "code",
+        level_of_detail: CompactString = "levelOfDetail",
     }
 }
