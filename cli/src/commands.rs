@@ -100,10 +100,7 @@ pub async fn ready(s: &Session) -> Result<(Ibkr, String), Failure> {
     if let Some(a) = s.ibkr.account_id() {
         return Ok((s.ibkr.clone(), a.to_string()));
     }
-    let accounts = s
-        .ibkr
-        .api().get_accounts()
-        .await?;
+    let accounts = s.ibkr.api().get_accounts().await?;
     let account = accounts
         .selected_account
         .clone()
@@ -273,10 +270,7 @@ async fn status(s: &Session) -> Result<(), Failure> {
 
 async fn accounts(s: &Session) -> Result<(), Failure> {
     s.ibkr.ensure_brokerage_session().await?;
-    let a = s
-        .ibkr
-        .api().get_accounts()
-        .await?;
+    let a = s.ibkr.api().get_accounts().await?;
     if s.json() {
         crate::print::json(&json!({"accounts": a.accounts, "selected": a.selected_account}))?;
     } else {

@@ -509,10 +509,7 @@ impl IbkrMcp {
 
     async fn accounts_answer(&self) -> Answer {
         self.ready().await?;
-        let a = self
-            .ibkr()
-            .api().get_accounts()
-            .await?;
+        let a = self.ibkr().api().get_accounts().await?;
         let allowed: Vec<&String> = a
             .accounts
             .iter()

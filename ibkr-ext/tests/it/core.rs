@@ -404,7 +404,7 @@ async fn no_session_id_or_account_number_reaches_errors_debug_or_logs() {
     assert!(shown.contains("U***4321"), "{shown}");
     assert!(
         logged.contains("U***4321"),
-        "the request span names the masked account: {logged}"
+        "the request span names the masked account ({e2:?}): {logged}"
     );
 }
 

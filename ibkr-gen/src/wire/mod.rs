@@ -385,6 +385,10 @@ impl Wire {
             };
             let status = response.status();
             span.record("status", status.as_u16());
+            // One event per answer inside the request's span, so a log names every request
+            // (the span's fields alone show only with the events of other crates, which
+            // may run in tasks outside the span).
+            tracing::debug!(status = status.as_u16(), "answered");
             throttled = None;
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let spacing = shared.pacer.rate_limited(operation_id);
