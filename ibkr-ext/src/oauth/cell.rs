@@ -237,3 +237,174 @@ impl<T> TokenCell<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use futures::future::join_all;
+
+    use super::*;
+
+    const HOUR: Duration = Duration::from_secs(3600);
+
+    /// A handshake that takes a second (of tokio's paused clock, so every caller queues
+    /// before it ends), numbers its tokens 1, 2, ..., fails while `failures` is above 0,
+    /// and notes what it was given to keep.
+    #[derive(Default)]
+    struct Fake {
+        calls: AtomicU32,
+        failures: AtomicU32,
+        kept: Mutex<Vec<Option<u32>>>,
+    }
+
+    impl Fake {
+        fn failing(times: u32) -> Self {
+            Fake {
+                failures: AtomicU32::new(times),
+                ..Fake::default()
+            }
+        }
+
+        fn handshake(
+            &self,
+            kept: Option<Arc<Held<u32>>>,
+        ) -> impl Future<Output = Result<Issued<u32>, SignError>> + '_ {
+            let n = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+            self.kept.lock().unwrap().push(kept.map(|k| k.value));
+            async move {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                let failing = self
+                    .failures
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |f| f.checked_sub(1))
+                    .is_ok();
+                if failing {
+                    return Err(SignError {
+                        step: "fake handshake",
+                        reason: format!("attempt {n} refused"),
+                    });
+                }
+                Ok(Issued {
+                    value: n,
+                    expiry: Expiry::after(HOUR),
+                })
+            }
+        }
+
+        fn calls(&self) -> u32 {
+            self.calls.load(Ordering::SeqCst)
+        }
+    }
+
+    #[test]
+    fn the_renewal_margin_is_a_tenth_between_a_minute_and_ten_minutes_at_most_half() {
+        let s = Duration::from_secs;
+        let table = [
+            // lifetime, margin
+            (s(24 * 3600), s(600)), // a day: 10 min before (OAuth 2.0 used 5)
+            (s(86_399), s(600)),    // IBKR's OAuth 2.0 access token
+            (s(6000), s(600)),      // a tenth reaches the ceiling exactly
+            (s(3600), s(360)),      // an hour: 6 min before (OAuth 2.0 used 5)
+            (s(600), s(60)),        // a tenth reaches the floor exactly
+            (s(300), s(60)),        // below that, the 60 s floor (both used 30 s)
+            (s(120), s(60)),        // half the lifetime meets the floor
+            (s(60), s(30)),         // never more than half the lifetime
+            (s(1), Duration::from_millis(500)),
+            (Duration::ZERO, Duration::ZERO),
+        ];
+        for (lifetime, margin) in table {
+            assert_eq!(renewal_margin(lifetime), margin, "lifetime {lifetime:?}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_callers_without_a_token_cause_one_handshake() {
+        let (cell, fake) = (TokenCell::default(), Fake::default());
+        let got = join_all((0..8).map(|_| cell.get(|k| fake.handshake(k)))).await;
+        assert_eq!(fake.calls(), 1);
+        for token in got {
+            assert_eq!(token.unwrap().value, 1);
+        }
+        assert_eq!(cell.generation(), Generation(1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_due_token_is_renewed_once_and_its_fresh_parts_are_offered() {
+        let (cell, fake) = (TokenCell::default(), Fake::default());
+        cell.get(|k| fake.handshake(k)).await.unwrap();
+        // An hour's token is due 6 minutes before it expires.
+        tokio::time::advance(HOUR - Duration::from_secs(361)).await;
+        assert_eq!(cell.get(|k| fake.handshake(k)).await.unwrap().value, 1);
+        assert_eq!(fake.calls(), 1, "not due yet");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let got = join_all((0..8).map(|_| cell.get(|k| fake.handshake(k)))).await;
+        assert!(got.iter().all(|t| t.as_ref().unwrap().value == 2));
+        assert_eq!(fake.calls(), 2, "one renewal for eight callers");
+        assert_eq!(*fake.kept.lock().unwrap(), [None, Some(1)]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_caller_with_an_old_generation_takes_the_newer_token() {
+        let (cell, fake) = (TokenCell::default(), Fake::default());
+        let first = cell.get(|k| fake.handshake(k)).await.unwrap().generation;
+        // Two callers were refused with generation 1: one handshake between them.
+        let renewed = join_all((0..2).map(|_| cell.renew(first, |k| fake.handshake(k)))).await;
+        assert_eq!(fake.calls(), 2);
+        assert!(renewed.iter().all(|t| t.as_ref().unwrap().value == 2));
+        // A caller still holding generation 1 asks later: generation 2 is newer, no handshake.
+        let late = cell.renew(first, |k| fake.handshake(k)).await.unwrap();
+        assert_eq!((late.value, fake.calls()), (2, 2));
+        // Renewing the generation held does renew, and keeps nothing of it.
+        let again = cell.renew(late.generation, |k| fake.handshake(k)).await;
+        assert_eq!(again.unwrap().generation, Generation(3));
+        assert_eq!(*fake.kept.lock().unwrap(), [None, None, None]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_renewal_asked_before_the_first_token_takes_the_one_in_flight() {
+        let (cell, fake) = (TokenCell::default(), Fake::default());
+        let seen = cell.generation();
+        let (got, renewed) = tokio::join!(
+            cell.get(|k| fake.handshake(k)),
+            cell.renew(seen, |k| fake.handshake(k)),
+        );
+        assert_eq!((got.unwrap().value, renewed.unwrap().value), (1, 1));
+        assert_eq!(fake.calls(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_handshake_reaches_every_waiter_and_the_next_call_tries_again() {
+        let (cell, fake) = (TokenCell::default(), Fake::failing(1));
+        let got = join_all((0..8).map(|_| cell.get(|k| fake.handshake(k)))).await;
+        assert_eq!(fake.calls(), 1, "the waiters did not try again");
+        for result in got {
+            let e = result.err().expect("every waiter gets the failure");
+            assert_eq!(e.reason, "attempt 1 refused");
+        }
+        let kept = cell.last_failure().expect("kept");
+        assert_eq!(kept.to_string(), "fake handshake: attempt 1 refused");
+        assert!(cell.current().is_none());
+        // A renewal that waited on a failed handshake gets its failure too.
+        let fake2 = Fake::failing(1);
+        let (got, renewed) = tokio::join!(
+            cell.get(|k| fake2.handshake(k)),
+            cell.renew(Generation(0), |k| fake2.handshake(k)),
+        );
+        assert!(got.is_err() && renewed.is_err());
+        assert_eq!(fake2.calls(), 1);
+        // The next call (which waited on nothing) tries again, and success clears the record.
+        assert_eq!(cell.get(|k| fake.handshake(k)).await.unwrap().value, 2);
+        assert!(cell.last_failure().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_handshake_whose_caller_went_away_is_run_again_by_the_next() {
+        let (cell, fake) = (TokenCell::default(), Fake::default());
+        let gave_up =
+            tokio::time::timeout(Duration::from_millis(10), cell.get(|k| fake.handshake(k))).await;
+        assert!(gave_up.is_err(), "the caller stopped waiting mid-handshake");
+        assert_eq!(cell.get(|k| fake.handshake(k)).await.unwrap().value, 2);
+        assert_eq!(cell.generation(), Generation(1));
+    }
+}

@@ -5,6 +5,7 @@
 //! Locks: those of the cell (see [`super::cell`]) and the root's, which is never held
 //! across an `.await`.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -26,12 +27,12 @@ pub(crate) trait Handshake: Send + Sync + 'static {
     /// Get a new token, sending to `root`. `kept` is the token being replaced because it
     /// is due: parts of it that are still fresh may be kept. `None` when there is none,
     /// or when IBKR refused it (nothing of it is trusted).
-    fn handshake<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-        root: &'a ApiRoot,
-        kept: Option<&'a Self::Token>,
-    ) -> HookFuture<'a, Result<Issued<Self::Token>, SignError>>;
+    fn handshake(
+        &self,
+        http: &reqwest::Client,
+        root: &ApiRoot,
+        kept: Option<&Self::Token>,
+    ) -> impl Future<Output = Result<Issued<Self::Token>, SignError>> + Send;
 
     /// Add the authorisation for `token` to one attempt.
     fn authorize(&self, token: &Self::Token, request: &mut Request) -> Result<(), SignError>;

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ibkr_gen::Secret;
-use ibkr_gen::wire::{HookFuture, SignError};
+use ibkr_gen::wire::SignError;
 use reqwest::Request;
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH};
 use serde::Deserialize;
@@ -46,13 +46,31 @@ impl OAuth1 {
     pub(crate) fn new(config: OAuth1Config) -> Self {
         OAuth1 { config }
     }
+}
+
+/// How long the token lives from now. IBKR's field has been seen as the expiry and as the
+/// computation time: a value within an hour of now (or past) means "24 hours".
+fn lifetime(expiration_ms: Option<i64>) -> Duration {
+    let given = expiration_ms
+        .and_then(|ms| u64::try_from(ms).ok())
+        .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms));
+    match given.and_then(|t| t.duration_since(SystemTime::now()).ok()) {
+        Some(left) if left > Duration::from_secs(60 * 60) => left,
+        _ => DEFAULT_LIFETIME,
+    }
+}
+
+impl Handshake for OAuth1 {
+    type Token = LiveToken;
+    const MODE: AuthMode = AuthMode::OAuth1;
 
     /// The live session token handshake (POST /oauth/live_session_token). Returns the
     /// token only when its signature validates.
-    async fn exchange(
+    async fn handshake(
         &self,
         http: &reqwest::Client,
         root: &ApiRoot,
+        _kept: Option<&LiveToken>,
     ) -> Result<Issued<LiveToken>, SignError> {
         let cfg = &self.config;
         let url = format!("{}/oauth/live_session_token", root.get());
@@ -122,32 +140,6 @@ impl OAuth1 {
             value: LiveToken { key },
             expiry: Expiry::after(lifetime),
         })
-    }
-}
-
-/// How long the token lives from now. IBKR's field has been seen as the expiry and as the
-/// computation time: a value within an hour of now (or past) means "24 hours".
-fn lifetime(expiration_ms: Option<i64>) -> Duration {
-    let given = expiration_ms
-        .and_then(|ms| u64::try_from(ms).ok())
-        .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms));
-    match given.and_then(|t| t.duration_since(SystemTime::now()).ok()) {
-        Some(left) if left > Duration::from_secs(60 * 60) => left,
-        _ => DEFAULT_LIFETIME,
-    }
-}
-
-impl Handshake for OAuth1 {
-    type Token = LiveToken;
-    const MODE: AuthMode = AuthMode::OAuth1;
-
-    fn handshake<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-        root: &'a ApiRoot,
-        _kept: Option<&'a LiveToken>,
-    ) -> HookFuture<'a, Result<Issued<LiveToken>, SignError>> {
-        Box::pin(self.exchange(http, root))
     }
 
     /// Add `Authorization: OAuth ...` (HMAC-SHA256, fresh nonce and timestamp).

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use ibkr_gen::Secret;
-use ibkr_gen::wire::{HookFuture, SignError};
+use ibkr_gen::wire::SignError;
 use reqwest::Request;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
 use serde::Deserialize;
@@ -72,35 +72,6 @@ fn bearer_header(token: &Secret) -> Result<HeaderValue, SignError> {
 impl OAuth2 {
     pub(crate) fn new(config: OAuth2Config) -> Self {
         OAuth2 { config }
-    }
-
-    /// The bearers, keeping from `kept` what is still fresh.
-    async fn bearers(
-        &self,
-        http: &reqwest::Client,
-        root: &ApiRoot,
-        kept: Option<&Bearers>,
-    ) -> Result<Issued<Bearers>, SignError> {
-        let access = match kept {
-            Some(k) if k.access.expiry.fresh() => k.access.clone(),
-            _ => self.access_token(http, root).await?,
-        };
-        let sso = match kept {
-            Some(k) if k.sso.expiry.fresh() => k.sso.clone(),
-            _ => {
-                let sso = self.sso_session(http, root, &access).await?;
-                tracing::info!("OAuth 2.0: SSO bearer obtained");
-                sso
-            }
-        };
-        let expiry = Expiry {
-            expires: sso.expiry.expires,
-            renew_at: access.expiry.renew_at.min(sso.expiry.renew_at),
-        };
-        Ok(Issued {
-            value: Bearers { access, sso },
-            expiry,
-        })
     }
 
     /// `POST {origin}/oauth2/api/v1/token` with a client assertion.
@@ -194,13 +165,33 @@ impl Handshake for OAuth2 {
     type Token = Bearers;
     const MODE: AuthMode = AuthMode::OAuth2;
 
-    fn handshake<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-        root: &'a ApiRoot,
-        kept: Option<&'a Bearers>,
-    ) -> HookFuture<'a, Result<Issued<Bearers>, SignError>> {
-        Box::pin(self.bearers(http, root, kept))
+    /// The bearers, keeping from `kept` what is still fresh.
+    async fn handshake(
+        &self,
+        http: &reqwest::Client,
+        root: &ApiRoot,
+        kept: Option<&Bearers>,
+    ) -> Result<Issued<Bearers>, SignError> {
+        let access = match kept {
+            Some(k) if k.access.expiry.fresh() => k.access.clone(),
+            _ => self.access_token(http, root).await?,
+        };
+        let sso = match kept {
+            Some(k) if k.sso.expiry.fresh() => k.sso.clone(),
+            _ => {
+                let sso = self.sso_session(http, root, &access).await?;
+                tracing::info!("OAuth 2.0: SSO bearer obtained");
+                sso
+            }
+        };
+        let expiry = Expiry {
+            expires: sso.expiry.expires,
+            renew_at: access.expiry.renew_at.min(sso.expiry.renew_at),
+        };
+        Ok(Issued {
+            value: Bearers { access, sso },
+            expiry,
+        })
     }
 
     /// Account management (`/gw/api`) takes the access token; everything else the SSO
