@@ -40,6 +40,8 @@ mod lst;
 mod oauth1;
 mod oauth2;
 pub mod setup;
+#[cfg(test)]
+mod tests;
 
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;

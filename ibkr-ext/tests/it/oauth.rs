@@ -278,6 +278,84 @@ async fn oauth2_with_the_wrong_ip_says_so() {
     assert!(err.contains("sso-sessions") && err.contains("ip"), "{err}");
 }
 
+// ---------------------------------------------------------------- one token cell
+
+/// Eight calls at once, as the wire sends them.
+async fn eight_at_once(ibkr: &Ibkr) -> Vec<ibkr_ext::Result<usize>> {
+    futures::future::join_all((0..8).map(|_| accounts(ibkr))).await
+}
+
+#[tokio::test]
+async fn oauth1_callers_that_find_the_token_due_share_one_handshake() {
+    let (gw, control) = gateway().await;
+    let ibkr = oauth1_client(&gw, oauth1_config());
+    accounts(&ibkr).await.unwrap();
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(24 * 3600)).await;
+    for result in eight_at_once(&ibkr).await {
+        assert_eq!(result.unwrap(), 1);
+    }
+    assert_eq!(control.handshakes(), 2, "one renewal for the eight calls");
+    assert_eq!(control.refused(), 0);
+}
+
+#[tokio::test]
+async fn oauth2_callers_that_find_the_tokens_due_share_one_grant_and_one_session() {
+    let (gw, control) = gateway().await;
+    let ibkr = oauth2_client(&gw);
+    accounts(&ibkr).await.unwrap();
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(24 * 3600)).await;
+    for result in eight_at_once(&ibkr).await {
+        assert_eq!(result.unwrap(), 1);
+    }
+    assert_eq!((control.token_grants(), control.sso_sessions()), (2, 2));
+    assert_eq!(control.refused(), 0);
+}
+
+#[tokio::test]
+async fn oauth1_a_failed_handshake_fails_every_waiter_and_the_next_call_tries_again() {
+    let (gw, control) = gateway().await;
+    control.corrupt_next_token_signature();
+    let ibkr = oauth1_client(&gw, oauth1_config());
+    for result in eight_at_once(&ibkr).await {
+        let text = result.unwrap_err().to_string();
+        assert!(text.contains("does not match"), "{text}");
+    }
+    assert_eq!(control.handshakes(), 1, "the waiters took the failure");
+    assert_eq!(control.signed_requests(), 0);
+    accounts(&ibkr).await.expect("the next call logs in");
+    assert_eq!(control.handshakes(), 2);
+}
+
+#[tokio::test]
+async fn oauth2_a_failed_session_fails_every_waiter_and_the_next_call_tries_again() {
+    let (gw, control) = gateway().await;
+    let text = std::fs::read_to_string(&consumer().1.oauth2_config)
+        .unwrap()
+        .replace("127.0.0.1", "203.0.113.7");
+    let config = OAuth2Config::from_toml(&text, &consumer().2, "test").unwrap();
+    let ibkr = Ibkr::builder()
+        .oauth2(config)
+        .base_url(gw.base_url())
+        .without_keepalive()
+        .without_pacing()
+        .timeout(None)
+        .build()
+        .unwrap();
+    for result in eight_at_once(&ibkr).await {
+        let text = result.unwrap_err().to_string();
+        assert!(text.contains("sso-sessions"), "{text}");
+    }
+    assert_eq!(
+        control.refused(),
+        1,
+        "one sso-sessions request for the eight"
+    );
+    assert!(accounts(&ibkr).await.is_err());
+    assert_eq!(control.refused(), 2, "the next call tried again");
+}
+
 // ---------------------------------------------------------------- bad input
 
 fn config_error(toml: &str, dir: &Path) -> (String, String) {
