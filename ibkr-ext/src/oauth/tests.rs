@@ -1,49 +1,14 @@
 //! Both logins against the simulator, through what the session owner holds (the
 //! `dyn Authority`), where the wire's `renew` can be called directly.
 
-use std::sync::OnceLock;
-
-use ibkr_sim::oauth::{ConsumerFiles, OAuthControl, SimConsumer};
-use ibkr_sim::{Gateway, Limits, RunningGateway};
 use progenitor_client::ClientInfo as _;
 
 use super::{OAuth1Config, OAuth2Config};
-use crate::Ibkr;
+use crate::{Ibkr, IbkrBuilder};
 
-/// One consumer for all these tests (RSA key generation takes a moment).
-fn consumer() -> &'static (SimConsumer, ConsumerFiles) {
-    static CONSUMER: OnceLock<(SimConsumer, ConsumerFiles)> = OnceLock::new();
-    CONSUMER.get_or_init(|| {
-        let consumer = SimConsumer::generate().expect("consumer");
-        let dir = std::env::temp_dir().join(format!("ibkr-ext-oauth-unit-{}", std::process::id()));
-        let files = consumer.write_to(&dir).expect("files");
-        (consumer, files)
-    })
-}
-
-async fn gateway() -> (RunningGateway, OAuthControl) {
-    let (c, _) = consumer();
-    let gw = Gateway::builder()
-        .plain_http()
-        .limits(Limits::unlimited())
-        .oauth1(c.oauth1())
-        .oauth2(c.oauth2())
-        .start()
-        .await
-        .expect("simulator");
-    let control = gw.control().oauth().expect("OAuth is on");
-    (gw, control)
-}
-
-fn client(gw: &RunningGateway, builder: crate::IbkrBuilder) -> Ibkr {
-    builder
-        .base_url(gw.base_url())
-        .without_keepalive()
-        .without_pacing()
-        .timeout(None)
-        .build()
-        .expect("client")
-}
+#[path = "../../tests/it/oauth_sim.rs"]
+mod sim;
+use self::sim::{gateway, oauth1_client, oauth1_config, oauth2_client, oauth2_config};
 
 /// A login (the first handshake) and a renewal asked for before any token was held, at
 /// once: the renewal's caller saw an older generation than the one the login stores.
@@ -58,12 +23,10 @@ async fn login_and_renew_at_once(ibkr: &Ibkr) {
 #[tokio::test]
 async fn a_renewal_asked_before_the_first_token_takes_the_one_in_flight() {
     let (gw, control) = gateway().await;
-    let oauth1 = OAuth1Config::from_file(&consumer().1.oauth1_config).expect("config");
-    login_and_renew_at_once(&client(&gw, Ibkr::builder().oauth1(oauth1))).await;
+    login_and_renew_at_once(&oauth1_client(&gw, oauth1_config())).await;
     assert_eq!(control.handshakes(), 1, "OAuth 1.0a: one handshake");
 
-    let oauth2 = OAuth2Config::from_file(&consumer().1.oauth2_config).expect("config");
-    login_and_renew_at_once(&client(&gw, Ibkr::builder().oauth2(oauth2))).await;
+    login_and_renew_at_once(&oauth2_client(&gw, oauth2_config())).await;
     assert_eq!(
         (control.token_grants(), control.sso_sessions()),
         (1, 1),
