@@ -1,9 +1,11 @@
 //! What to tell the user when a handshake fails: IBKR's known answers (a new consumer's
 //! `401 Invalid Consumer`, 410 Gone, Akamai's 403) and a wrong clock, each turned into a
-//! sentence that says what to do.
+//! sentence that says what to do; and [`send`], which sends a handshake step and gives
+//! its body or that sentence.
 
 use std::time::{Duration, SystemTime};
 
+use ibkr_gen::wire::SignError;
 use reqwest::StatusCode;
 use reqwest::header::{DATE, HeaderMap};
 
@@ -88,6 +90,44 @@ pub(crate) fn for_status(
         text.push_str(&skew);
     }
     text
+}
+
+/// A handshake step's error.
+pub(crate) fn fail(step: &'static str, reason: impl Into<String>) -> SignError {
+    SignError {
+        step,
+        reason: reason.into(),
+    }
+}
+
+/// Send one handshake step's request: the answer's body when IBKR says 200 or 201;
+/// otherwise what went wrong and what to do ([`for_transport`], [`for_status`] naming
+/// `consumer`), with `on_refusal` added to a 4xx.
+pub(crate) async fn send(
+    step: &'static str,
+    request: reqwest::RequestBuilder,
+    consumer: Option<&str>,
+    on_refusal: Option<&str>,
+) -> Result<String, SignError> {
+    let sent = request
+        .send()
+        .await
+        .map_err(|e| fail(step, for_transport(&e)))?;
+    let status = sent.status();
+    let headers = sent.headers().clone();
+    let body = sent
+        .text()
+        .await
+        .map_err(|e| fail(step, for_transport(&e)))?;
+    if status == StatusCode::OK || status == StatusCode::CREATED {
+        return Ok(body);
+    }
+    let mut text = for_status(status, &body, &headers, consumer);
+    if let Some(hint) = on_refusal.filter(|_| status.is_client_error()) {
+        text.push_str("; ");
+        text.push_str(hint);
+    }
+    Err(fail(step, text))
 }
 
 /// The advice for a transport failure of a handshake step (no answer at all).

@@ -19,19 +19,29 @@
 //!
 //! The live session token (OAuth 1.0a) and the bearer tokens (OAuth 2.0) are obtained on
 //! the first request (or by the session owner's login), renewed before they expire, and
-//! renewed once more when IBKR answers 401. A token that does not validate is never used:
+//! renewed once more when IBKR answers 401.
+//!
+//! One piece of code holds a token for both protocols: `cell::TokenCell` (single-flight
+//! renewal, the last failure, renew-if-unchanged, one renewal-margin rule; its module doc
+//! gives the lock and await order), driven by `login::Login`, which is the
+//! [`RequestSigner`] and `Authority` of either protocol. `oauth1` and `oauth2` hold only
+//! their handshake and how a token signs a request (the `login::Handshake` trait). A token that does not validate is never used:
 //! the request fails with nothing sent. No key, token or signature ever reaches `Debug`,
 //! a log line or an error.
 
 mod advice;
+mod cell;
 mod config;
 mod encode;
 mod jws;
 mod keys;
+mod login;
 mod lst;
 mod oauth1;
 mod oauth2;
 pub mod setup;
+#[cfg(test)]
+mod tests;
 
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
@@ -41,8 +51,9 @@ use ibkr_gen::wire::{HookFuture, RequestSigner};
 
 pub(crate) use self::advice::for_brokerage_session;
 pub use self::config::{OAUTH1_CONFIG_ENV, OAUTH2_CONFIG_ENV, OAuth1Config, OAuth2Config};
-pub(crate) use self::oauth1::OAuth1;
-pub(crate) use self::oauth2::OAuth2;
+use self::login::Login;
+use self::oauth1::OAuth1;
+use self::oauth2::OAuth2;
 
 /// An `Authorization` header value marked sensitive: `Debug` (and so HTTP/2's and the
 /// wire's trace logs) shows `Sensitive` instead of it, and HPACK never indexes it. Every
@@ -168,14 +179,14 @@ impl crate::IbkrBuilder {
     /// on first use, every request HMAC-signed, the token renewed before it expires. The
     /// base URL defaults to `https://api.ibkr.com/v1/api` and pacing to OAuth's 50/s.
     pub fn oauth1(self, config: OAuth1Config) -> Self {
-        self.authority(Arc::new(OAuth1::new(config)))
+        self.authority(Arc::new(Login::new(OAuth1::new(config))))
     }
 
     /// Log in headlessly with OAuth 2.0 (private_key_jwt): a client assertion buys an
     /// access token, `sso-sessions` a bearer for `/v1/api`; both are renewed before they
     /// expire. The base URL defaults to `https://api.ibkr.com/v1/api`.
     pub fn oauth2(self, config: OAuth2Config) -> Self {
-        self.authority(Arc::new(OAuth2::new(config)))
+        self.authority(Arc::new(Login::new(OAuth2::new(config))))
     }
 }
 

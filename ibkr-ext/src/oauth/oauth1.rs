@@ -1,51 +1,38 @@
 //! OAuth 1.0a, first party: the live session token handshake, HMAC-SHA256 on every
 //! attempt, renewal before expiry and after a 401.
 
-use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ibkr_gen::Secret;
-use ibkr_gen::wire::{HookFuture, RecoveryFuture, RequestSigner, SignError};
+use ibkr_gen::wire::SignError;
+use reqwest::Request;
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH};
-use reqwest::{Request, StatusCode};
 use serde::Deserialize;
-use tokio::time::Instant;
 use zeroize::Zeroizing;
 
-use super::advice;
+use super::advice::{self, fail};
+use super::cell::{Expiry, Issued};
 use super::encode::{authorization_header, base_string, base_url};
+use super::login::Handshake;
 use super::lst::{self, DhExchange};
-use super::{ApiRoot, AuthMode, Authority, OAUTH_BASE_URL, OAuth1Config, nonce, unix_now};
+use super::{ApiRoot, AuthMode, OAuth1Config, nonce, unix_now};
 
 /// The step named in errors of the handshake.
 const STEP: &str = "live session token handshake";
 
-/// Renew this long before the token expires.
-const RENEW_MARGIN: Duration = Duration::from_secs(10 * 60);
-
 /// How long a token lives when IBKR's expiration field looks like the computation time.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// A validated live session token.
-struct LiveToken {
-    /// base64-decoded LST: the HMAC key of every request.
+/// A validated live session token: base64-decoded, the HMAC key of every request.
+pub(crate) struct LiveToken {
     key: Zeroizing<Vec<u8>>,
-    /// When IBKR says it expires (wall clock, for `ibkr status`).
-    expires: SystemTime,
-    /// When to renew it (tokio clock, so tests can advance it).
-    renew_at: Instant,
 }
 
-/// An OAuth 1.0a login.
+/// OAuth 1.0a's part of a login (the token cell and the rest are [`super::login::Login`]'s).
 pub(crate) struct OAuth1 {
     config: OAuth1Config,
-    root: ApiRoot,
-    token: RwLock<Option<Arc<LiveToken>>>,
-    handshake: tokio::sync::Mutex<()>,
-    /// The last handshake failure, until a handshake succeeds.
-    failure: RwLock<Option<String>>,
 }
 
 #[derive(Deserialize)]
@@ -55,59 +42,39 @@ struct LstAnswer {
     live_session_token_expiration: Option<i64>,
 }
 
-fn fail(reason: impl Into<String>) -> SignError {
-    SignError {
-        step: STEP,
-        reason: reason.into(),
+impl OAuth1 {
+    pub(crate) fn new(config: OAuth1Config) -> Self {
+        OAuth1 { config }
     }
 }
 
-impl OAuth1 {
-    pub(crate) fn new(config: OAuth1Config) -> Self {
-        OAuth1 {
-            config,
-            root: ApiRoot::default(),
-            token: RwLock::new(None),
-            handshake: tokio::sync::Mutex::new(()),
-            failure: RwLock::new(None),
-        }
+/// How long the token lives from now. IBKR's field has been seen as the expiry and as the
+/// computation time: a value within an hour of now (or past) means "24 hours".
+fn lifetime(expiration_ms: Option<i64>) -> Duration {
+    let given = expiration_ms
+        .and_then(|ms| u64::try_from(ms).ok())
+        .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms));
+    match given.and_then(|t| t.duration_since(SystemTime::now()).ok()) {
+        Some(left) if left > Duration::from_secs(60 * 60) => left,
+        _ => DEFAULT_LIFETIME,
     }
+}
 
-    fn current(&self) -> Option<Arc<LiveToken>> {
-        self.token.read().unwrap_or_else(|p| p.into_inner()).clone()
-    }
+impl Handshake for OAuth1 {
+    type Token = LiveToken;
+    const MODE: AuthMode = AuthMode::OAuth1;
 
-    /// The current token if it is not due for renewal; otherwise a new one (one handshake
-    /// at a time, whoever waits gets the result).
-    async fn valid_token(&self, http: &reqwest::Client) -> Result<Arc<LiveToken>, SignError> {
-        if let Some(t) = self.current()
-            && Instant::now() < t.renew_at
-        {
-            return Ok(t);
-        }
-        let _one = self.handshake.lock().await;
-        if let Some(t) = self.current()
-            && Instant::now() < t.renew_at
-        {
-            return Ok(t);
-        }
-        self.handshake(http).await
-    }
-
-    /// [`Self::exchange`], remembering how it failed.
-    async fn handshake(&self, http: &reqwest::Client) -> Result<Arc<LiveToken>, SignError> {
-        let result = self.exchange(http).await;
-        *self.failure.write().unwrap_or_else(|p| p.into_inner()) =
-            result.as_ref().err().map(ToString::to_string);
-        result
-    }
-
-    /// The live session token handshake (POST /oauth/live_session_token). Stores and
-    /// returns the token only when its signature validates.
-    async fn exchange(&self, http: &reqwest::Client) -> Result<Arc<LiveToken>, SignError> {
+    /// The live session token handshake (POST /oauth/live_session_token). Returns the
+    /// token only when its signature validates.
+    async fn handshake(
+        &self,
+        http: &reqwest::Client,
+        root: &ApiRoot,
+        _kept: Option<&LiveToken>,
+    ) -> Result<Issued<LiveToken>, SignError> {
         let cfg = &self.config;
-        let url = format!("{}/oauth/live_session_token", self.root.get());
-        let parsed = url::Url::parse(&url).map_err(|e| fail(format!("base URL: {e}")))?;
+        let url = format!("{}/oauth/live_session_token", root.get());
+        let parsed = url::Url::parse(&url).map_err(|e| fail(STEP, format!("base URL: {e}")))?;
         let dh = DhExchange::random(&cfg.dh);
         let nonce = nonce();
         let timestamp = unix_now().to_string();
@@ -121,70 +88,58 @@ impl OAuth1 {
         ];
         let mut signed = Zeroizing::new(cfg.prepend.expose().to_string());
         signed.push_str(&base_string("POST", &base_url(&parsed), &params));
-        let signature = lst::rsa_sha256(&cfg.signature_key, &signed).map_err(fail)?;
+        let signature = lst::rsa_sha256(&cfg.signature_key, &signed).map_err(|e| fail(STEP, e))?;
         params.push(("oauth_signature", signature.as_str()));
         let header = Secret::new(authorization_header(&cfg.realm, &params));
         let header = super::authorization(header.expose())
-            .ok_or_else(|| fail("the Authorization header is not valid header text"))?;
-        let sent = http
+            .ok_or_else(|| fail(STEP, "the Authorization header is not valid header text"))?;
+        let request = http
             .post(parsed)
             .header(AUTHORIZATION, header)
-            .header(CONTENT_LENGTH, "0")
-            .send()
-            .await
-            .map_err(|e| fail(advice::for_transport(&e)))?;
-        let status = sent.status();
-        let headers = sent.headers().clone();
-        let body = sent
-            .text()
-            .await
-            .map_err(|e| fail(advice::for_transport(&e)))?;
-        if status != StatusCode::OK {
-            return Err(fail(advice::for_status(
-                status,
-                &body,
-                &headers,
-                Some(cfg.consumer_key.expose()),
-            )));
-        }
-        let answer: LstAnswer = serde_json::from_str(&body)
-            .map_err(|e| fail(format!("IBKR's answer is not the expected JSON ({e})")))?;
+            .header(CONTENT_LENGTH, "0");
+        let body = advice::send(STEP, request, Some(cfg.consumer_key.expose()), None).await?;
+        let answer: LstAnswer = serde_json::from_str(&body).map_err(|e| {
+            fail(
+                STEP,
+                format!("IBKR's answer is not the expected JSON ({e})"),
+            )
+        })?;
         let (Some(response), Some(signature)) = (
             answer.diffie_hellman_response,
             answer.live_session_token_signature,
         ) else {
             return Err(fail(
+                STEP,
                 "IBKR's answer lacks diffie_hellman_response or live_session_token_signature",
             ));
         };
-        let k = dh.shared_secret(&cfg.dh, &response).map_err(fail)?;
-        let token = lst::live_session_token(&k, cfg.prepend.expose()).map_err(fail)?;
+        let k = dh
+            .shared_secret(&cfg.dh, &response)
+            .map_err(|e| fail(STEP, e))?;
+        let token = lst::live_session_token(&k, cfg.prepend.expose()).map_err(|e| fail(STEP, e))?;
         let key = Zeroizing::new(
             STANDARD
                 .decode(token.as_bytes())
-                .map_err(|_| fail("the computed token is not base64"))?,
+                .map_err(|_| fail(STEP, "the computed token is not base64"))?,
         );
         if !lst::token_signature_matches(&key, cfg.consumer_key.expose(), &signature) {
             // Never use a token IBKR did not sign: nothing is sent with it.
             return Err(fail(
+                STEP,
                 "the live session token does not match IBKR's signature, so it is not used and nothing was \
                  sent: check that dh_prime/dh_params and dh_generator are the parameters you uploaded, and \
                  that access_token_secret belongs to this access token",
             ));
         }
-        let (expires, lifetime) = expiry(answer.live_session_token_expiration);
-        let renew_in = lifetime.saturating_sub(RENEW_MARGIN.min(lifetime / 10));
-        let token = Arc::new(LiveToken {
-            key,
-            expires,
-            renew_at: Instant::now() + renew_in,
-        });
-        *self.token.write().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        let lifetime = lifetime(answer.live_session_token_expiration);
         tracing::info!(
             lifetime_s = lifetime.as_secs(),
             "OAuth 1.0a: live session token obtained and validated"
         );
-        Ok(token)
+        Ok(Issued {
+            value: LiveToken { key },
+            expiry: Expiry::after(lifetime),
+        })
     }
 
     /// Add `Authorization: OAuth ...` (HMAC-SHA256, fresh nonce and timestamp).
@@ -209,101 +164,13 @@ impl OAuth1 {
         params[5].1 = signature.as_str();
         let header = Secret::new(authorization_header(&cfg.realm, &params));
         let value = super::authorization(header.expose())
-            .ok_or_else(|| fail("the Authorization header is not valid header text"))?;
+            .ok_or_else(|| fail(STEP, "the Authorization header is not valid header text"))?;
         request.headers_mut().insert(AUTHORIZATION, value);
         Ok(())
-    }
-}
-
-/// When the token expires and how long it lives from now. IBKR's field has been seen as
-/// the expiry and as the computation time: a value within an hour of now (or past) means
-/// "24 hours from now".
-fn expiry(expiration_ms: Option<i64>) -> (SystemTime, Duration) {
-    let now = SystemTime::now();
-    let given = expiration_ms
-        .and_then(|ms| u64::try_from(ms).ok())
-        .map(|ms| SystemTime::UNIX_EPOCH + Duration::from_millis(ms));
-    match given.and_then(|t| t.duration_since(now).ok()) {
-        Some(left) if left > Duration::from_secs(60 * 60) => (now + left, left),
-        _ => (now + DEFAULT_LIFETIME, DEFAULT_LIFETIME),
-    }
-}
-
-impl RequestSigner for OAuth1 {
-    fn sign<'a>(
-        &'a self,
-        http: &'a reqwest::Client,
-        request: &'a mut Request,
-    ) -> HookFuture<'a, Result<(), SignError>> {
-        Box::pin(async move {
-            self.root.learn(request.url());
-            let token = self.valid_token(http).await?;
-            self.authorize(&token, request)
-        })
-    }
-
-    fn renew<'a>(&'a self, http: &'a reqwest::Client) -> RecoveryFuture<'a> {
-        Box::pin(async move {
-            let seen = self.current();
-            let _one = self.handshake.lock().await;
-            let now = self.current();
-            let renewed_meanwhile = match (&seen, &now) {
-                (Some(a), Some(b)) => !Arc::ptr_eq(a, b),
-                (None, Some(_)) => true,
-                _ => false,
-            };
-            if renewed_meanwhile {
-                return true;
-            }
-            match self.handshake(http).await {
-                Ok(_) => true,
-                Err(e) => {
-                    tracing::warn!(step = e.step, reason = %e.reason, "OAuth 1.0a: renewal after 401 failed");
-                    false
-                }
-            }
-        })
-    }
-}
-
-impl Authority for OAuth1 {
-    fn mode(&self) -> AuthMode {
-        AuthMode::OAuth1
-    }
-
-    fn default_base_url(&self) -> &str {
-        OAUTH_BASE_URL
-    }
-
-    fn expires_at(&self) -> Option<SystemTime> {
-        self.current().map(|t| t.expires)
     }
 
     fn socket_token(&self) -> Option<Secret> {
         Some(self.config.access_token.clone())
-    }
-
-    fn login<'a>(&'a self, http: &'a reqwest::Client) -> HookFuture<'a, crate::Result<()>> {
-        Box::pin(async move {
-            self.valid_token(http)
-                .await
-                .map(|_| ())
-                .map_err(|e| crate::Error::OAuth {
-                    step: e.step,
-                    reason: e.reason,
-                })
-        })
-    }
-
-    fn bind_base_url(&self, base_url: &str) {
-        self.root.set(base_url);
-    }
-
-    fn last_failure(&self) -> Option<String> {
-        self.failure
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
     }
 }
 
@@ -317,9 +184,9 @@ mod tests {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap()
             .as_millis() as i64;
-        assert_eq!(expiry(Some(now_ms)).1, DEFAULT_LIFETIME);
-        assert_eq!(expiry(None).1, DEFAULT_LIFETIME);
-        let (_, left) = expiry(Some(now_ms + 5 * 3600 * 1000));
+        assert_eq!(lifetime(Some(now_ms)), DEFAULT_LIFETIME);
+        assert_eq!(lifetime(None), DEFAULT_LIFETIME);
+        let left = lifetime(Some(now_ms + 5 * 3600 * 1000));
         assert!(left > Duration::from_secs(4 * 3600) && left <= Duration::from_secs(5 * 3600));
     }
 }
@@ -334,8 +201,6 @@ mod timing {
     fn signing_cost_per_request() {
         let token = LiveToken {
             key: Zeroizing::new(vec![7u8; 20]),
-            expires: SystemTime::now(),
-            renew_at: Instant::now(),
         };
         let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 1024).unwrap();
         let config = OAuth1Config {

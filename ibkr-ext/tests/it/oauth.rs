@@ -2,54 +2,16 @@
 //! 1.0a live session token handshake, OAuth 2.0's token and SSO session, renewals, and
 //! every bad input the user can give.
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use ibkr_ext::oauth::{OAuth1Config, OAuth2Config};
-use ibkr_ext::{AuthMode, Error, Ibkr};
-use ibkr_sim::oauth::{ConsumerFiles, OAuthControl, SimConsumer};
-use ibkr_sim::{Gateway, Limits, RunningGateway};
+use ibkr_ext::{AuthMode, Error, Ibkr, IbkrBuilder};
+use ibkr_sim::{Gateway, Limits};
 
-/// One consumer for the whole test binary (RSA key generation takes a moment).
-fn consumer() -> &'static (SimConsumer, ConsumerFiles, PathBuf) {
-    static CONSUMER: OnceLock<(SimConsumer, ConsumerFiles, PathBuf)> = OnceLock::new();
-    CONSUMER.get_or_init(|| {
-        let consumer = SimConsumer::generate().expect("consumer");
-        let dir = std::env::temp_dir().join(format!("ibkr-ext-oauth-{}", std::process::id()));
-        let files = consumer.write_to(&dir).expect("files");
-        (consumer, files, dir)
-    })
-}
-
-async fn gateway() -> (RunningGateway, OAuthControl) {
-    let (c, _, _) = consumer();
-    let gw = Gateway::builder()
-        .plain_http()
-        .limits(Limits::unlimited())
-        .oauth1(c.oauth1())
-        .oauth2(c.oauth2())
-        .start()
-        .await
-        .expect("simulator");
-    let control = gw.control().oauth().expect("OAuth is on");
-    (gw, control)
-}
-
-fn oauth1_client(gw: &RunningGateway, config: OAuth1Config) -> Ibkr {
-    Ibkr::builder()
-        .oauth1(config)
-        .base_url(gw.base_url())
-        .without_keepalive()
-        .without_pacing()
-        .timeout(None)
-        .build()
-        .expect("client")
-}
-
-fn oauth1_config() -> OAuth1Config {
-    OAuth1Config::from_file(&consumer().1.oauth1_config).expect("config")
-}
+#[path = "oauth_sim.rs"]
+mod sim;
+use self::sim::{consumer, gateway, oauth1_client, oauth1_config, oauth2_client, oauth2_config};
 
 async fn accounts(ibkr: &Ibkr) -> ibkr_ext::Result<usize> {
     let r = ibkr.api().list_portfolio_accounts().await?;
@@ -144,14 +106,18 @@ async fn the_token_is_renewed_before_it_expires_on_a_paused_clock() {
     assert_eq!(control.refused(), 0);
 }
 
+/// Eight calls wait on one handshake whose token does not validate: all eight fail with
+/// its reason, none tries again, nothing is sent; the next call logs in.
 #[tokio::test]
-async fn a_token_whose_signature_does_not_match_is_never_used() {
+async fn a_token_whose_signature_does_not_match_is_never_used_and_fails_every_waiter() {
     let (gw, control) = gateway().await;
     control.corrupt_next_token_signature();
     let ibkr = oauth1_client(&gw, oauth1_config());
-    let err = accounts(&ibkr).await.unwrap_err();
-    let text = err.to_string();
-    assert!(text.contains("does not match"), "{text}");
+    for result in eight_at_once(&ibkr).await {
+        let text = result.unwrap_err().to_string();
+        assert!(text.contains("does not match"), "{text}");
+    }
+    assert_eq!(control.handshakes(), 1, "the waiters took the failure");
     assert_eq!(
         control.signed_requests(),
         0,
@@ -235,22 +201,18 @@ async fn a_401_after_a_failed_renewal_says_why_not_log_in_in_a_browser() {
     );
 }
 
-fn oauth2_client(gw: &RunningGateway) -> Ibkr {
-    let config = OAuth2Config::from_file(&consumer().1.oauth2_config).expect("config");
-    Ibkr::builder()
-        .oauth2(config)
-        .base_url(gw.base_url())
-        .without_keepalive()
-        .without_pacing()
-        .timeout(None)
-        .build()
-        .expect("client")
+/// The OAuth 2.0 config with an `ip` that is not the client's.
+fn wrong_ip_config() -> OAuth2Config {
+    let text = std::fs::read_to_string(&consumer().1.oauth2_config)
+        .unwrap()
+        .replace("127.0.0.1", "203.0.113.7");
+    OAuth2Config::from_toml(&text, &consumer().2, "test").unwrap()
 }
 
 #[tokio::test]
 async fn oauth2_gets_an_access_token_and_a_bearer_and_renews_them() {
     let (gw, control) = gateway().await;
-    let ibkr = oauth2_client(&gw);
+    let ibkr = oauth2_client(&gw, oauth2_config());
     assert_eq!(ibkr.auth_mode(), AuthMode::OAuth2);
     assert_eq!(accounts(&ibkr).await.unwrap(), 1);
     ibkr.ensure_brokerage_session().await.unwrap();
@@ -264,18 +226,59 @@ async fn oauth2_gets_an_access_token_and_a_bearer_and_renews_them() {
 #[tokio::test]
 async fn oauth2_with_the_wrong_ip_says_so() {
     let (gw, _control) = gateway().await;
-    let text = std::fs::read_to_string(&consumer().1.oauth2_config)
-        .unwrap()
-        .replace("127.0.0.1", "203.0.113.7");
-    let config = OAuth2Config::from_toml(&text, &consumer().2, "test").unwrap();
-    let ibkr = Ibkr::builder()
-        .oauth2(config)
-        .base_url(gw.base_url())
-        .without_keepalive()
-        .build()
-        .unwrap();
+    let ibkr = oauth2_client(&gw, wrong_ip_config());
     let err = accounts(&ibkr).await.unwrap_err().to_string();
     assert!(err.contains("sso-sessions") && err.contains("ip"), "{err}");
+}
+
+// ---------------------------------------------------------------- one token cell
+
+/// Eight calls at once, as the wire sends them.
+async fn eight_at_once(ibkr: &Ibkr) -> Vec<ibkr_ext::Result<usize>> {
+    futures::future::join_all((0..8).map(|_| accounts(ibkr))).await
+}
+
+/// One call, then a day later (paused clock) eight at once: all succeed.
+async fn eight_calls_a_day_later(ibkr: &Ibkr) {
+    accounts(ibkr).await.unwrap();
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(24 * 3600)).await;
+    for result in eight_at_once(ibkr).await {
+        assert_eq!(result.unwrap(), 1);
+    }
+}
+
+#[tokio::test]
+async fn oauth1_callers_that_find_the_token_due_share_one_handshake() {
+    let (gw, control) = gateway().await;
+    eight_calls_a_day_later(&oauth1_client(&gw, oauth1_config())).await;
+    assert_eq!(control.handshakes(), 2, "one renewal for the eight calls");
+    assert_eq!(control.refused(), 0);
+}
+
+#[tokio::test]
+async fn oauth2_callers_that_find_the_tokens_due_share_one_grant_and_one_session() {
+    let (gw, control) = gateway().await;
+    eight_calls_a_day_later(&oauth2_client(&gw, oauth2_config())).await;
+    assert_eq!((control.token_grants(), control.sso_sessions()), (2, 2));
+    assert_eq!(control.refused(), 0);
+}
+
+#[tokio::test]
+async fn oauth2_a_failed_session_fails_every_waiter_and_the_next_call_tries_again() {
+    let (gw, control) = gateway().await;
+    let ibkr = oauth2_client(&gw, wrong_ip_config());
+    for result in eight_at_once(&ibkr).await {
+        let text = result.unwrap_err().to_string();
+        assert!(text.contains("sso-sessions"), "{text}");
+    }
+    assert_eq!(
+        control.refused(),
+        1,
+        "one sso-sessions request for the eight"
+    );
+    assert!(accounts(&ibkr).await.is_err());
+    assert_eq!(control.refused(), 2, "the next call tried again");
 }
 
 // ---------------------------------------------------------------- bad input
