@@ -53,9 +53,10 @@
 //! - sends nothing before the server's `system` frame (earlier frames are dropped);
 //! - sends `tic` every [`StreamConfig::tic_interval`] and treats
 //!   [`StreamConfig::dead_after`] without any frame as a dead socket;
-//! - reconnects with jittered exponential backoff ([`RetryPolicy::delay`](ibkr_gen::wire::RetryPolicy::delay),
-//!   from [`StreamConfig::backoff_min`] to [`StreamConfig::backoff_max`]) and resubscribes everything, then gives
-//!   every stream a [`StreamEvent::Gap`];
+//! - reconnects with jittered exponential backoff (the retry module's
+//!   [`RetryPolicy::delay`](ibkr_gen::wire::RetryPolicy::delay), from
+//!   [`StreamConfig::backoff_min`] to [`StreamConfig::backoff_max`]) and resubscribes
+//!   everything, then gives every stream a [`StreamEvent::Gap`];
 //! - renews market data every 9 minutes (streams end after 10);
 //! - meets a refused `sor` by calling `/iserver/accounts` and `orders?force=true`, then
 //!   retrying with backoff (5 s doubling to 5 min);
@@ -123,7 +124,8 @@
 //! - The session owner keeps the manager weakly (one per session); the manager holds an
 //!   `Ibkr` clone: the session lives while any stream or handle does.
 //!   It stops when every handle is dropped or the session shuts down; buffers are then
-//!   closed and `next()` returns `None` once drained.
+//!   closed (those of subscriptions still in the command channel too) and `next()` returns
+//!   `None` once drained.
 //!
 //! The session id is a [`Secret`](ibkr_gen::Secret): it appears in no error, event or log.
 //!
