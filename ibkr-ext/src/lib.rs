@@ -63,6 +63,10 @@ pub use stream::{StreamEvent, Streams, Subscription};
 /// Everything a typical program needs: `use ibkr_ext::prelude::*;`.
 pub mod prelude {
     pub use crate::orders::{OrderType, questions};
+    pub use crate::stream::{
+        ConnectionEvent, Execution, OrderUpdate, QuoteUpdate, StreamConfig, StreamError,
+        StreamErrorKind, StreamEvent, Streams, Subscription,
+    };
     pub use crate::{
         AnswerPolicy, Bar, Bars, Conid, DeclineReason, DeclinedQuestion, Error, Field, HistoryItem,
         Ibkr, IbkrBuilder, OrderGroup, OrderOutcome, OrderTicket, Quote, Result, SessionState,

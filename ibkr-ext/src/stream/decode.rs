@@ -11,6 +11,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
+use super::topic::{MARKET_PREFIX, WireTopic};
 use crate::conid::Conid;
 use crate::snapshot::{Field, Quote};
 
@@ -115,10 +116,12 @@ impl QuoteMerger {
 /// parsing, so fields merge as they are read instead of being buffered until the conid
 /// (usually last) arrives. (An unescaped `"topic":"` cannot occur inside a JSON string.)
 fn conid_hint(frame: &str) -> Option<i64> {
-    const MARK: &str = "\"topic\":\"smd+";
-    let at = frame.find(MARK)? + MARK.len();
-    let digits = frame[at..].bytes().take_while(u8::is_ascii_digit).count();
-    frame[at..at + digits].parse().ok()
+    const MARK: &str = "\"topic\":\"";
+    let rest = frame
+        .match_indices(MARK)
+        .find_map(|(at, _)| frame[at + MARK.len()..].strip_prefix(MARKET_PREFIX))?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    rest[..digits].parse().ok()
 }
 
 /// Find `"topic":"..."` in text that is not valid JSON, to name the topic in the error.
@@ -281,7 +284,7 @@ impl<'de> Visitor<'de> for FrameSeed<'_> {
                 }
             }
         }
-        let rest = topic.as_ref().and_then(|t| t.0.strip_prefix("smd+"));
+        let rest = topic.as_ref().and_then(|t| t.0.strip_prefix(MARKET_PREFIX));
         let Some(rest) = rest.filter(|_| !error) else {
             // Not market data after all (an error frame): forget a quote made for it.
             if created && let Some(c) = hint {
@@ -333,8 +336,9 @@ pub(crate) enum Frame {
         code: Option<i64>,
     },
     /// A topic with its JSON (`sor`, `str`, `spl`, `ssd+..`, `sts`, `act`, `ntf`, ...).
-    Topic { topic: String, body: Value },
-    /// Anything else (`{"result":"unsubscribed from summary"}`, `tic` answers, ...).
+    Topic { wire: WireTopic, body: Value },
+    /// Anything else (`{"result":"unsubscribed from summary"}`, `tic` answers, topics the
+    /// manager does not know, ...).
     Other,
 }
 
@@ -360,16 +364,17 @@ pub(crate) fn classify(text: &str) -> Result<Frame, FrameError> {
         });
         return Ok(Frame::Error { topic, text, code });
     }
-    match topic.as_deref() {
-        Some("system") => Ok(match body.get("success") {
+    match topic.as_deref().map(|t| (t, WireTopic::parse(t))) {
+        Some((_, Some(WireTopic::System))) => Ok(match body.get("success") {
             Some(user) => Frame::SystemReady(user.as_str().map(str::to_string)),
             None => Frame::System,
         }),
-        Some("tic") | Some("ech") => Ok(Frame::Other),
-        Some(t) => Ok(Frame::Topic {
-            topic: t.to_string(),
-            body,
-        }),
+        Some((_, Some(WireTopic::Tic | WireTopic::Echo))) => Ok(Frame::Other),
+        Some((_, Some(wire))) => Ok(Frame::Topic { wire, body }),
+        Some((name, None)) => {
+            tracing::trace!(topic = name, "stream: frame of an unhandled topic");
+            Ok(Frame::Other)
+        }
         None => {
             let waiting = body
                 .get("message")

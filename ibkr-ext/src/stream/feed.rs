@@ -16,12 +16,14 @@
 //! counts the folded ones in [`StreamError::repeated`], so a flood of malformed frames holds
 //! one buffered event per topic and kind, not one per frame (they used to bypass the
 //! capacity, one each).
-//! The lock is a plain mutex held for a push or a pop, never across an await.
+//! The lock is a plain mutex held for a push or a pop, never across an await. The reader is
+//! poll-based ([`Feed::poll_next`]): it registers its waker under the same lock it found the
+//! queue empty under, and a push takes the waker under that lock and wakes it after
+//! releasing it, so no wake-up is lost between the check and the registration.
 
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
-
-use tokio::sync::Notify;
+use std::task::{Context, Poll, Waker};
 
 use super::types::{StreamError, StreamEvent};
 
@@ -57,12 +59,13 @@ struct State<T> {
     queue: VecDeque<StreamEvent<T>>,
     lagged: u64,
     closed: bool,
+    /// The reader waiting for an event (the last one to poll an empty feed).
+    waker: Option<Waker>,
 }
 
 /// One subscription's buffer.
 pub(crate) struct Feed<T> {
     state: Mutex<State<T>>,
-    notify: Notify,
     policy: Policy,
 }
 
@@ -73,14 +76,21 @@ impl<T> Feed<T> {
                 queue: VecDeque::new(),
                 lagged: 0,
                 closed: false,
+                waker: None,
             }),
-            notify: Notify::new(),
             policy,
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wake the waiting reader, if any; called after the lock is released.
+    fn wake(waker: Option<Waker>) {
+        if let Some(w) = waker {
+            w.wake();
+        }
     }
 
     /// Add an error: never dropped, folded into a queued, unread one of the same topic and
@@ -103,7 +113,7 @@ impl<T> Feed<T> {
 
     /// Add a `Gap` or an `Error`: never dropped.
     pub(crate) fn push_event(&self, event: StreamEvent<T>) {
-        {
+        let waker = {
             let mut st = self.lock();
             if matches!(event, StreamEvent::Gap)
                 && matches!(st.queue.back(), Some(StreamEvent::Gap))
@@ -115,8 +125,9 @@ impl<T> Feed<T> {
                 st.queue.push_back(StreamEvent::Lagged(n));
             }
             st.queue.push_back(event);
-        }
-        self.notify.notify_one();
+            st.waker.take()
+        };
+        Self::wake(waker);
     }
 
     /// Events waiting to be read (for [`Retained`](super::Retained)).
@@ -126,27 +137,38 @@ impl<T> Feed<T> {
 
     /// No more items will come; the consumer gets `None` once the queue is drained.
     pub(crate) fn close(&self) {
-        self.lock().closed = true;
-        self.notify.notify_one();
+        let waker = {
+            let mut st = self.lock();
+            st.closed = true;
+            st.waker.take()
+        };
+        Self::wake(waker);
     }
 
-    /// The next event, waiting for one; `None` once closed and drained.
-    pub(crate) async fn next(&self) -> Option<StreamEvent<T>> {
-        loop {
-            {
-                let mut st = self.lock();
-                if let Some(event) = st.queue.pop_front() {
-                    return Some(event);
-                }
-                if st.lagged > 0 {
-                    return Some(StreamEvent::Lagged(std::mem::take(&mut st.lagged)));
-                }
-                if st.closed {
-                    return None;
-                }
-            }
-            self.notify.notified().await;
+    /// The next event: `Ready(Some)` when one waits, `Ready(None)` once closed and drained,
+    /// otherwise `Pending` with `cx`'s waker registered.
+    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<StreamEvent<T>>> {
+        let mut st = self.lock();
+        if let Some(event) = st.queue.pop_front() {
+            return Poll::Ready(Some(event));
         }
+        if st.lagged > 0 {
+            return Poll::Ready(Some(StreamEvent::Lagged(std::mem::take(&mut st.lagged))));
+        }
+        if st.closed {
+            return Poll::Ready(None);
+        }
+        match &mut st.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// Whether the feed is closed and drained: `poll_next` only answers `None` from now on.
+    pub(crate) fn is_terminated(&self) -> bool {
+        let st = self.lock();
+        st.closed && st.queue.is_empty() && st.lagged == 0
     }
 
     /// The next event if one is waiting.
@@ -162,7 +184,7 @@ impl<T> Feed<T> {
 impl<T: Conflate> Feed<T> {
     /// Add data under the feed's policy.
     pub(crate) fn push(&self, item: T) {
-        {
+        let waker = {
             let mut st = self.lock();
             match self.policy {
                 Policy::Conflate => {
@@ -197,8 +219,9 @@ impl<T: Conflate> Feed<T> {
                     st.queue.push_back(StreamEvent::Data(item));
                 }
             }
-        }
-        self.notify.notify_one();
+            st.waker.take()
+        };
+        Self::wake(waker);
     }
 }
 
@@ -271,6 +294,49 @@ mod tests {
         // Read errors are not folded into: the next one stands alone.
         feed.push_error(malformed(1));
         assert_eq!(feed.try_next(), Some(StreamEvent::Error(malformed(1))));
+    }
+
+    #[test]
+    fn a_pending_reader_is_woken_by_a_push_and_by_close() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        struct Count(AtomicUsize);
+        impl futures::task::ArcWake for Count {
+            fn wake_by_ref(me: &Arc<Self>) {
+                me.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = futures::task::waker(Arc::clone(&count));
+        let mut cx = Context::from_waker(&waker);
+        let woken = || count.0.load(Ordering::SeqCst);
+
+        let feed = Feed::<u32>::new(Policy::Queue(4));
+        assert_eq!(feed.poll_next(&mut cx), Poll::Pending);
+        assert_eq!(
+            feed.poll_next(&mut cx),
+            Poll::Pending,
+            "polled twice, one waker"
+        );
+        feed.push(7);
+        assert_eq!(woken(), 1);
+        feed.push(8);
+        assert_eq!(woken(), 1, "nobody waits: no wake-up");
+        assert_eq!(
+            feed.poll_next(&mut cx),
+            Poll::Ready(Some(StreamEvent::Data(7)))
+        );
+        assert_eq!(
+            feed.poll_next(&mut cx),
+            Poll::Ready(Some(StreamEvent::Data(8)))
+        );
+        assert_eq!(feed.poll_next(&mut cx), Poll::Pending);
+        assert!(!feed.is_terminated());
+        feed.close();
+        assert_eq!(woken(), 2);
+        assert_eq!(feed.poll_next(&mut cx), Poll::Ready(None));
+        assert!(feed.is_terminated());
     }
 
     #[test]

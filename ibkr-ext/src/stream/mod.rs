@@ -2,7 +2,6 @@
 //!
 //! ```no_run
 //! use ibkr_ext::prelude::*;
-//! use ibkr_ext::stream::StreamEvent;
 //!
 //! # async fn demo() -> ibkr_ext::Result<()> {
 //! let ibkr = Ibkr::gateway()?;
@@ -21,6 +20,28 @@
 //! # Ok(()) }
 //! ```
 //!
+//! A [`Subscription`] is a [`futures::Stream`], so the `StreamExt` combinators apply:
+//!
+//! ```no_run
+//! use futures::StreamExt;
+//! use ibkr_ext::prelude::*;
+//!
+//! # async fn demo(streams: Streams) {
+//! let mut fills = streams
+//!     .trades(1)
+//!     .filter_map(|event| async move {
+//!         match event {
+//!             StreamEvent::Data(execution) => Some(execution),
+//!             _ => None,
+//!         }
+//!     })
+//!     .boxed();
+//! while let Some(execution) = fills.next().await {
+//!     println!("{} {:?} @ {:?}", execution.execution_id, execution.size, execution.price);
+//! }
+//! # }
+//! ```
+//!
 //! # How it works
 //!
 //! One connection manager per session (every [`Ibkr::stream`] call on handles of the same
@@ -32,8 +53,10 @@
 //! - sends nothing before the server's `system` frame (earlier frames are dropped);
 //! - sends `tic` every [`StreamConfig::tic_interval`] and treats
 //!   [`StreamConfig::dead_after`] without any frame as a dead socket;
-//! - reconnects with jittered exponential backoff and resubscribes everything, then gives
-//!   every stream a [`StreamEvent::Gap`];
+//! - reconnects with jittered exponential backoff (the retry module's
+//!   [`RetryPolicy::delay`](ibkr_gen::wire::RetryPolicy::delay), from
+//!   [`StreamConfig::backoff_min`] to [`StreamConfig::backoff_max`]) and resubscribes
+//!   everything, then gives every stream a [`StreamEvent::Gap`];
 //! - renews market data every 9 minutes (streams end after 10);
 //! - meets a refused `sor` by calling `/iserver/accounts` and `orders?force=true`, then
 //!   retrying with backoff (5 s doubling to 5 min);
@@ -101,15 +124,35 @@
 //! - The session owner keeps the manager weakly (one per session); the manager holds an
 //!   `Ibkr` clone: the session lives while any stream or handle does.
 //!   It stops when every handle is dropped or the session shuts down; buffers are then
-//!   closed and `next()` returns `None` once drained.
+//!   closed (those of subscriptions still in the command channel too) and `next()` returns
+//!   `None` once drained.
 //!
 //! The session id is a [`Secret`](ibkr_gen::Secret): it appears in no error, event or log.
+//!
+//! # Inside
+//!
+//! - `topic`: every topic name, in one place: what a subscription asks for, the names frames
+//!   carry (parsed and formatted), the messages sent;
+//! - `reconcile`: a pure function from what the subscriptions want and what the socket has
+//!   to the messages that close the gap;
+//! - `hub`: the subscriptions and the merged state; frames decoded per topic and delivered
+//!   through one generic path (`sink` maps each item type to its feed);
+//! - `manager`: the select loop (connection, handshake, heartbeats, renewal, session
+//!   comparison, `sor` retry, reconnection);
+//! - `feed`: each subscription's bounded buffer; `decode`: the market data fast path and
+//!   frame classification; `bounded`: the bounded order book and execution window;
+//!   `socket`: opening the WebSocket.
 
 mod bounded;
 mod decode;
 mod feed;
+mod hub;
 mod manager;
+mod offline;
+mod reconcile;
+mod sink;
 mod socket;
+mod topic;
 mod types;
 
 use std::sync::Arc;
@@ -126,11 +169,14 @@ use crate::conid::Conid;
 use crate::error::{Error, Result};
 pub use crate::snapshot::Field;
 use feed::{Conflate, Feed, Policy};
-use manager::{Command, Manager, Sink, Topic};
+use manager::{Command, Manager};
+pub use offline::{FramePath, check_frames};
+use sink::Sink;
+use topic::Topic;
 
 /// Timings and sizes of the connection manager. The defaults follow IBKR's documented
 /// behaviour; tests shorten them.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamConfig {
     /// How often `tic` is sent (IBKR: at least once a minute).
     pub tic_interval: Duration,
@@ -186,12 +232,66 @@ impl Default for StreamConfig {
     }
 }
 
+impl StreamConfig {
+    /// The fields where `asked` differs from `self`, as `name: ours, not theirs`.
+    fn differences(&self, asked: &StreamConfig) -> Vec<String> {
+        // Destructured so that a new field cannot be left out of the comparison's message.
+        let StreamConfig {
+            tic_interval,
+            dead_after,
+            md_renew,
+            session_check,
+            backoff_min,
+            backoff_max,
+            sor_backoff_min,
+            sor_backoff_max,
+            ready_timeout,
+            connect_timeout,
+            queue_capacity,
+            terminal_order_ttl,
+            max_orders,
+            trades_window,
+        } = self;
+        let mut out = Vec::new();
+        macro_rules! compare {
+            ($($field:ident),*) => {$(
+                if *$field != asked.$field {
+                    out.push(format!(
+                        "{} is {:?}, not {:?}",
+                        stringify!($field),
+                        $field,
+                        asked.$field
+                    ));
+                }
+            )*};
+        }
+        compare!(
+            tic_interval,
+            dead_after,
+            md_renew,
+            session_check,
+            backoff_min,
+            backoff_max,
+            sor_backoff_min,
+            sor_backoff_max,
+            ready_timeout,
+            connect_timeout,
+            queue_capacity,
+            terminal_order_ttl,
+            max_orders,
+            trades_window
+        );
+        out
+    }
+}
+
 /// What every `Streams` handle of one session shares: the way to its manager.
 pub(crate) struct StreamsShared {
     commands: mpsc::UnboundedSender<Command>,
     state: watch::Receiver<ConnectionState>,
     next_id: AtomicU64,
-    capacity: usize,
+    /// The configuration the manager runs with.
+    config: StreamConfig,
 }
 
 /// The streams of one session (from [`Ibkr::stream`]); cheap to clone.
@@ -208,8 +308,11 @@ impl std::fmt::Debug for Streams {
     }
 }
 
-/// One subscription: read it with [`Subscription::next`]; drop it to unsubscribe (the
-/// server is told once no other handle wants the same topic).
+/// One subscription, a [`futures::Stream`] of [`StreamEvent`]s: read it with
+/// [`Subscription::next`] (or any `StreamExt` combinator); drop it to unsubscribe (the
+/// server is told once no other handle wants the same topic). The stream ends (`None`) once
+/// the streams have shut down and the buffer is drained, or at once when the subscription
+/// was refused (after its `Error`).
 pub struct Subscription<T> {
     feed: Arc<Feed<T>>,
     id: u64,
@@ -224,96 +327,39 @@ impl<T> std::fmt::Debug for Subscription<T> {
     }
 }
 
-impl<T: Send + 'static> Subscription<T> {
+impl<T> Subscription<T> {
     /// The next event; `None` once the streams have shut down and the buffer is drained.
+    /// The same as `StreamExt::next`, without importing the trait.
     pub async fn next(&mut self) -> Option<StreamEvent<T>> {
-        self.feed.next().await
+        std::future::poll_fn(|cx| self.feed.poll_next(cx)).await
     }
 
     /// The next event if one is waiting now.
     pub fn try_next(&mut self) -> Option<StreamEvent<T>> {
         self.feed.try_next()
     }
+}
 
-    /// The subscription as a `futures::Stream`.
-    pub fn into_stream(self) -> impl futures::Stream<Item = StreamEvent<T>> {
-        futures::stream::unfold(self, |mut s| async move { s.next().await.map(|e| (e, s)) })
+impl<T> futures::Stream for Subscription<T> {
+    type Item = StreamEvent<T>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<StreamEvent<T>>> {
+        self.feed.poll_next(cx)
+    }
+}
+
+impl<T> futures::stream::FusedStream for Subscription<T> {
+    fn is_terminated(&self) -> bool {
+        self.feed.is_terminated()
     }
 }
 
 impl<T> Drop for Subscription<T> {
     fn drop(&mut self) {
         let _ = self.inner.commands.send(Command::Unsubscribe(self.id));
-    }
-}
-
-impl Conflate for QuoteUpdate {
-    fn key(&self) -> Option<i64> {
-        Some(self.quote.conid.0)
-    }
-    fn absorb(&mut self, newer: Self) {
-        for f in newer.changed {
-            if !self.changed.contains(&f) {
-                self.changed.push(f);
-            }
-        }
-        self.quote = newer.quote;
-    }
-}
-
-impl Conflate for PnlUpdate {
-    fn key(&self) -> Option<i64> {
-        Some(0)
-    }
-}
-
-impl Conflate for SummaryUpdate {
-    fn key(&self) -> Option<i64> {
-        Some(0)
-    }
-    fn absorb(&mut self, newer: Self) {
-        for k in newer.changed {
-            if !self.changed.contains(&k) {
-                self.changed.push(k);
-            }
-        }
-        self.values = newer.values;
-    }
-}
-
-impl Conflate for LedgerUpdate {
-    fn key(&self) -> Option<i64> {
-        Some(0)
-    }
-}
-
-impl Conflate for BookUpdate {
-    fn key(&self) -> Option<i64> {
-        Some(0)
-    }
-}
-
-impl Conflate for OrderUpdate {}
-impl Conflate for Execution {}
-impl Conflate for HistoryUpdate {}
-impl Conflate for Notification {}
-impl Conflate for Bulletin {}
-impl Conflate for ConnectionEvent {
-    /// An error without a subscriber (a malformed frame for a topic nobody subscribed, say)
-    /// folds into an unread one of the same topic and kind, counted in
-    /// [`StreamError::repeated`], as errors do on every other stream.
-    fn fold(&mut self, newer: &Self) -> bool {
-        match (self, newer) {
-            (ConnectionEvent::Error(queued), ConnectionEvent::Error(e)) if queued.same_as(e) => {
-                let repeated = queued.repeated + 1 + e.repeated;
-                *queued = StreamError {
-                    repeated,
-                    ..e.clone()
-                };
-                true
-            }
-            _ => false,
-        }
     }
 }
 
@@ -343,7 +389,7 @@ impl Streams {
     }
 
     fn queue(&self) -> Policy {
-        Policy::Queue(self.inner.capacity.max(1))
+        Policy::Queue(self.inner.config.queue_capacity.max(1))
     }
 
     /// Market data for `conids`: each item is the merged quote of one conid (decoded like
@@ -444,18 +490,6 @@ impl Streams {
     }
 }
 
-/// The connection manager's frame path without a socket: frames go in as the socket would
-/// deliver them, subscriptions are made on [`FramePath::streams`], and what the manager would
-/// send comes back. For the `stream_soak` benchmark and the frame fuzz target; not a stable
-/// API.
-#[doc(hidden)]
-pub struct FramePath {
-    manager: Manager,
-    streams: Streams,
-    session: ibkr_gen::Secret,
-    ready: bool,
-}
-
 /// The handles' shared end and the manager that owns the other end of its channels, not
 /// yet running (the session spawns it; [`FramePath`] drives it by hand).
 fn manager_for(ibkr: Ibkr, config: StreamConfig) -> (Arc<StreamsShared>, Manager) {
@@ -465,116 +499,36 @@ fn manager_for(ibkr: Ibkr, config: StreamConfig) -> (Arc<StreamsShared>, Manager
         commands,
         state,
         next_id: AtomicU64::new(1),
-        capacity: config.queue_capacity,
+        config: config.clone(),
     });
     let manager = Manager::new(ibkr, config, receiver, state_tx);
     (inner, manager)
 }
 
-impl FramePath {
-    /// A manager for `ibkr`'s session that is never connected (nothing is spawned; REST
-    /// work it would start is skipped).
-    pub fn new(ibkr: &Ibkr, config: StreamConfig) -> FramePath {
-        let (inner, manager) = manager_for(ibkr.clone(), config);
-        FramePath {
-            manager,
-            streams: Streams { inner },
-            session: ibkr_gen::Secret::new("offline".to_string()),
-            ready: false,
-        }
-    }
-
-    /// The handle to subscribe with.
-    pub fn streams(&self) -> &Streams {
-        &self.streams
-    }
-
-    /// One text frame as the socket delivers it; returns the frames the manager would send
-    /// (after applying the subscriptions made since the last frame).
-    pub fn frame(&mut self, text: &str) -> Vec<String> {
-        self.manager
-            .offline_frame(text, &mut self.ready, &self.session)
-    }
-
-    /// The socket dropped: the next `system` frame starts a new connection (resubscribing
-    /// everything, a `Gap` on every stream).
-    pub fn reconnect(&mut self) {
-        self.manager.offline_reconnect(&mut self.ready);
-    }
-
-    /// What the manager holds now.
-    pub fn retained(&self) -> Retained {
-        self.manager.retained()
-    }
-}
-
-/// The frame fuzz target's body (`ibkr-ext/fuzz`, and `tests/it/stream_fuzz.rs` over its corpus):
-/// each line of `data` is one text frame; they go through a [`QuoteMerger`] and through a
-/// [`FramePath`] subscribed to every topic. Panics if anything panics or a bound breaks
-/// (merged quotes only for subscribed conids, orders and execution ids within their caps,
-/// summaries and ledgers for subscribed accounts only). Not a stable API.
-#[doc(hidden)]
-pub fn check_frames(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let mut merger = QuoteMerger::default();
-    for frame in text.split('\n') {
-        let _ = merger.apply(frame);
-    }
-    let Ok(ibkr) = Ibkr::builder()
-        .base_url("http://127.0.0.1:9/v1/api")
-        .without_pacing()
-        .without_keepalive()
-        .build()
-    else {
-        return;
-    };
-    let mut path = FramePath::new(
-        &ibkr,
-        StreamConfig {
-            max_orders: 8,
-            trades_window: 8,
-            queue_capacity: 8,
-            ..StreamConfig::default()
-        },
-    );
-    let streams = path.streams().clone();
-    let _subscriptions = (
-        streams.quotes(&[Conid(1), Conid(265598)], &[Field::LastPrice]),
-        streams.orders(),
-        streams.trades(7),
-        streams.pnl(),
-        streams.account_summary("DU1234567"),
-        streams.ledger("DU1234567"),
-        streams.book("DU1234567", Conid(1)),
-        streams.history(Conid(1), "1d", "1min"),
-        streams.notifications(),
-        streams.bulletins(),
-        streams.status(),
-    );
-    path.frame(r#"{"topic":"system","success":"user"}"#);
-    for frame in text.split('\n') {
-        path.frame(frame);
-        let held = path.retained();
-        assert!(held.quotes <= 2, "{held:?}");
-        assert!(held.orders <= 8 && held.executions_seen <= 8, "{held:?}");
-        assert!(held.summaries <= 1 && held.ledgers <= 1, "{held:?}");
-    }
-}
-
 impl Ibkr {
-    /// The streams of this session, with the default timings. Handles of the same session
-    /// share one connection.
+    /// The streams of this session. Handles of the same session share one connection: this
+    /// returns the running one whatever its configuration, or starts one with the default
+    /// [`StreamConfig`].
     ///
     /// Call it inside a Tokio runtime (the connection manager is a task).
     pub fn stream(&self) -> Result<Streams> {
-        self.stream_with(StreamConfig::default())
+        self.streams(None)
     }
 
-    /// The streams of this session; `config` applies when this call starts the session's
-    /// connection manager (otherwise the running one is returned as is).
+    /// The streams of this session, with `config`: starts the session's connection manager
+    /// with it, or returns the running one when it runs with the same configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the session's manager already runs with another configuration
+    /// (one socket serves every handle of a session, so two configurations cannot both
+    /// apply; drop every `Streams` and `Subscription` of the session to start afresh), or
+    /// when called outside a Tokio runtime.
     pub fn stream_with(&self, config: StreamConfig) -> Result<Streams> {
+        self.streams(Some(config))
+    }
+
+    fn streams(&self, config: Option<StreamConfig>) -> Result<Streams> {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
             Error::Config("streams need a Tokio runtime: call stream() inside one".into())
         })?;
@@ -586,9 +540,16 @@ impl Ibkr {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         if let Some(inner) = current.upgrade() {
-            return Ok(Streams { inner });
+            return match config {
+                Some(wanted) if wanted != inner.config => Err(Error::Config(format!(
+                    "this session's streams already run with another StreamConfig ({}): \
+                     use stream() to share them, or drop their handles first",
+                    inner.config.differences(&wanted).join(", ")
+                ))),
+                _ => Ok(Streams { inner }),
+            };
         }
-        let (inner, manager) = manager_for(self.clone(), config);
+        let (inner, manager) = manager_for(self.clone(), config.unwrap_or_default());
         *current = Arc::downgrade(&inner);
         drop(current);
         runtime.spawn(manager.run());

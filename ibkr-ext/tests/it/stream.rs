@@ -196,6 +196,86 @@ async fn handles_on_one_session_share_one_socket() {
 }
 
 #[tokio::test]
+async fn stream_with_another_config_while_the_streams_run_is_an_error() {
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    // The same configuration again, and `stream()`, share the running streams.
+    let same = ibkr.stream_with(fast()).unwrap();
+    let shared = ibkr.clone().stream().unwrap();
+    let other = StreamConfig {
+        queue_capacity: 8,
+        ..fast()
+    };
+    match ibkr.stream_with(other.clone()) {
+        Err(Error::Config(message)) => {
+            assert!(
+                message.contains("queue_capacity is 1024, not 8"),
+                "{message}"
+            );
+            assert!(
+                !message.contains("tic_interval"),
+                "only what differs: {message}"
+            );
+        }
+        unexpected => panic!("{unexpected:?}"),
+    }
+    let mut a = same.quotes(&[AAPL], &[Field::LastPrice]);
+    let mut b = shared.quotes(&[AAPL], &[Field::LastPrice]);
+    next_data(&mut a).await;
+    next_data(&mut b).await;
+    assert_eq!(socket(&gw).accepted_connections(), 1);
+    // Once every handle is gone, another configuration starts afresh.
+    drop((streams, same, shared, a, b));
+    let mut quotes = ibkr
+        .stream_with(other)
+        .expect("a new manager")
+        .quotes(&[AAPL], &[Field::LastPrice]);
+    next_data(&mut quotes).await;
+}
+
+#[tokio::test]
+async fn a_subscription_is_a_futures_stream() {
+    use futures::StreamExt;
+    let gw = start(true).await;
+    let ibkr = client(&gw);
+    let streams = ibkr.stream_with(fast()).unwrap();
+    let data = |sub: Subscription<QuoteUpdate>| {
+        sub.filter_map(|e| async move {
+            match e {
+                StreamEvent::Data(update) => Some(update.quote.conid),
+                _ => None,
+            }
+        })
+        .boxed()
+    };
+    let mut both = futures::stream::select(
+        data(streams.quotes(&[AAPL], &[Field::LastPrice])),
+        data(streams.quotes(&[MSFT], &[Field::LastPrice])),
+    );
+    let (mut aapl, mut msft) = (false, false);
+    while !(aapl && msft) {
+        let conid = tokio::time::timeout(Duration::from_secs(5), both.next())
+            .await
+            .expect("a quote within 5 s")
+            .expect("the streams are open");
+        aapl |= conid == AAPL;
+        msft |= conid == MSFT;
+    }
+    // A stream that ended stays ended (`FusedStream`).
+    let mut orders = streams.orders();
+    assert!(!futures::stream::FusedStream::is_terminated(&orders));
+    ibkr.shutdown();
+    while tokio::time::timeout(Duration::from_secs(5), orders.next())
+        .await
+        .expect("the end within 5 s")
+        .is_some()
+    {}
+    assert!(futures::stream::FusedStream::is_terminated(&orders));
+    assert!(orders.next().await.is_none());
+}
+
+#[tokio::test]
 async fn an_abrupt_drop_reconnects_resubscribes_and_reports_a_gap() {
     let gw = start(true).await;
     let ibkr = client(&gw);

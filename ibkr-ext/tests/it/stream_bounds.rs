@@ -308,3 +308,39 @@ async fn a_simulated_week_stays_within_the_bounds() {
     assert_eq!(last_journal, 2_000, "the simulator's journal is a ring");
     assert!(first_journal <= 2_000 && last_received <= 2_000);
 }
+
+/// A history subscription dropped before the server's first answer named its stream used to
+/// be forgotten: the server's stream stayed open (IBKR allows five), and its answers went to
+/// the next history of the conid still waiting for an id. Now the answer ends it.
+#[test]
+fn a_history_dropped_before_the_server_named_it_is_ended_when_the_name_comes() {
+    let mut path = offline(StreamConfig::default());
+    let streams = path.streams().clone();
+    let early = streams.history(AAPL, "1d", "1min");
+    let mut later = streams.history(AAPL, "1d", "1h");
+    let sent = path.frame(SYSTEM);
+    assert_eq!(
+        sent.iter().filter(|m| m.starts_with("smh+265598+")).count(),
+        2,
+        "{sent:?}"
+    );
+    drop(early);
+    let bars = |server_id: &str| {
+        format!(
+            r#"{{"topic":"smh+265598","serverId":"{server_id}","data":[{{"t":1712596800000,"o":1,"c":2,"h":3,"l":0.5,"v":10}}]}}"#
+        )
+    };
+    assert_eq!(path.frame(&bars("11")), vec!["umh+11".to_string()]);
+    assert!(later.try_next().is_none(), "not the later subscription's");
+    assert!(path.frame(&bars("12")).is_empty());
+    match later.try_next() {
+        Some(StreamEvent::Data(update)) => {
+            assert_eq!(update.server_id.as_deref(), Some("12"));
+            assert_eq!(update.bars.len(), 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The stream that was ended sends no more to anyone.
+    assert!(path.frame(&bars("11")).is_empty());
+    assert!(later.try_next().is_none());
+}

@@ -51,7 +51,7 @@ impl RetryPolicy {
 
     /// The wait before retry number `retry` (0-based): exponential with equal jitter,
     /// at least `Retry-After`, at most `max_delay`.
-    pub(crate) fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         let exp = self.base_delay.saturating_mul(1u32 << retry.min(16));
         // Equal jitter: half fixed, half random, so concurrent callers spread out.
         let half = exp / 2;
