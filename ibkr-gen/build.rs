@@ -93,20 +93,10 @@ fn raw_calls(file: &syn::File, doc: &Value) -> (Vec<syn::Item>, Vec<(String, syn
         .into_iter()
         .map(|id| (heck::ToUpperCamelCase::to_upper_camel_case(id.as_str()), id))
         .collect();
-    let Some(builder) = file.items.iter().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
-        _ => None,
-    }) else {
-        return (Vec::new(), Vec::new());
-    };
     let mut out = Vec::new();
     let mut outputs = Vec::new();
-    for item in builder {
-        let syn::Item::Impl(imp) = item else { continue };
-        let syn::Type::Path(self_ty) = &*imp.self_ty else {
-            continue;
-        };
-        let Some(name) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
+    for imp in builder_impls(file) {
+        let Some(name) = type_name(&imp.self_ty).map(|i| i.to_string()) else {
             continue;
         };
         let Some(id) = ids.get(&name) else { continue };
@@ -148,23 +138,6 @@ fn raw_calls(file: &syn::File, doc: &Value) -> (Vec<syn::Item>, Vec<(String, syn
 /// builder's setters.
 fn api_module(file: &syn::File, callable: &std::collections::HashSet<String>) -> syn::Item {
     use quote::quote;
-    let builders: Vec<&syn::ItemImpl> = file
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
-            _ => None,
-        })
-        .flat_map(|(_, items)| items.iter())
-        .filter_map(|item| match item {
-            syn::Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
-            _ => None,
-        })
-        .collect();
-    let last_ident = |ty: &syn::Type| match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
-        _ => None,
-    };
     let mut methods = Vec::new();
     let mut wrappers = Vec::new();
     let client_fns = file
@@ -173,7 +146,7 @@ fn api_module(file: &syn::File, callable: &std::collections::HashSet<String>) ->
         .filter_map(|item| match item {
             syn::Item::Impl(imp)
                 if imp.trait_.is_none()
-                    && last_ident(&imp.self_ty).is_some_and(|i| i == "Client") =>
+                    && type_name(&imp.self_ty).is_some_and(|i| i == "Client") =>
             {
                 Some(imp.items.iter())
             }
@@ -188,18 +161,14 @@ fn api_module(file: &syn::File, callable: &std::collections::HashSet<String>) ->
         let syn::ReturnType::Type(_, ret) = &f.sig.output else {
             continue;
         };
-        let Some(name) = last_ident(ret) else {
+        let Some(name) = type_name(ret) else {
             continue;
         };
         if !callable.contains(&name.to_string()) || f.sig.inputs.len() != 1 {
             continue;
         }
         let method = &f.sig.ident;
-        let docs: Vec<&syn::Attribute> = f
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("doc"))
-            .collect();
+        let docs = doc_attrs(&f.attrs);
         methods.push(quote! {
             #(#docs)*
             pub fn #method(&self) -> #name<'a, R> {
@@ -209,9 +178,8 @@ fn api_module(file: &syn::File, callable: &std::collections::HashSet<String>) ->
                 }
             }
         });
-        let setters = builders
-            .iter()
-            .filter(|imp| last_ident(&imp.self_ty).is_some_and(|i| i == name))
+        let setters = builder_impls(file)
+            .filter(|imp| type_name(&imp.self_ty).is_some_and(|i| i == name))
             .flat_map(|imp| imp.items.iter())
             .filter_map(|item| match item {
                 syn::ImplItem::Fn(f)
@@ -238,11 +206,7 @@ fn api_module(file: &syn::File, callable: &std::collections::HashSet<String>) ->
                     }
                 }
                 let setter = &sig.ident;
-                let docs: Vec<&syn::Attribute> = f
-                    .attrs
-                    .iter()
-                    .filter(|a| a.path().is_ident("doc"))
-                    .collect();
+                let docs = doc_attrs(&f.attrs);
                 quote! {
                     #(#docs)*
                     pub #sig {
@@ -306,6 +270,34 @@ fn api_module(file: &syn::File, callable: &std::collections::HashSet<String>) ->
         }
     };
     syn::parse2(tokens).expect("the api module")
+}
+
+/// The inherent impls of the generated `builder` module (one per operation's builder).
+fn builder_impls(file: &syn::File) -> impl Iterator<Item = &syn::ItemImpl> {
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_ref(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items.iter())
+        .filter_map(|item| match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() => Some(imp),
+            _ => None,
+        })
+}
+
+/// The last segment of a type path: `GetAccounts` for `builder::GetAccounts<'_>`.
+fn type_name(ty: &syn::Type) -> Option<&syn::Ident> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| &s.ident),
+        _ => None,
+    }
+}
+
+/// The doc comments among `attrs`, to copy onto a wrapper.
+fn doc_attrs(attrs: &[syn::Attribute]) -> Vec<&syn::Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("doc")).collect()
 }
 
 /// `pub fn decode_success(operation, body)`: decode a success body of one of this API's
