@@ -5,7 +5,8 @@
 //! a tag, a pacing value does not parse, a JSON operation has an untyped success body
 //! without an `x-ibkr-untyped` reason, an operation has no `x-ibkr-capture` mark (or a
 //! `safe` one on a call the wire may not repeat), or (once the contract-test harness exists) an
-//! operation has no contract test. It also prints the coverage figures.
+//! operation has no contract test, or when the README's two commands would not share one
+//! build (see `features.rs`). It also prints the coverage figures.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -116,6 +117,13 @@ pub fn run(root: &Path) -> Result<()> {
         problems.push("openapi/OPERATIONS.md is stale: run `cargo xtask regen`".into());
     }
 
+    let drift = crate::features::drift(root)?;
+    println!(
+        "README commands share one build: {}",
+        if drift.is_empty() { "yes" } else { "no" }
+    );
+    problems.extend(drift);
+
     if problems.is_empty() {
         println!("check: ok");
         Ok(())
@@ -123,7 +131,7 @@ pub fn run(root: &Path) -> Result<()> {
         for p in &problems {
             eprintln!("  {p}");
         }
-        bail!("{} problem(s) in openapi/", problems.len())
+        bail!("{} problem(s)", problems.len())
     }
 }
 

@@ -10,6 +10,7 @@
 mod bench;
 mod check;
 mod docker;
+mod features;
 mod flex_synth;
 mod gateway_fetch;
 mod real_test;
