@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::error::{Error, Result};
 use crate::oauth::{AuthMode, Authority};
-use crate::session::{KeeperConfig, Lease, Session, SessionCore, SessionState};
+use crate::session::{KeeperConfig, Lease, Session, SessionConfig, SessionCore, SessionState};
 use crate::tls::{self, TlsTrust};
 
 /// The session runs every call of [`Ibkr::api`] and [`Ibkr::account_management`].
@@ -64,7 +64,7 @@ pub struct Ibkr {
 impl std::fmt::Debug for Ibkr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Ibkr")
-            .field("base_url", &self.owner().base_url)
+            .field("base_url", &self.base_url())
             .field(
                 "account_id",
                 &self
@@ -142,12 +142,12 @@ impl Ibkr {
 
     /// The API root this client talks to.
     pub fn base_url(&self) -> &str {
-        &self.owner().base_url
+        &self.core().config().base_url
     }
 
     /// The gateway's root, where a user logs in (`https://localhost:5000`).
     pub fn login_url(&self) -> &str {
-        &self.owner().login_url
+        &self.core().config().login_url
     }
 
     /// The default account id, if one was configured.
@@ -189,7 +189,7 @@ impl Ibkr {
     /// then stop the session's background work.
     pub async fn logout(&self) -> Result<()> {
         let result = self.api().logout().await;
-        self.core().publish(SessionState::default());
+        self.core().observe(SessionState::default());
         self.shutdown();
         result.map(|_| ())
     }
@@ -225,8 +225,7 @@ impl Ibkr {
     /// `POST /tickle`: its answer, and the session state it reports (published).
     async fn tickled(&self) -> Result<(ibkr_gen::trading::types::TickleResponse, SessionState)> {
         let r = self.api().tickle().await?;
-        let state = SessionState::from_tickle(&r);
-        self.core().publish(state.clone());
+        let state = self.core().observe(&r);
         Ok((r, state))
     }
 
@@ -252,7 +251,7 @@ impl Ibkr {
     /// browser's.
     pub async fn login(&self) -> Result<()> {
         use progenitor_client::ClientInfo as _;
-        match &self.owner().authority {
+        match &self.core().config().authority {
             Some(a) => a.login(self.raw().client()).await,
             None => Ok(()),
         }
@@ -260,7 +259,8 @@ impl Ibkr {
 
     /// Which login this session uses.
     pub fn auth_mode(&self) -> AuthMode {
-        self.owner()
+        self.core()
+            .config()
             .authority
             .as_ref()
             .map_or(AuthMode::Gateway, |a| a.mode())
@@ -268,7 +268,7 @@ impl Ibkr {
 
     /// When the login's current token expires (OAuth), if one is held.
     pub fn token_expiry(&self) -> Option<SystemTime> {
-        self.owner().authority.as_ref()?.expires_at()
+        self.core().config().authority.as_ref()?.expires_at()
     }
 
     /// The TLS configuration REST uses, for the WebSocket; `None` when the user brought
@@ -281,7 +281,7 @@ impl Ibkr {
     /// The token the WebSocket sends as `?oauth_token=` (OAuth only).
     #[allow(dead_code)]
     pub(crate) fn socket_token(&self) -> Option<Secret> {
-        self.owner().authority.as_ref()?.socket_token()
+        self.core().config().authority.as_ref()?.socket_token()
     }
 
     /// The `User-Agent` of this session.
@@ -577,15 +577,15 @@ impl IbkrBuilder {
         if let Some(a) = &self.authority {
             a.bind_base_url(&base_url);
         }
-        let core = Arc::new(SessionCore::new(
-            base_url.clone(),
-            login_url.clone(),
-            self.compete,
-            self.keeper,
-            self.authority.clone(),
-            upstream,
-            self.local_address,
-        ));
+        let config = SessionConfig {
+            base_url: base_url.clone(),
+            login_url,
+            compete: self.compete,
+            keeper: self.keeper,
+            authority: self.authority.clone(),
+            local_address: self.local_address,
+        };
+        let core = Arc::new(SessionCore::new(config, upstream));
         let mut wire = Wire::builder()
             .global_rate(self.global_rate)
             .per_operation_limits(self.per_operation_limits)
@@ -602,10 +602,7 @@ impl IbkrBuilder {
         core.start_keeper(&raw);
         let session = Arc::new(Session {
             core,
-            base_url,
-            login_url,
             conids: crate::conid::ConidCache::new(self.conid_ttl),
-            authority: self.authority,
             tls,
             user_agent: self.user_agent,
             streams: Default::default(),
@@ -616,7 +613,7 @@ impl IbkrBuilder {
         // `https://api.ibkr.com/v1/api`), which is the login URL.
         use progenitor_client::ClientInfo as _;
         let admin = account_management::Client::new_with_client(
-            &lease.session.login_url,
+            &lease.session.core.config().login_url,
             raw.client().clone(),
             raw.wire().clone(),
         );

@@ -13,7 +13,12 @@ use self::sim::{gateway, oauth1_client, oauth1_config, oauth2_client, oauth2_con
 /// A login (the first handshake) and a renewal asked for before any token was held, at
 /// once: the renewal's caller saw an older generation than the one the login stores.
 async fn login_and_renew_at_once(ibkr: &Ibkr) {
-    let authority = ibkr.owner().authority.clone().expect("an OAuth login");
+    let authority = ibkr
+        .core()
+        .config()
+        .authority
+        .clone()
+        .expect("an OAuth login");
     let http = ibkr.raw().client();
     let (login, renewed) = tokio::join!(authority.login(http), authority.renew(http));
     login.expect("logged in");

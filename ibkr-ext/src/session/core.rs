@@ -13,7 +13,7 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use super::keeper;
-use super::state::{KeeperConfig, SessionState};
+use super::state::{KeeperConfig, SessionState, StateCell};
 use super::upstream::UpstreamWatch;
 use crate::error::{Error, Result};
 use crate::oauth::Authority;
@@ -22,52 +22,48 @@ use crate::oauth::Authority;
 const INIT_POLLS: u32 = 10;
 const INIT_POLL_INTERVAL: Duration = Duration::from_millis(500);
 
+/// The session's configuration, fixed when the client is built; kept here and nowhere else.
+pub(crate) struct SessionConfig {
+    /// The API root (`https://localhost:5000/v1/api`).
+    pub(crate) base_url: String,
+    /// The gateway's root, where a user logs in.
+    pub(crate) login_url: String,
+    /// Whether opening the brokerage session may take it from another session.
+    pub(crate) compete: bool,
+    /// The keeper's schedule, if it runs.
+    pub(crate) keeper: Option<KeeperConfig>,
+    /// The OAuth login, if any (data only: it never holds a client).
+    pub(crate) authority: Option<Arc<dyn Authority>>,
+    /// The address this client's sockets bind to, when configured.
+    pub(crate) local_address: Option<std::net::IpAddr>,
+}
+
 pub(crate) struct SessionCore {
-    state: watch::Sender<SessionState>,
-    base_url: String,
-    login_url: String,
-    compete: bool,
+    config: SessionConfig,
+    state: StateCell,
     /// One brokerage-session opener at a time; always taken after the lane.
     opening: tokio::sync::Mutex<()>,
-    keeper: Option<KeeperConfig>,
     keeper_started: AtomicBool,
     stop: watch::Sender<bool>,
-    /// The OAuth login, if any (data only: it never holds a client).
-    authority: Option<Arc<dyn Authority>>,
     /// The local gateway's upstream watchdog (gateway sessions only).
     upstream: Option<UpstreamWatch>,
-    /// The address this client's sockets bind to, when configured.
-    local_address: Option<std::net::IpAddr>,
 }
 
 impl SessionCore {
-    pub(crate) fn new(
-        base_url: String,
-        login_url: String,
-        compete: bool,
-        keeper: Option<KeeperConfig>,
-        authority: Option<Arc<dyn Authority>>,
-        upstream: Option<UpstreamWatch>,
-        local_address: Option<std::net::IpAddr>,
-    ) -> Self {
+    pub(crate) fn new(config: SessionConfig, upstream: Option<UpstreamWatch>) -> Self {
         Self {
-            state: watch::channel(SessionState::default()).0,
-            base_url,
-            login_url,
-            compete,
+            config,
+            state: StateCell::default(),
             opening: tokio::sync::Mutex::new(()),
-            keeper,
             keeper_started: AtomicBool::new(false),
             stop: watch::channel(false).0,
-            authority,
             upstream,
-            local_address,
         }
     }
 
-    /// The address this client's sockets bind to, when configured.
-    pub(crate) fn local_address(&self) -> Option<std::net::IpAddr> {
-        self.local_address
+    /// The session's configuration.
+    pub(crate) fn config(&self) -> &SessionConfig {
+        &self.config
     }
 
     pub(crate) fn subscribe(&self) -> watch::Receiver<SessionState> {
@@ -75,16 +71,16 @@ impl SessionCore {
     }
 
     pub(crate) fn current(&self) -> SessionState {
-        self.state.borrow().clone()
+        self.state.current()
     }
 
     pub(crate) fn closing(&self) -> watch::Receiver<bool> {
         self.stop.subscribe()
     }
 
-    /// Send `next` only if it differs from the current state.
-    pub(crate) fn publish(&self, next: SessionState) {
-        super::state::publish(&self.state, next);
+    /// Take note of what an answer says about the session (see [`StateCell::observe`]).
+    pub(crate) fn observe(&self, answer: impl Into<SessionState>) -> SessionState {
+        self.state.observe(answer)
     }
 
     /// Stop the keeper (and anything else that watches `closing`).
@@ -95,7 +91,7 @@ impl SessionCore {
     /// Start the keeper on the current runtime, once; a no-op outside a runtime (the
     /// wire calls this again before every request).
     pub(crate) fn start_keeper(&self, client: &trading::Client) {
-        let Some(config) = self.keeper else {
+        let Some(config) = self.config.keeper else {
             return;
         };
         if *self.stop.borrow() || tokio::runtime::Handle::try_current().is_err() {
@@ -122,14 +118,14 @@ impl SessionCore {
             return Ok(state);
         }
         let body: trading::types::BrokerageSessionInitRequest =
-            serde_json::from_value(json!({"publish": true, "compete": self.compete}))
+            serde_json::from_value(json!({"publish": true, "compete": self.config.compete}))
                 .map_err(|e| Error::Config(e.to_string()))?;
         let init = client.init_brokerage_session().body(body).send();
         let init = self
             .checked("initBrokerageSession", init)
             .await
             .map_err(|e| self.brokerage_advice(e))?;
-        let mut state = SessionState::from_auth_status(&init);
+        let mut state = SessionState::from(&init);
         for _ in 0..INIT_POLLS {
             if state.authenticated {
                 break;
@@ -137,7 +133,7 @@ impl SessionCore {
             tokio::time::sleep(INIT_POLL_INTERVAL).await;
             state = self.auth_status(&client).await?;
         }
-        self.publish(state.clone());
+        let state = self.observe(state);
         if !state.authenticated {
             return Err(Error::NoBrokerageSession {
                 operation: "initBrokerageSession",
@@ -150,9 +146,7 @@ impl SessionCore {
     pub(crate) async fn auth_status(&self, client: &trading::Client) -> Result<SessionState> {
         let status = client.get_auth_status().send();
         let status = self.checked("getAuthStatus", status).await?;
-        let state = SessionState::from_auth_status(&status);
-        self.publish(state.clone());
-        Ok(state)
+        Ok(self.observe(&status))
     }
 
     /// A generated call's result as this crate's error; a 401 marks the session logged out.
@@ -165,7 +159,9 @@ impl SessionCore {
     ) -> Result<T> {
         match self.guarded(operation, call).await {
             Ok(Ok(v)) => Ok(v.into_inner()),
-            Ok(Err(e)) => Err(self.noted(Error::from_raw(operation, e, &self.login_url).await)),
+            Ok(Err(e)) => {
+                Err(self.noted(Error::from_raw(operation, e, &self.config.login_url).await))
+            }
             Err(e) => Err(e),
         }
     }
@@ -205,14 +201,14 @@ impl SessionCore {
         if let Error::AccessDenied { operation, client } = err {
             return Error::AccessDenied {
                 operation,
-                client: self.local_address.or(client),
+                client: self.config.local_address.or(client),
             };
         }
         if !matches!(err, Error::NotAuthenticated { .. }) {
             return err;
         }
-        self.publish(SessionState::default());
-        match &self.authority {
+        self.observe(SessionState::default());
+        match &self.config.authority {
             Some(a) => Error::OAuth {
                 step: "OAuth session",
                 reason: match a.last_failure() {
@@ -229,7 +225,7 @@ impl SessionCore {
     /// `ssodh/init` over OAuth fails in ways with their own remedy (the paper-account 500,
     /// a 410): say it.
     fn brokerage_advice(&self, err: Error) -> Error {
-        let Some(_) = &self.authority else {
+        let Some(_) = &self.config.authority else {
             return err;
         };
         let advice = match &err {
@@ -253,7 +249,11 @@ impl SessionCore {
     }
 
     fn client_for(&self, link: Link<'_>) -> trading::Client {
-        trading::Client::new_with_client(&self.base_url, link.http.clone(), link.wire.clone())
+        trading::Client::new_with_client(
+            &self.config.base_url,
+            link.http.clone(),
+            link.wire.clone(),
+        )
     }
 }
 
@@ -273,7 +273,7 @@ impl SessionRecovery for SessionCore {
 
     fn attempt_starting(&self, link: Link<'_>) {
         crate::exclusive::attempt_starting(self, link.wire);
-        if self.keeper.is_some() && !self.keeper_started.load(Ordering::Acquire) {
+        if self.config.keeper.is_some() && !self.keeper_started.load(Ordering::Acquire) {
             self.start_keeper(&self.client_for(link));
         }
     }

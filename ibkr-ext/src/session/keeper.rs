@@ -5,14 +5,14 @@ use std::time::Duration;
 use ibkr_gen::trading;
 use tokio::sync::watch;
 
-use super::state::{KeeperConfig, SessionState};
+use super::state::{KeeperConfig, SessionState, StateCell};
 
 /// Tickle every `config.interval` through `client` until `stop` turns true (or its sender
 /// is dropped), publishing state changes on `state`.
 pub(super) fn spawn(
     client: trading::Client,
     config: KeeperConfig,
-    state: watch::Sender<SessionState>,
+    state: StateCell,
     mut stop: watch::Receiver<bool>,
 ) {
     tokio::spawn(async move {
@@ -28,7 +28,7 @@ pub(super) fn spawn(
                 break;
             }
             let next = match client.tickle().send().await {
-                Ok(r) => SessionState::from_tickle(&r),
+                Ok(r) => SessionState::from(&*r),
                 Err(ibkr_gen::Error::UnexpectedResponse(r)) if r.status() == 401 => {
                     SessionState::default()
                 }
@@ -39,7 +39,7 @@ pub(super) fn spawn(
                     continue;
                 }
             };
-            super::state::publish(&state, next);
+            state.observe(next);
         }
         tracing::debug!("session keeper stopped");
     });

@@ -33,18 +33,15 @@ pub(crate) mod upstream;
 use std::sync::Arc;
 
 use crate::conid::ConidCache;
-use crate::oauth::Authority;
 
-pub(crate) use self::core::SessionCore;
+pub(crate) use self::core::{SessionConfig, SessionCore};
 pub use self::state::{KeeperConfig, SessionState};
 
 /// One login's shared state. See the module docs for who owns what.
 pub(crate) struct Session {
+    /// The session's state and configuration (their one owner).
     pub(crate) core: Arc<SessionCore>,
-    pub(crate) base_url: String,
-    pub(crate) login_url: String,
     pub(crate) conids: ConidCache,
-    pub(crate) authority: Option<Arc<dyn Authority>>,
     pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
     pub(crate) user_agent: String,
     /// The session's stream manager, while any `Streams` handle holds it.

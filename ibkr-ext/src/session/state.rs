@@ -25,10 +25,12 @@ impl SessionState {
     pub fn is_healthy(&self) -> bool {
         self.logged_in && self.authenticated && self.connected && !self.competing
     }
+}
 
-    /// Read the state from an auth-status answer (`/iserver/auth/status`, `ssodh/init`, or
-    /// the `iserver.authStatus` of a tickle).
-    pub(crate) fn from_auth_status(status: &BrokerageSessionStatus) -> Self {
+/// The state an auth-status answer reports (`/iserver/auth/status`, `ssodh/init`, or the
+/// `iserver.authStatus` of a tickle).
+impl From<&BrokerageSessionStatus> for SessionState {
+    fn from(status: &BrokerageSessionStatus) -> Self {
         SessionState {
             logged_in: true,
             authenticated: status.authenticated.unwrap_or(false),
@@ -37,13 +39,15 @@ impl SessionState {
             message: status.message.clone().filter(|m| !m.is_empty()),
         }
     }
+}
 
-    /// Read the state from a tickle answer; one without `iserver.authStatus` means the SSO
-    /// session is alive but no brokerage session exists. Only the typed status fields are
-    /// read: the answer's session id (a [`Secret`](ibkr_gen::Secret)) is never copied.
-    pub(crate) fn from_tickle(tickle: &TickleResponse) -> Self {
+/// The state a tickle answer reports; one without `iserver.authStatus` means the SSO session
+/// is alive but no brokerage session exists. Only the typed status fields are read: the
+/// answer's session id (a [`Secret`](ibkr_gen::Secret)) is never copied.
+impl From<&TickleResponse> for SessionState {
+    fn from(tickle: &TickleResponse) -> Self {
         match tickle.iserver.as_ref().and_then(|i| i.auth_status.as_ref()) {
-            Some(status) => Self::from_auth_status(status),
+            Some(status) => Self::from(status),
             None => SessionState {
                 logged_in: tickle.error.is_none(),
                 ..Default::default()
@@ -67,22 +71,47 @@ impl Default for KeeperConfig {
     }
 }
 
-/// Send `next` on `state` only if it differs from the current state.
-pub(crate) fn publish(state: &watch::Sender<SessionState>, next: SessionState) {
-    state.send_if_modified(|current| {
-        if *current == next {
-            return false;
-        }
-        tracing::info!(
-            authenticated = next.authenticated,
-            competing = next.competing,
-            connected = next.connected,
-            logged_in = next.logged_in,
-            "session state changed"
-        );
-        *current = next;
-        true
-    });
+/// The one owner of the session's state: every answer that says something about the
+/// session (the keeper's tickles, callers' tickles and auth-status calls, `ssodh/init`, a
+/// 401) goes through [`StateCell::observe`], and watchers see a change only when the state
+/// actually changed.
+#[derive(Clone)]
+pub(crate) struct StateCell(watch::Sender<SessionState>);
+
+impl Default for StateCell {
+    fn default() -> Self {
+        StateCell(watch::channel(SessionState::default()).0)
+    }
+}
+
+impl StateCell {
+    /// Take note of what an answer says about the session, and return it.
+    pub(crate) fn observe(&self, answer: impl Into<SessionState>) -> SessionState {
+        let next = answer.into();
+        self.0.send_if_modified(|current| {
+            if *current == next {
+                return false;
+            }
+            tracing::info!(
+                authenticated = next.authenticated,
+                competing = next.competing,
+                connected = next.connected,
+                logged_in = next.logged_in,
+                "session state changed"
+            );
+            *current = next.clone();
+            true
+        });
+        next
+    }
+
+    pub(crate) fn subscribe(&self) -> watch::Receiver<SessionState> {
+        self.0.subscribe()
+    }
+
+    pub(crate) fn current(&self) -> SessionState {
+        self.0.borrow().clone()
+    }
 }
 
 #[cfg(test)]
@@ -97,11 +126,11 @@ mod tests {
             "connected": true, "message": "", "serverInfo": {"serverName": "JifC11113"}}},
             "session": "ce109cbeb462a76dc3f6f4182c830cc1", "ssoExpires": 585695, "userId": 99996016});
         let tickle: TickleResponse = serde_json::from_value(tickle).unwrap();
-        let s = SessionState::from_tickle(&tickle);
+        let s = SessionState::from(&tickle);
         assert!(s.is_healthy());
         assert_eq!(s.message, None);
         let competing = serde_json::json!({"iserver": {"authStatus": {"authenticated": true, "competing": true, "connected": true}}});
         let competing: TickleResponse = serde_json::from_value(competing).unwrap();
-        assert!(!SessionState::from_tickle(&competing).is_healthy());
+        assert!(!SessionState::from(&competing).is_healthy());
     }
 }

@@ -194,7 +194,7 @@ impl Manager {
             token.as_ref(),
             self.ibkr.tls_config(),
             self.ibkr.user_agent(),
-            self.ibkr.core().local_address(),
+            self.ibkr.core().config().local_address,
         );
         let mut ws = tokio::select! {
             r = tokio::time::timeout(self.config.connect_timeout, connecting) => match r {
