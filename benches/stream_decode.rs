@@ -15,7 +15,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use ibkr_ext::stream::{QuoteMerger, StreamEvent};
+use ibkr_ext::stream::StreamEvent;
+use ibkr_ext::stream::internals::QuoteMerger;
 use ibkr_ext::{Conid, Field};
 
 /// Frames like the gateway's: a few changed fields, the conid, the server id, the topic.

@@ -1,7 +1,7 @@
 //! Soak: one session's stream manager under a million frames, to show that what it keeps
 //! stays flat (issue 24, finding 3).
 //!
-//! The frames go straight into the manager's frame path (`ibkr_ext::stream::FramePath`), not
+//! The frames go straight into the manager's frame path (`ibkr_ext::stream::internals::FramePath`), not
 //! through a socket: a million frames over loopback WebSocket would measure the socket, and
 //! the frame path is where state is kept. The session holds 100 quote subscriptions (churned:
 //! every 200 frames one is dropped and another conid subscribed), orders, trades, P&L, an
@@ -16,7 +16,8 @@
 use std::time::Instant;
 
 use ibkr_ext::prelude::*;
-use ibkr_ext::stream::{FramePath, Retained, StreamConfig, StreamEvent, Subscription};
+use ibkr_ext::stream::internals::FramePath;
+use ibkr_ext::stream::{Retained, StreamConfig, StreamEvent, Subscription};
 
 const FRAMES: u64 = 1_000_000;
 const CHECKPOINT: u64 = 100_000;

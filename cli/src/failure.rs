@@ -75,7 +75,7 @@ impl From<Error> for Failure {
                 return Failure::new(ORDER_STATE_UNKNOWN, e.to_string());
             }
             Error::Transport { source, .. } => {
-                let hint = if mentions_certificate(source) {
+                let hint = if source.is_certificate() {
                     "the gateway's TLS certificate is not trusted: only loopback names trust it \
                      as it is; pin it with --ca-cert PEM_FILE (the Docker image exports it to \
                      /opt/ibkr/gateway-cert.pem)"
@@ -112,16 +112,4 @@ impl From<ibkr_sim::SimError> for Failure {
     fn from(e: ibkr_sim::SimError) -> Self {
         Failure::new(GENERAL, format!("simulator: {e}"))
     }
-}
-
-/// Whether an error's chain is about the server's certificate.
-fn mentions_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut next = Some(e);
-    while let Some(err) = next {
-        if err.to_string().to_ascii_lowercase().contains("certificate") {
-            return true;
-        }
-        next = err.source();
-    }
-    false
 }

@@ -13,6 +13,8 @@ use rust_decimal::prelude::FromPrimitive;
 async fn main() -> Result<(), common::BoxError> {
     let ex = common::connect().await?;
     let ibkr = &ex.ibkr;
+    let account = ibkr.account(&ex.account);
+    let orders = account.orders();
     let msft = ibkr.resolve_conid(StockQuery::new("MSFT")).await?;
     let last = ibkr.snapshot(&[msft], &[Field::LastPrice]).await?[0]
         .last()
@@ -30,7 +32,7 @@ async fn main() -> Result<(), common::BoxError> {
         OrderTicket::sell(msft, qty).stop(price(0.95)),
     );
     if !ex.may_place_orders() {
-        println!("preview only: {:?}", ibkr.preview(bracket).await?);
+        println!("preview only: {:?}", orders.preview(bracket).await?);
         return Ok(());
     }
     // The stop-loss draws IBKR's stop-order warning (o10331); answer yes to that and to
@@ -38,13 +40,13 @@ async fn main() -> Result<(), common::BoxError> {
     let policy = AnswerPolicy::new()
         .yes(questions::STOP_ORDER_RISK)
         .yes(questions::PRICE_CONSTRAINT);
-    let outcome = ibkr.place(bracket, &policy).await?;
+    let outcome = orders.place(bracket, &policy).await?;
     for order in outcome.live_orders() {
         println!("order {} is {}", order.order_id, order.status);
     }
     if let Some(parent) = outcome.live_orders().first() {
         // Cancelling the parent takes its children with it.
-        println!("cancel: {}", ibkr.cancel(&parent.order_id).await?.message);
+        println!("cancel: {}", orders.cancel(&parent.order_id).await?.message);
     }
     Ok(())
 }

@@ -13,6 +13,8 @@ use rust_decimal::prelude::FromPrimitive;
 async fn main() -> Result<(), common::BoxError> {
     let ex = common::connect().await?;
     let ibkr = &ex.ibkr;
+    let account = ibkr.account(&ex.account);
+    let orders = account.orders();
     let ibm = ibkr.resolve_conid(StockQuery::new("IBM")).await?;
     let last = ibkr.snapshot(&[ibm], &[Field::LastPrice]).await?[0]
         .last()
@@ -26,17 +28,17 @@ async fn main() -> Result<(), common::BoxError> {
         .limit(price(0.98))
         .coid(format!("modify-{}", std::process::id()));
     if !ex.may_place_orders() {
-        println!("preview only: {:?}", ibkr.preview(ticket).await?);
+        println!("preview only: {:?}", orders.preview(ticket).await?);
         return Ok(());
     }
     let policy = AnswerPolicy::new().yes(questions::PRICE_CONSTRAINT);
-    let placed = ibkr.place(ticket.clone(), &policy).await?;
+    let placed = orders.place(ticket.clone(), &policy).await?;
     let Some(order) = placed.live_orders().first().cloned() else {
         return Err(format!("not placed: {placed:?}").into());
     };
     println!("placed {} at {}", order.order_id, price(0.98));
     // A modification repeats every field of the original, with the change.
-    let moved = ibkr
+    let moved = orders
         .modify(&order.order_id, &ticket.limit(price(0.97)), &policy)
         .await?;
     println!(
@@ -44,7 +46,7 @@ async fn main() -> Result<(), common::BoxError> {
         price(0.97),
         moved.live_orders().first().map(|o| &o.status)
     );
-    let ack = ibkr.cancel(&order.order_id).await?;
+    let ack = orders.cancel(&order.order_id).await?;
     println!("cancelled: {}", ack.message);
     Ok(())
 }

@@ -15,6 +15,8 @@ use rust_decimal::prelude::FromPrimitive;
 async fn main() -> Result<(), common::BoxError> {
     let ex = common::connect().await?;
     let ibkr = &ex.ibkr;
+    let account = ibkr.account(&ex.account);
+    let orders = account.orders();
     let aapl = ibkr.resolve_conid(StockQuery::new("AAPL")).await?;
     let last = ibkr.snapshot(&[aapl], &[Field::LastPrice]).await?[0]
         .last()
@@ -24,11 +26,11 @@ async fn main() -> Result<(), common::BoxError> {
         .round_dp(2);
     let ticket = OrderTicket::buy(aapl, Decimal::ONE).limit(limit);
     if !ex.may_place_orders() {
-        let preview = ibkr.preview(ticket).await?;
+        let preview = orders.preview(ticket).await?;
         println!("preview only (set IBKR_EXAMPLES_PLACE_ORDERS=yes to place): {preview:?}");
         return Ok(());
     }
-    match ibkr.place(ticket.clone(), &AnswerPolicy::new()).await? {
+    match orders.place(ticket.clone(), &AnswerPolicy::new()).await? {
         OrderOutcome::Declined(DeclinedQuestion {
             message_ids,
             text,
@@ -42,7 +44,7 @@ async fn main() -> Result<(), common::BoxError> {
         other => println!("no question this time: {other:?}"),
     }
     let policy = AnswerPolicy::new().yes(questions::PRICE_CONSTRAINT);
-    let outcome = ibkr
+    let outcome = orders
         .place(
             ticket.coid(format!("example-{}", std::process::id())),
             &policy,
@@ -50,7 +52,7 @@ async fn main() -> Result<(), common::BoxError> {
         .await?;
     for order in outcome.live_orders() {
         println!("order {} is {}; cancelling", order.order_id, order.status);
-        ibkr.cancel(&order.order_id).await?;
+        orders.cancel(&order.order_id).await?;
     }
     Ok(())
 }

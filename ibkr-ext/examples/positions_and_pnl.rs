@@ -8,11 +8,12 @@ mod common;
 async fn main() -> Result<(), common::BoxError> {
     let ex = common::connect().await?;
     let ibkr = &ex.ibkr;
+    let account = ibkr.account(&ex.account);
     println!(
         "{:<8} {:>10} {:>12} {:>14} {:>12}",
         "symbol", "position", "avg cost", "market value", "unrealized"
     );
-    for p in ibkr.positions().await? {
+    for p in account.positions().await? {
         println!(
             "{:<8} {:>10} {:>12} {:>14} {:>12}",
             p.symbol,
@@ -28,12 +29,12 @@ async fn main() -> Result<(), common::BoxError> {
                 .unwrap_or_default(),
         );
     }
-    let s = ibkr.summary().await?;
+    let s = account.summary().await?;
     println!(
         "net liquidation {:?}, buying power {:?}, maintenance margin {:?}",
         s.net_liquidation, s.buying_power, s.maint_margin
     );
-    for row in ibkr.pnl().await? {
+    for row in account.pnl().await? {
         println!(
             "{}: daily {:?}, unrealized {:?}",
             row.partition, row.daily, row.unrealized

@@ -25,11 +25,13 @@
 pub mod account;
 pub mod account_management;
 pub mod alerts;
+mod builder;
 mod client;
 pub mod conid;
 pub mod contracts;
 pub mod error;
 mod exclusive;
+pub mod handle;
 pub mod history;
 pub mod oauth;
 pub mod orders;
@@ -43,13 +45,18 @@ mod undecoded;
 pub mod watchlists;
 
 pub use account::{AccountSummary, LedgerEntry};
-pub use client::{DEFAULT_GATEWAY_URL, GATEWAY_URL_ENV, Ibkr, IbkrBuilder};
+pub use builder::IbkrBuilder;
+pub use client::{DEFAULT_GATEWAY_URL, GATEWAY_URL_ENV, Ibkr};
 pub use conid::{Conid, ContractCondition, InstrumentCondition, StockQuery};
 pub use error::{Error, Result};
+pub use handle::Account;
 pub use history::{Bar, Bars, HistoryItem};
+/// The generated client underneath ([`Ibkr::api`], [`Ibkr::raw`]): its types are named after
+/// IBKR's OpenAPI document and may be renamed when the document is regenerated, so they are
+/// reached through this path, not re-exported beside this crate's own types.
+pub use ibkr_gen as raw_api;
 pub use ibkr_gen::Secret;
 pub use ibkr_gen::wire::{Rate, RetryPolicy};
-pub use ibkr_gen::{self as raw_api, trading::types};
 pub use oauth::AuthMode;
 pub use orders::{
     AnswerPolicy, DeclineReason, DeclinedQuestion, LiveOrder, OrderGroup, OrderOutcome,

@@ -5,8 +5,9 @@
 //! a tag, a pacing value does not parse, a JSON operation has an untyped success body
 //! without an `x-ibkr-untyped` reason, an operation has no `x-ibkr-capture` mark (or a
 //! `safe` one on a call the wire may not repeat), or (once the contract-test harness exists) an
-//! operation has no contract test, or when the README's two commands would not share one
-//! build (see `features.rs`). It also prints the coverage figures.
+//! operation has no contract test, when the README's two commands would not share one
+//! build (see `features.rs`), or when `ibkr-ext`'s public API differs from its snapshot
+//! (see `public_api.rs`). It also prints the coverage figures.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -123,6 +124,22 @@ pub fn run(root: &Path) -> Result<()> {
         if drift.is_empty() { "yes" } else { "no" }
     );
     problems.extend(drift);
+    let api = crate::public_api::diff(root, &crate::public_api::current(root)?);
+    println!(
+        "public API of ibkr-ext: {}",
+        if api.is_empty() {
+            "as in ibkr-ext/public-api.txt"
+        } else {
+            "changed"
+        }
+    );
+    if !api.is_empty() {
+        problems.push(format!(
+            "the public API of ibkr-ext differs from {} (review, then `cargo xtask public-api --bless`):\n{}",
+            crate::public_api::SNAPSHOT,
+            api.join("\n")
+        ));
+    }
 
     if problems.is_empty() {
         println!("check: ok");

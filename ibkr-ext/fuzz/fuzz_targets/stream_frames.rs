@@ -8,4 +8,4 @@
 
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| ibkr_ext::stream::check_frames(data));
+fuzz_target!(|data: &[u8]| ibkr_ext::stream::internals::check_frames(data));

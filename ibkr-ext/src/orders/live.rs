@@ -102,10 +102,20 @@ fn object_map<T: Serialize>(v: Option<&T>) -> BTreeMap<String, Value> {
 }
 
 impl Ibkr {
-    /// The session's live orders (IBKR keeps them for the day). IBKR paces this call at one
-    /// per 5 seconds; the client waits rather than be refused.
+    /// The live orders of the account the gateway has selected (IBKR keeps them for the
+    /// day); another account's with `ibkr.account(id).orders().live()`. IBKR paces this call
+    /// at one per 5 seconds; the client waits rather than be refused.
     pub async fn live_orders(&self) -> Result<Vec<LiveOrder>> {
-        let answer = self.api().get_live_orders().await?;
+        self.live_orders_of(None).await
+    }
+
+    /// The live orders of `account` (`accountId`), or of the selected account.
+    pub(crate) async fn live_orders_of(&self, account: Option<&str>) -> Result<Vec<LiveOrder>> {
+        let mut call = self.api().get_live_orders();
+        if let Some(account) = account {
+            call = call.account_id(account);
+        }
+        let answer = call.await?;
         Ok(answer
             .orders
             .iter()
@@ -125,7 +135,7 @@ impl Ibkr {
 
     /// Ask IBKR to cancel a working order of the default account (`-1` cancels all).
     pub async fn cancel(&self, order_id: &str) -> Result<CancelAck> {
-        let account = self.order_account(None, CancelOrder::OPERATION)?;
+        let account = self.require_account(CancelOrder::OPERATION)?;
         let call = self
             .raw()
             .cancel_order()
@@ -148,7 +158,7 @@ impl Ibkr {
 
     /// What the order would cost and do to margin, without placing it (`whatif`).
     pub async fn preview(&self, order: impl Into<OrderGroup>) -> Result<OrderPreview> {
-        let account = self.order_account(None, PreviewOrder::OPERATION)?;
+        let account = self.require_account(PreviewOrder::OPERATION)?;
         let body = order.into().wire_body();
         let v = self
             .api()

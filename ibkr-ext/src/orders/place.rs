@@ -17,35 +17,15 @@ use crate::Ibkr;
 use crate::error::{Error, Result};
 
 impl Ibkr {
-    pub(crate) fn order_account<'a>(
-        &'a self,
-        account: Option<&'a str>,
-        operation: &'static str,
-    ) -> Result<&'a str> {
-        match account {
-            Some(a) => Ok(a),
-            None => self.require_account(operation),
-        }
-    }
-
     /// Place an order (or a bracket/OCA group) for the default account, answering IBKR's
-    /// questions only as `policy` says. See the module documentation for the rules.
+    /// questions only as `policy` says. See the module documentation for the rules; for
+    /// another account, `ibkr.account(id).orders().place(..)`.
     pub async fn place(
         &self,
         order: impl Into<OrderGroup>,
         policy: &AnswerPolicy,
     ) -> Result<OrderOutcome> {
-        let account = self.order_account(None, PlaceOrder::OPERATION)?.to_string();
-        self.place_for(&account, order, policy).await
-    }
-
-    /// [`Ibkr::place`] for a given account.
-    pub async fn place_for(
-        &self,
-        account: &str,
-        order: impl Into<OrderGroup>,
-        policy: &AnswerPolicy,
-    ) -> Result<OrderOutcome> {
+        let account = self.require_account(PlaceOrder::OPERATION)?;
         let group = order.into();
         let coids: Vec<String> = group
             .tickets()
@@ -67,9 +47,7 @@ impl Ibkr {
         ticket: &OrderTicket,
         policy: &AnswerPolicy,
     ) -> Result<OrderOutcome> {
-        let account = self
-            .order_account(None, ModifyOrder::OPERATION)?
-            .to_string();
+        let account = self.require_account(ModifyOrder::OPERATION)?.to_string();
         let coids = [ticket.client_order_id().to_string()];
         let submission = Submission::Modify {
             account,

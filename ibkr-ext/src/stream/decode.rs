@@ -42,7 +42,7 @@ pub enum Applied {
 /// The merged quotes of every conid seen on a socket: feed it frames, read merged quotes.
 ///
 /// ```
-/// use ibkr_ext::stream::{Applied, QuoteMerger};
+/// use ibkr_ext::stream::internals::{Applied, QuoteMerger};
 /// use ibkr_ext::{Conid, Field};
 ///
 /// let mut quotes = QuoteMerger::default();
@@ -52,7 +52,7 @@ pub enum Applied {
 /// let quote = quotes.quote(Conid(265598)).unwrap();
 /// assert_eq!(quote.last(), Some(193.40));
 /// assert_eq!(quote.number(Field::Volume), Some(2_500_000.0));
-/// # Ok::<(), ibkr_ext::stream::FrameError>(())
+/// # Ok::<(), ibkr_ext::stream::internals::FrameError>(())
 /// ```
 #[derive(Debug, Default)]
 pub struct QuoteMerger {

@@ -1,8 +1,9 @@
 //! The manager's frame path without a socket, for the `stream_soak` benchmark and the frame
 //! fuzz target: not a stable API.
 
+use super::decode::QuoteMerger;
 use super::manager::Manager;
-use super::{QuoteMerger, Retained, StreamConfig, Streams, manager_for};
+use super::{Retained, StreamConfig, Streams, manager_for};
 use crate::Ibkr;
 use crate::conid::Conid;
 use crate::snapshot::Field;

@@ -118,7 +118,7 @@ async fn a_429_is_retried_for_a_get_and_never_for_place_order() {
         "first attempt and two retries"
     );
 
-    let body: ibkr_ext::types::OrdersSubmissionRequest = serde_json::from_value(json!({
+    let body: ibkr_ext::raw_api::trading::types::OrdersSubmissionRequest = serde_json::from_value(json!({
         "orders": [{"conid": 265598, "orderType": "MKT", "side": "BUY", "quantity": 1, "tif": "DAY"}]
     }))
     .unwrap();

@@ -522,3 +522,83 @@ async fn a_raw_call_on_the_outer_client_stops_the_exclusive_closure() {
             .logged_in
     );
 }
+
+/// `ibkr.account(id)` scopes orders and the portfolio to that account, whatever the
+/// default account is: each request names it, its live orders are its own, and the
+/// default-account shortcuts on `Ibkr` still act on the default one.
+#[tokio::test]
+async fn account_handlers_act_on_their_account_not_the_default_one() {
+    const OTHER: &str = "DU7654321";
+    let gw = Gateway::builder()
+        .seed(7)
+        .account(ACCOUNT)
+        .extra_account(OTHER)
+        .limits(Limits::unlimited())
+        .start()
+        .await
+        .expect("simulator starts");
+    let ibkr = client(&gw);
+    ibkr.ensure_brokerage_session().await.expect("session");
+    let aapl = ibkr
+        .resolve_conid(StockQuery::new("AAPL"))
+        .await
+        .expect("AAPL");
+    let other = ibkr.account(OTHER);
+    assert_eq!(other.id(), OTHER);
+    let ticket = OrderTicket::buy(aapl, qty(1))
+        .limit(qty(1))
+        .coid("handler-1");
+    let policy = AnswerPolicy::new()
+        .yes(questions::PRICE_CONSTRAINT)
+        .yes(questions::NO_MARKET_DATA);
+    let outcome = other.orders().place(ticket, &policy).await.expect("placed");
+    let order_id = outcome
+        .live_orders()
+        .first()
+        .unwrap_or_else(|| panic!("not placed: {outcome:?}"))
+        .order_id
+        .clone();
+    let sent = gw.inspect().requests();
+    assert!(
+        sent.iter()
+            .any(|r| r.method == "POST" && r.path == format!("/iserver/account/{OTHER}/orders")),
+        "{sent:?}"
+    );
+    let mine = other.orders().live().await.expect("live orders");
+    assert!(mine.iter().any(|o| o.order_id == order_id), "{mine:?}");
+    assert!(
+        mine.iter()
+            .all(|o| o.account.as_deref().is_none_or(|a| a == OTHER)),
+        "{mine:?}"
+    );
+    let found = other.orders().find("handler-1").await.expect("find");
+    assert_eq!(found.map(|o| o.order_id), Some(order_id.clone()));
+    let default_live = ibkr.account(ACCOUNT).orders().live().await.expect("live");
+    assert!(
+        default_live.iter().all(|o| o.order_id != order_id),
+        "{default_live:?}"
+    );
+    other.orders().cancel(&order_id).await.expect("cancel");
+    let _ = other.positions().await.expect("positions");
+    let sent = gw.inspect().requests();
+    assert!(
+        sent.iter().any(|r| r.method == "DELETE"
+            && r.path == format!("/iserver/account/{OTHER}/order/{order_id}")),
+        "{sent:?}"
+    );
+    assert!(
+        sent.iter().any(|r| r
+            .path
+            .starts_with(&format!("/portfolio/{OTHER}/positions/"))),
+        "{sent:?}"
+    );
+    // The shortcut on `Ibkr` still names the default account.
+    let _ = ibkr.positions().await.expect("positions");
+    let sent = gw.inspect().requests();
+    assert!(
+        sent.iter().any(|r| r
+            .path
+            .starts_with(&format!("/portfolio/{ACCOUNT}/positions/"))),
+        "{sent:?}"
+    );
+}

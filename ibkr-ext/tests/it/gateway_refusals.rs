@@ -144,7 +144,7 @@ async fn calls_that_must_not_be_repeated_are_never_abandoned_early() {
         .reply_to_order_question()
         .reply_id("abc")
         .body(
-            serde_json::from_value::<ibkr_ext::types::ReplyToOrderQuestionBody>(
+            serde_json::from_value::<ibkr_ext::raw_api::trading::types::ReplyToOrderQuestionBody>(
                 serde_json::json!({"confirmed": false}),
             )
             .unwrap(),

@@ -656,7 +656,7 @@ fn recorded(name: &str) -> String {
 
 #[test]
 fn recorded_smd_frames_decode_like_rest_snapshots() {
-    use ibkr_ext::stream::QuoteMerger;
+    use ibkr_ext::stream::internals::QuoteMerger;
     let mut merger = QuoteMerger::default();
     merger.apply(&recorded("smd__webapi_doc.json")).unwrap();
     let q = merger.quote(Conid(8314)).unwrap();

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use ibkr_ext::prelude::*;
-use ibkr_ext::stream::{ConnectionEvent, FramePath, StreamConfig, StreamErrorKind, StreamEvent};
+use ibkr_ext::stream::internals::FramePath;
+use ibkr_ext::stream::{ConnectionEvent, StreamConfig, StreamErrorKind, StreamEvent};
 
 const ACCOUNT: &str = "DU1234567";
 const AAPL: Conid = Conid(265598);

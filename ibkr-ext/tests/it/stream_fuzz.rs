@@ -2,7 +2,7 @@
 //! and every crash it found (kept in `tests/fuzz_corpus/stream_frames`), then a
 //! deterministic byte loop that mutates the seeds, so the checks run without libFuzzer.
 
-use ibkr_ext::stream::check_frames;
+use ibkr_ext::stream::internals::check_frames;
 
 fn corpus() -> Vec<Vec<u8>> {
     let dir =
