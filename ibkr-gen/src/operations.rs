@@ -1,6 +1,7 @@
 //! Every operation of both APIs with what the runtime needs to know about it: pacing from
-//! `x-ibkr-pacing` and idempotency from `x-ibkr-idempotent`, read from the documents by
-//! `build.rs`.
+//! `x-ibkr-pacing`, idempotency from `x-ibkr-idempotent`, and how its answers depend on the
+//! session from `x-ibkr-brokerage-session` and `x-ibkr-first-use-404`, read from the
+//! documents by `build.rs`.
 
 use std::time::Duration;
 
@@ -45,6 +46,12 @@ pub struct Operation {
     pub rates: &'static [Rate],
     /// IBKR's documented concurrency limit (history: 5).
     pub concurrency: Option<u32>,
+    /// Goes through the brokerage session, so it may answer `400 no bridge` when that session
+    /// is closed; the wire then opens it (`x-ibkr-brokerage-session`, every `/iserver/` call).
+    pub brokerage_session: bool,
+    /// Answers a session's first request with 404; the wire repeats it once
+    /// (`x-ibkr-first-use-404`, `/hmds/history`).
+    pub first_use_404: bool,
 }
 
 include!(concat!(env!("OUT_DIR"), "/operations.rs"));
@@ -111,5 +118,8 @@ mod tests {
             }]
         );
         assert!(find("noSuchOperation").is_none());
+        assert!(orders.brokerage_session && !orders.first_use_404);
+        let hmds = find("getHmdsHistory").unwrap();
+        assert!(hmds.first_use_404 && !hmds.brokerage_session);
     }
 }

@@ -4,10 +4,12 @@
 //! duplicated (also ignoring case) or a seed id is absent, an operation lacks a summary or
 //! a tag, a pacing value does not parse, a JSON operation has an untyped success body
 //! without an `x-ibkr-untyped` reason, an operation has no `x-ibkr-capture` mark (or a
-//! `safe` one on a call the wire may not repeat), or (once the contract-test harness exists) an
-//! operation has no contract test, when the README's two commands would not share one
-//! build (see `features.rs`), or when `ibkr-ext`'s public API differs from its snapshot
-//! (see `public_api.rs`). It also prints the coverage figures.
+//! `safe` one on a call the wire may not repeat), an `/iserver/` operation lacks
+//! `x-ibkr-brokerage-session: true`, `x-ibkr-first-use-404` is on a call the wire may not
+//! repeat, or (once the contract-test harness exists) an operation has no contract test,
+//! when the README's two commands would not share one build (see `features.rs`), or when
+//! `ibkr-ext`'s public API differs from its snapshot (see `public_api.rs`). It also prints
+//! the coverage figures.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -186,6 +188,9 @@ fn check_operations(doc: &Value, api: Api, problems: &mut Vec<String>) {
         if let Some(problem) = capture_problem(&op.method, &op.op) {
             problems.push(format!("{id}: {problem}"));
         }
+        for problem in session_problems(&op.method, &op.path, &op.op) {
+            problems.push(format!("{id}: {problem}"));
+        }
         if let Some(p) = &op.pacing
             && let Err(e) = parse_pacing(p)
         {
@@ -237,6 +242,37 @@ fn capture_problem(method: &str, op: &Value) -> Option<String> {
             )),
         },
     }
+}
+
+/// The session marks the wire reads (openapi/overlays/70-session.yaml) say `true` or are
+/// absent. Every `/iserver/` operation goes through the brokerage session, so it carries
+/// `x-ibkr-brokerage-session: true` (the wire opens the session on its `no bridge`); the
+/// wire repeats a first-use 404 at once, so `x-ibkr-first-use-404` is only on a GET it may
+/// repeat.
+fn session_problems(method: &str, path: &str, op: &Value) -> Vec<String> {
+    const BROKERAGE: &str = "x-ibkr-brokerage-session";
+    const FIRST_USE: &str = "x-ibkr-first-use-404";
+    let mut problems = Vec::new();
+    for key in [BROKERAGE, FIRST_USE] {
+        if let Some(other) = op.get(key).filter(|v| **v != Value::Bool(true)) {
+            problems.push(format!("{key} must be true or absent, not {other}"));
+        }
+    }
+    let marked = |key: &str| op.get(key) == Some(&Value::Bool(true));
+    if path.contains("/iserver/") && !marked(BROKERAGE) {
+        problems.push(format!(
+            "an /iserver/ operation without {BROKERAGE}: true: the wire would not open the brokerage session on its `no bridge` (openapi/overlays/70-session.yaml)"
+        ));
+    }
+    let repeatable = method.eq_ignore_ascii_case("get")
+        && op.get("x-ibkr-idempotent") != Some(&Value::Bool(false));
+    if marked(FIRST_USE) && !repeatable {
+        problems.push(format!(
+            "{FIRST_USE} on a {} the wire may not repeat",
+            method.to_ascii_uppercase()
+        ));
+    }
+    problems
 }
 
 fn check_ids(all: &[Operation], problems: &mut Vec<String>) {
@@ -412,6 +448,32 @@ mod tests {
         assert!(capture_problem("post", &safe_write).is_some_and(|p| p.contains("idempotent")));
         let odd = serde_json::json!({"x-ibkr-capture": true});
         assert!(capture_problem("get", &odd).is_some_and(|p| p.contains("safe or unsafe")));
+    }
+
+    #[test]
+    fn every_iserver_operation_needs_the_brokerage_mark_and_a_first_use_404_a_repeatable_get() {
+        let none = serde_json::json!({});
+        let brokerage = serde_json::json!({"x-ibkr-brokerage-session": true});
+        let problems = session_problems("get", "/iserver/accounts", &none);
+        assert!(
+            problems.len() == 1 && problems[0].contains("without x-ibkr-brokerage-session"),
+            "{problems:?}"
+        );
+        assert!(session_problems("get", "/iserver/accounts", &brokerage).is_empty());
+        assert!(session_problems("get", "/portfolio/accounts", &none).is_empty());
+        let odd = serde_json::json!({"x-ibkr-brokerage-session": false});
+        assert!(session_problems("get", "/portfolio/accounts", &odd)[0].contains("true or absent"));
+        let first_use = serde_json::json!({"x-ibkr-first-use-404": true});
+        assert!(session_problems("get", "/hmds/history", &first_use).is_empty());
+        assert!(session_problems("post", "/hmds/history", &first_use)[0].contains("POST"));
+        let never_twice =
+            serde_json::json!({"x-ibkr-first-use-404": true, "x-ibkr-idempotent": false});
+        assert_eq!(
+            session_problems("get", "/hmds/history", &never_twice).len(),
+            1
+        );
+        let odd = serde_json::json!({"x-ibkr-first-use-404": "yes"});
+        assert!(session_problems("get", "/hmds/history", &odd)[0].contains("true or absent"));
     }
 
     #[test]

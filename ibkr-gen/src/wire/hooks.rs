@@ -30,7 +30,8 @@ pub struct Link<'a> {
     pub wire: &'a Wire,
 }
 
-/// Reopens IBKR's brokerage session when `/iserver` answers `400 no bridge`.
+/// Reopens IBKR's brokerage session when an operation that goes through it
+/// (`x-ibkr-brokerage-session`: every `/iserver/` call) answers `400 no bridge`.
 ///
 /// `ibkr-ext` implements it with `POST /iserver/auth/ssodh/init`. The wire calls it at most
 /// once per request, and repeats the request only when the operation is idempotent.

@@ -4,7 +4,8 @@
 //! everything: the order lane, pacing state, the hooks. Every attempt of every request
 //! takes the same ordered path:
 //!
-//! **order lane → pacing → signing → send → classify → retry** (idempotent operations only).
+//! **order lane → pacing → signing → send → classify → follow** (repeat, idempotent
+//! operations only).
 //!
 //! - *Lane* ([`lane`](self)): wait until no order question loop has the session, unless the
 //!   wire itself holds the lane.
@@ -15,8 +16,13 @@
 //!   attempt carries a fresh nonce and timestamp. A signing error sends nothing.
 //! - *Send*, with one tracing span per request: operation, method, path (account ids
 //!   masked), status, attempt, latency.
-//! - *Classify and retry* ([`retry`](self)): only operations known to be idempotent are
-//!   ever repeated; an operation the table does not know is not.
+//! - *Classify* (`classify`): a pure function of the answer, the operation's rules from the
+//!   table (idempotent, `x-ibkr-brokerage-session`, `x-ibkr-first-use-404`) and what the
+//!   call already tried says what comes next: deliver, wait and retry, renew the signer's
+//!   token, open the brokerage session (on `no bridge`, recognised there and nowhere
+//!   else), or repeat a first-use 404. It asks for the body only to tell `no bridge`.
+//! - *Follow*: do it, then send again or deliver. Only operations known to be idempotent
+//!   are ever repeated ([`RetryPolicy`]); an operation the table does not know is not.
 //!
 //! Before all of it, `pre` fixes the request: `Content-Length: 0` on body-less
 //! POST/PUT/PATCH (IBKR's front end answers 411 otherwise), a `User-Agent`, and array
@@ -27,6 +33,7 @@
 //! When the wire gives up without sending (signing failed), it answers with a response it
 //! made itself, marked with a [`NotSent`] extension, so the caller can tell it from IBKR's.
 
+mod classify;
 mod endpoint;
 mod hooks;
 mod lane;
@@ -43,6 +50,7 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, USER_AGENT};
 use reqwest::{Method, Request, Response, StatusCode};
 use tracing::Instrument;
 
+use self::classify::{Call, Next, Reply, Rules};
 pub use self::hooks::{
     HookFuture, Link, RecoveryFuture, RequestSigner, SessionRecovery, SignError, WireObserver,
 };
@@ -50,6 +58,9 @@ pub use self::mask::mask_accounts;
 pub use self::retry::{RetryPolicy, retry_after};
 pub use crate::operations::Rate;
 use crate::operations::{self, Operation};
+
+/// The lane and pacing slot an attempt holds until its answer.
+type Admitted = (Option<tokio::sync::OwnedRwLockReadGuard<()>>, pacing::Slot);
 
 /// Configuration of a [`Wire`].
 #[derive(Clone)]
@@ -298,6 +309,9 @@ impl Wire {
             .await
     }
 
+    /// The steps of every call, in order: a copy for a possible next attempt, the lane and
+    /// pacing, signing and the send, what the answer means ([`classify`]), and what to do
+    /// about it, until an answer is delivered.
     async fn execute_inner(
         &self,
         client: &reqwest::Client,
@@ -306,172 +320,208 @@ impl Wire {
         operation_id: &'static str,
     ) -> reqwest::Result<Response> {
         let shared = &*self.shared;
-        let policy = &shared.retry;
-        // An operation the table does not know is treated as unsafe to repeat.
-        let idempotent = op.is_some_and(|o| o.idempotent);
-        let iserver = request.url().path().contains("/iserver/");
-        let first_use_404 = op.is_some_and(|o| o.id == "getHmdsHistory");
-        let call_started = tokio::time::Instant::now();
-        let budget_ends = call_started.checked_add(policy.rate_limit_budget);
-        // The last 429/503 while a retry waits: the answer if the budget runs out.
-        let mut throttled: Option<Response> = None;
-        let mut retries = 0u32;
-        let (mut recovered, mut renewed, mut repeated_404) = (false, false, false);
-        let mut pending = Some(request);
-        let span = tracing::Span::current();
-        let recovery = shared.recovery.as_ref().filter(|_| self.recovers);
         if let Some(hook) = &shared.recovery {
             hook.attempt_starting(self.link(client));
         }
+        // A streamed body cannot be copied, so it is sent once whatever the operation.
+        let copyable = request.body().is_none_or(|b| b.as_bytes().is_some());
+        let can_recover = self.recovery().is_some();
+        let rules = Rules::new(op, copyable, can_recover, shared.signer.is_some());
+        let mut call = Call::new(&shared.retry, rules);
+        let started = tokio::time::Instant::now();
+        // The last 429/503 while its retry waits: the answer if the budget runs out.
+        let mut throttled: Option<Response> = None;
+        let mut attempt = request;
         loop {
-            let Some(mut attempt) = pending.take() else {
-                unreachable!("every path that loops puts the next attempt back");
+            // A copy for a possible next attempt.
+            let spare = rules.repeatable.then(|| spare(&attempt)).flatten();
+            let admitted = match self.admit_within(op, &mut throttled, started).await {
+                Ok(admitted) => admitted,
+                Err(last) => return Ok(last),
             };
-            // Keep a copy for a possible next attempt; streaming bodies cannot be copied,
-            // and then there is no next attempt.
-            let spare = if idempotent { spare(&attempt) } else { None };
-            let (result, latency) = {
-                // A retry after a 429/503 waits for its lane and pacing slot only as long as
-                // the budget allows; past it, the last answer stands.
-                let (_lane, _slot) = match (&throttled, budget_ends) {
-                    (Some(_), Some(ends)) => {
-                        match Box::pin(tokio::time::timeout_at(ends, self.admit(op))).await {
-                            Ok(admitted) => admitted,
-                            Err(_) => {
-                                tracing::debug!("429 budget spent waiting for pacing; giving up");
-                                return Ok(throttled.take().expect("a retry follows an answer"));
-                            }
-                        }
-                    }
-                    _ => self.admit(op).await,
-                };
-                if let Some(signer) = &shared.signer
-                    && let Err(e) = signer.sign(client, &mut attempt).await
-                {
-                    tracing::warn!(step = e.step, "signing failed: nothing was sent");
-                    return Ok(not_sent(NotSent::Signing(e)));
-                }
-                if let Some(obs) = &shared.observer {
-                    obs.on_send(operation_id);
-                }
-                let started = tokio::time::Instant::now();
-                let result = client.execute(attempt).await;
-                (result, started.elapsed())
+            let number = call.tried.retries + 1;
+            let outcome = match self
+                .send(client, attempt, admitted, operation_id, number)
+                .await
+            {
+                Ok(outcome) => outcome,
+                Err(not_sent) => return Ok(not_sent),
             };
-            span.record("attempt", retries + 1);
-            span.record("latency_ms", latency.as_millis() as u64);
-            if let Some(obs) = &shared.observer {
-                let status = result.as_ref().ok().map(Response::status);
-                obs.on_response(operation_id, status, latency);
+            let (outcome, next) = self.judge(&call, outcome, started.elapsed()).await;
+            call.tried.note(next);
+            let repeat = self.follow(client, next, &outcome).await;
+            let Some(next_attempt) = spare.filter(|_| repeat) else {
+                return outcome;
+            };
+            // A 429/503 waited out is kept; a failed connection leaves `throttled` as it was.
+            if let Ok(response) = outcome {
+                throttled = matches!(next, Next::Retry(_)).then_some(response);
             }
-            let response = match result {
-                Ok(response) => response,
-                Err(error) => {
-                    // Only a connection that was never made is safe to repeat blindly; a
-                    // timeout or a reset may have reached IBKR.
-                    if error.is_connect()
-                        && let Some(next) = spare
-                        && retries < policy.max_retries
-                    {
-                        let delay = policy.delay(retries, None);
-                        tracing::debug!(?delay, "connection failed; retrying idempotent call");
-                        pause(delay).await;
-                        retries += 1;
-                        pending = Some(next);
-                        continue;
+            attempt = next_attempt;
+        }
+    }
+
+    /// Wait for the lane, then for pacing: the first two steps of every attempt.
+    async fn admit(&self, op: Option<&'static Operation>) -> Admitted {
+        let lane = self.enter_lane().await;
+        (lane, self.shared.pacer.acquire(op).await)
+    }
+
+    /// [`admit`](Self::admit), bounded by the call's budget while a retry after a 429/503
+    /// waits (`throttled` holds that answer): past the budget, that answer stands (`Err`).
+    async fn admit_within(
+        &self,
+        op: Option<&'static Operation>,
+        throttled: &mut Option<Response>,
+        started: tokio::time::Instant,
+    ) -> Result<Admitted, Response> {
+        let ends = started.checked_add(self.shared.retry.rate_limit_budget);
+        match (ends, throttled.take()) {
+            (Some(ends), Some(last)) => {
+                match Box::pin(tokio::time::timeout_at(ends, self.admit(op))).await {
+                    Ok(admitted) => {
+                        *throttled = Some(last);
+                        Ok(admitted)
                     }
-                    return Err(error);
+                    Err(_) => {
+                        tracing::debug!("429 budget spent waiting for pacing; giving up");
+                        Err(last)
+                    }
                 }
-            };
+            }
+            (_, last) => {
+                *throttled = last;
+                Ok(self.admit(op).await)
+            }
+        }
+    }
+
+    /// Sign (when a signer is set) and send one attempt, holding its lane and pacing slot
+    /// until the answer; then record it: the span's fields, the observer, the pacer. `Err` is
+    /// the answer the wire made itself when signing failed: nothing was sent.
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        mut attempt: Request,
+        admitted: Admitted,
+        operation_id: &'static str,
+        number: u32,
+    ) -> Result<reqwest::Result<Response>, Response> {
+        let shared = &*self.shared;
+        if let Some(signer) = &shared.signer
+            && let Err(e) = signer.sign(client, &mut attempt).await
+        {
+            tracing::warn!(step = e.step, "signing failed: nothing was sent");
+            return Err(not_sent(NotSent::Signing(e)));
+        }
+        if let Some(obs) = &shared.observer {
+            obs.on_send(operation_id);
+        }
+        let sent = tokio::time::Instant::now();
+        let result = client.execute(attempt).await;
+        let latency = sent.elapsed();
+        drop(admitted);
+        let span = tracing::Span::current();
+        span.record("attempt", number);
+        span.record("latency_ms", latency.as_millis() as u64);
+        if let Some(obs) = &shared.observer {
+            obs.on_response(
+                operation_id,
+                result.as_ref().ok().map(Response::status),
+                latency,
+            );
+        }
+        if let Ok(response) = &result {
             let status = response.status();
             span.record("status", status.as_u16());
             // One event per answer inside the request's span, so a log names every request
             // (the span's fields alone show only with the events of other crates, which
             // may run in tasks outside the span).
             tracing::debug!(status = status.as_u16(), "answered");
-            throttled = None;
             if status == StatusCode::TOO_MANY_REQUESTS {
                 let spacing = shared.pacer.rate_limited(operation_id);
                 tracing::warn!(?spacing, "429 from IBKR: slowing this operation down");
             } else if status.is_success() {
                 shared.pacer.succeeded(operation_id);
             }
-            let Some(next) = spare else {
-                // Not idempotent (or not repeatable): the first answer is the answer. A
-                // `no bridge` still opens the brokerage session for the next call.
-                if status == StatusCode::BAD_REQUEST
-                    && iserver
-                    && let Some(recovery) = recovery
-                {
-                    let (response, no_bridge) = Box::pin(read_no_bridge(response)).await?;
-                    if no_bridge {
-                        let quiet = self.without_recovery();
-                        recovery.recover(quiet.link(client)).await;
-                    }
-                    return Ok(response);
+        }
+        Ok(result)
+    }
+
+    /// What `outcome` means for `call`; when that depends on the body (`no bridge`), the body
+    /// is read and the answer handed back rebuilt, so the caller still sees its status and
+    /// body. A body that cannot be read is the call's error, as it would be for the caller.
+    async fn judge(
+        &self,
+        call: &Call<'_>,
+        outcome: reqwest::Result<Response>,
+        elapsed: Duration,
+    ) -> (reqwest::Result<Response>, Next) {
+        let jitter = rand::Rng::random(&mut rand::rng());
+        let next = call.classify(&Reply::of(&outcome), elapsed, jitter);
+        match (next, outcome) {
+            (Next::ReadBody, Ok(response)) => match Box::pin(read_body(response)).await {
+                Ok((response, body)) => {
+                    let reply = Reply::with_body(&response, &body);
+                    (Ok(response), call.classify(&reply, elapsed, jitter))
                 }
-                return Ok(response);
-            };
-            match status {
-                StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
-                    let delay = policy.delay(retries, retry_after(response.headers()));
-                    let within_budget = call_started.elapsed() + delay <= policy.rate_limit_budget;
-                    if retries < policy.max_retries && within_budget {
-                        tracing::debug!(%status, ?delay, "retrying idempotent call");
-                        throttled = Some(response);
-                        pause(delay).await;
-                        retries += 1;
-                        pending = Some(next);
-                        continue;
-                    }
-                    return Ok(response);
-                }
-                StatusCode::UNAUTHORIZED if !renewed => {
-                    if let Some(signer) = &shared.signer {
-                        renewed = true;
-                        if signer.renew(client).await {
-                            tracing::info!("401: token renewed; repeating the call once");
-                            pending = Some(next);
-                            continue;
-                        }
-                    }
-                    return Ok(response);
-                }
-                StatusCode::NOT_FOUND if first_use_404 && !repeated_404 => {
-                    // `/hmds/history` answers 404 to a session's first request.
-                    repeated_404 = true;
-                    drop(response);
-                    pending = Some(next);
-                    continue;
-                }
-                StatusCode::BAD_REQUEST if iserver && !recovered => {
-                    let Some(recovery) = recovery else {
-                        return Ok(response);
-                    };
-                    let (response, no_bridge) = Box::pin(read_no_bridge(response)).await?;
-                    if no_bridge {
-                        recovered = true;
-                        tracing::info!("no brokerage session: opening one and repeating the call");
-                        let quiet = self.without_recovery();
-                        if recovery.recover(quiet.link(client)).await {
-                            pending = Some(next);
-                            continue;
-                        }
-                    }
-                    return Ok(response);
-                }
-                _ => return Ok(response),
-            }
+                Err(e) => (Err(e), Next::Deliver),
+            },
+            (next, outcome) => (outcome, next),
         }
     }
 
-    /// Wait for the lane, then for pacing: the first two steps of every attempt.
-    async fn admit(
+    /// Do what `next` says: wait, renew the signer's token or open the brokerage session.
+    /// Returns whether the call is to be sent again.
+    async fn follow(
         &self,
-        op: Option<&'static Operation>,
-    ) -> (Option<tokio::sync::OwnedRwLockReadGuard<()>>, pacing::Slot) {
-        let lane = self.enter_lane().await;
-        (lane, self.shared.pacer.acquire(op).await)
+        client: &reqwest::Client,
+        next: Next,
+        outcome: &reqwest::Result<Response>,
+    ) -> bool {
+        match next {
+            Next::Deliver | Next::ReadBody => false,
+            Next::Retry(delay) => {
+                match outcome {
+                    Ok(r) => {
+                        tracing::debug!(status = %r.status(), ?delay, "retrying idempotent call")
+                    }
+                    Err(_) => {
+                        tracing::debug!(?delay, "connection failed; retrying idempotent call")
+                    }
+                }
+                pause(delay).await;
+                true
+            }
+            Next::Renew => {
+                let Some(signer) = &self.shared.signer else {
+                    return false;
+                };
+                let renewed = signer.renew(client).await;
+                if renewed {
+                    tracing::info!("401: token renewed; repeating the call once");
+                }
+                renewed
+            }
+            Next::OpenSession { then_repeat } => {
+                let Some(hook) = self.recovery() else {
+                    return false;
+                };
+                if then_repeat {
+                    tracing::info!("no brokerage session: opening one and repeating the call");
+                }
+                // The hook's own requests go through a wire that does not recover again.
+                let quiet = self.without_recovery();
+                hook.recover(quiet.link(client)).await && then_repeat
+            }
+            // The first-use 404: once more, at once.
+            Next::Repeat => true,
+        }
+    }
+
+    /// The recovery hook, unless this clone must not call it.
+    fn recovery(&self) -> Option<&Arc<dyn SessionRecovery>> {
+        self.shared.recovery.as_ref().filter(|_| self.recovers)
     }
 
     fn link<'a>(&'a self, http: &'a reqwest::Client) -> Link<'a> {
@@ -518,19 +568,18 @@ fn not_sent(reason: NotSent) -> Response {
     Response::from(response)
 }
 
-/// Read a 400's body to see whether it is IBKR's `no bridge`; hand back an equivalent
-/// response so the caller still sees the status and body.
-async fn read_no_bridge(response: Response) -> reqwest::Result<(Response, bool)> {
+/// Read an answer's body; hand back an equivalent response with it, so the caller still
+/// sees the status and body.
+async fn read_body(response: Response) -> reqwest::Result<(Response, bytes::Bytes)> {
     let status = response.status();
     let version = response.version();
     let headers = response.headers().clone();
     let body = response.bytes().await?;
-    let no_bridge = crate::error_body::mentions_no_bridge(&body);
-    let mut rebuilt = http::Response::new(body);
+    let mut rebuilt = http::Response::new(body.clone());
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    Ok((Response::from(rebuilt), no_bridge))
+    Ok((Response::from(rebuilt), body))
 }
 
 /// Implements progenitor's `ClientHooks` for a generated `Client` whose inner value is a

@@ -1,11 +1,13 @@
-//! When an attempt is repeated, and how long to wait first. Retrying lives here and
-//! nowhere else: workflows in `ibkr-ext` keep no loops of their own.
+//! When an attempt is repeated, and how long to wait first. Retrying lives here and in
+//! `classify` (which decides, per answer) and nowhere else: workflows in `ibkr-ext` keep no
+//! loops of their own.
 //!
 //! Only idempotent operations are repeated (see [`Operation::idempotent`]): on 429 and 503,
 //! on a connection that could not be made, once after `no bridge` once the brokerage
-//! session is open again, once after a 401 once the signer renewed its token, and once
-//! after `/hmds/history`'s first-use 404. The time one call may spend waiting out 429s is
-//! bounded by [`RetryPolicy::rate_limit_budget`]; after it, the 429 is the answer.
+//! session is open again (operations marked `x-ibkr-brokerage-session`), once after a 401
+//! once the signer renewed its token, and once after a first-use 404 (operations marked
+//! `x-ibkr-first-use-404`: `/hmds/history`). The time one call may spend waiting out 429s
+//! is bounded by [`RetryPolicy::rate_limit_budget`]; after it, the 429 is the answer.
 //!
 //! [`Operation::idempotent`]: crate::operations::Operation::idempotent
 
@@ -52,11 +54,26 @@ impl RetryPolicy {
     /// The wait before retry number `retry` (0-based): exponential with equal jitter,
     /// at least `Retry-After`, at most `max_delay`.
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        self.delay_with(retry, retry_after, rand::rng().random())
+    }
+
+    /// [`delay`](Self::delay) with its random part given: `jitter` in `[0, 1]` picks where
+    /// in the upper half of the exponential backoff the wait ends.
+    pub(crate) fn delay_with(
+        &self,
+        retry: u32,
+        retry_after: Option<Duration>,
+        jitter: f64,
+    ) -> Duration {
         let exp = self.base_delay.saturating_mul(1u32 << retry.min(16));
         // Equal jitter: half fixed, half random, so concurrent callers spread out.
         let half = exp / 2;
-        let jitter = rand::rng().random_range(0..=half.as_millis() as u64);
-        let d = half + Duration::from_millis(jitter);
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let d = half.saturating_add(half.mul_f64(jitter));
         retry_after.map_or(d, |ra| ra.max(d)).min(self.max_delay)
     }
 }

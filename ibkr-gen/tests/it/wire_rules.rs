@@ -619,3 +619,172 @@ async fn requests_held_back_by_the_lane_leave_at_the_paced_rate_not_in_a_burst()
         "{most_in_a_second} sends within one second"
     );
 }
+
+#[tokio::test]
+async fn a_first_use_404_is_repeated_once_only_where_the_spec_marks_it() {
+    let server = MockServer::start_async().await;
+    let hmds = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/api/hmds/history");
+            then.status(404);
+        })
+        .await;
+    let ledger = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/api/portfolio/DU1234567/ledger");
+            then.status(404);
+        })
+        .await;
+    let wire = Wire::builder()
+        .global_rate(None)
+        .retry(fast_retries())
+        .build();
+    let c = client(&server, wire);
+    let err = c
+        .get_hmds_history()
+        .conid(265598)
+        .period("1w")
+        .bar("1d")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(reqwest::StatusCode::NOT_FOUND));
+    assert_eq!(
+        hmds.calls_async().await,
+        2,
+        "x-ibkr-first-use-404: once more"
+    );
+    let err = c
+        .get_account_ledger()
+        .account_id("DU1234567")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(reqwest::StatusCode::NOT_FOUND));
+    assert_eq!(
+        ledger.calls_async().await,
+        1,
+        "an unmarked 404 is the answer"
+    );
+}
+
+#[tokio::test]
+async fn no_bridge_opens_the_session_for_an_order_without_repeating_it() {
+    let server = MockServer::start_async().await;
+    let no_bridge = json!({"error": "Bad Request: no bridge", "statusCode": 400});
+    let orders = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v1/api/iserver/account/DU1234567/orders");
+            then.status(400).json_body(no_bridge.clone());
+        })
+        .await;
+    let ledger = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v1/api/portfolio/DU1234567/ledger");
+            then.status(400).json_body(no_bridge.clone());
+        })
+        .await;
+    let recovery = Arc::new(CountingRecovery(AtomicUsize::new(0)));
+    let wire = Wire::builder()
+        .global_rate(None)
+        .session_recovery(recovery.clone())
+        .build();
+    let c = client(&server, wire.clone());
+    let order: types::OrdersSubmissionRequest = serde_json::from_value(json!({
+        "orders": [{"conid": 265598, "orderType": "MKT", "side": "BUY", "quantity": 1, "tif": "DAY"}]
+    }))
+    .unwrap();
+    let err = c
+        .place_order()
+        .account_id("DU1234567")
+        .body(order)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(reqwest::StatusCode::BAD_REQUEST));
+    assert_eq!(
+        recovery.0.load(Ordering::SeqCst),
+        1,
+        "the session is opened"
+    );
+    assert_eq!(
+        orders.calls_async().await,
+        1,
+        "an order is never sent twice"
+    );
+    // Outside the brokerage session (no `x-ibkr-brokerage-session`) a `no bridge` is just
+    // an answer.
+    c.get_account_ledger()
+        .account_id("DU1234567")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(ledger.calls_async().await, 1);
+    assert_eq!(recovery.0.load(Ordering::SeqCst), 1, "no recovery");
+    // The recovery hook's own wire never recovers.
+    let quiet = c.with_wire(wire.without_recovery());
+    quiet
+        .get_account_ledger()
+        .account_id("DU1234567")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(recovery.0.load(Ordering::SeqCst), 1);
+}
+
+struct RenewingSigner {
+    renewals: AtomicUsize,
+    renews: bool,
+}
+
+impl RequestSigner for RenewingSigner {
+    fn sign<'a>(
+        &'a self,
+        _http: &'a reqwest::Client,
+        _request: &'a mut reqwest::Request,
+    ) -> HookFuture<'a, Result<(), SignError>> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn renew<'a>(&'a self, _http: &'a reqwest::Client) -> RecoveryFuture<'a> {
+        self.renewals.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async { self.renews })
+    }
+}
+
+#[tokio::test]
+async fn a_401_renews_the_token_and_repeats_an_idempotent_call_once() {
+    for renews in [true, false] {
+        let server = MockServer::start_async().await;
+        let accounts = server
+            .mock_async(|when, then| {
+                when.method(GET).path("/v1/api/iserver/accounts");
+                then.status(401);
+            })
+            .await;
+        let logout = server
+            .mock_async(|when, then| {
+                when.method(POST).path("/v1/api/logout");
+                then.status(401);
+            })
+            .await;
+        let signer = Arc::new(RenewingSigner {
+            renewals: AtomicUsize::new(0),
+            renews,
+        });
+        let wire = Wire::builder()
+            .global_rate(None)
+            .signer(signer.clone())
+            .build();
+        let c = client(&server, wire);
+        c.get_accounts().send().await.unwrap_err();
+        assert_eq!(signer.renewals.load(Ordering::SeqCst), 1, "renews {renews}");
+        let repeated = if renews { 2 } else { 1 };
+        assert_eq!(accounts.calls_async().await, repeated, "renews {renews}");
+        // Not idempotent: the 401 is the answer, and nothing is renewed on its account.
+        c.logout().send().await.unwrap_err();
+        assert_eq!(logout.calls_async().await, 1);
+        assert_eq!(signer.renewals.load(Ordering::SeqCst), 1);
+    }
+}
