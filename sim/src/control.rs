@@ -4,8 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::faults::FaultRule;
+use crate::lock::lock;
 use crate::market::catalog::Contract;
-use crate::shared::{Shared, lock};
+use crate::shared::Shared;
 use crate::trading::fills::match_resting;
 use crate::world::World;
 
@@ -23,7 +24,7 @@ impl Control {
     /// Change the world, then tell the open sockets to look at it (they sleep until their
     /// next timer or a change).
     fn change<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        let result = f(&mut lock(&self.shared.world));
+        let result = f(&mut self.shared.world.lock());
         self.shared.ws.world_changed();
         result
     }
@@ -87,7 +88,7 @@ impl Control {
     /// The simulated login page's users and fault switches (see [`crate::login`]).
     pub fn login(&self) -> crate::login::LoginControl {
         crate::login::LoginControl {
-            shared: Arc::clone(&self.shared),
+            room: self.shared.login_room(),
         }
     }
 
@@ -121,7 +122,7 @@ impl Control {
 
     /// The WebSocket's switches: quirks, drops, session rollover, notifications.
     pub fn socket(&self) -> crate::ws::SocketControl {
-        crate::ws::SocketControl::new(Arc::clone(&self.shared))
+        crate::ws::SocketControl::new(self.shared.socket_room())
     }
 
     /// Halt or resume trading in a conid: a halted last price carries the `H` prefix and

@@ -15,6 +15,10 @@ use crate::trading::ticket::Ticket;
 use crate::trading::valuation::Holding;
 use crate::user::UserState;
 
+/// The world behind its lock: the handle `Shared`, the WebSocket, the login page and most
+/// handlers hold.
+pub(crate) type WorldHandle = crate::lock::Handle<World>;
+
 /// Fixed settings chosen at build time.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {

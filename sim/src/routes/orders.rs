@@ -1,8 +1,6 @@
 //! Order endpoints: accounts, place/reply/modify/cancel/whatif, live orders, order status,
 //! question suppression, trades and P&L.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use bytes::Bytes;
@@ -12,18 +10,18 @@ use super::params::{self, json_body};
 use super::reply;
 use crate::clock::{now_ms, utc};
 use crate::market::catalog::SecType;
-use crate::shared::{Shared, lock};
 use crate::trading::book::{Order, OrderStatus, OrderType, Side};
 use crate::trading::{desk, valuation};
 use crate::world::World;
+use crate::world::WorldHandle;
 
 fn answer((status, body): desk::Answer) -> Response {
     reply::json(status, &body)
 }
 
 /// `GET /iserver/accounts` (GET_iserver_accounts.json).
-pub(crate) async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn accounts(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     let accounts = &world.settings.accounts;
     let props: serde_json::Map<String, Value> = accounts
         .iter()
@@ -84,27 +82,27 @@ pub(crate) async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
 
 /// `POST /iserver/account/{accountId}/orders`.
 pub(crate) async fn place(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
     body: Bytes,
 ) -> Response {
     let v = json_body(&body);
-    answer(desk::submit(&mut lock(&shared.world), &account, &v))
+    answer(desk::submit(&mut world.lock(), &account, &v))
 }
 
 /// `POST /iserver/account/{accountId}/orders/whatif`.
 pub(crate) async fn whatif(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
     body: Bytes,
 ) -> Response {
     let v = json_body(&body);
-    answer(desk::whatif(&mut lock(&shared.world), &account, &v))
+    answer(desk::whatif(&mut world.lock(), &account, &v))
 }
 
 /// `POST /iserver/reply/{replyId}` `{"confirmed":bool}`.
 pub(crate) async fn reply_to_question(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(reply_id): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -112,30 +110,25 @@ pub(crate) async fn reply_to_question(
         .get("confirmed")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    answer(desk::reply(&mut lock(&shared.world), &reply_id, confirmed))
+    answer(desk::reply(&mut world.lock(), &reply_id, confirmed))
 }
 
 /// `POST /iserver/account/{accountId}/order/{orderId}` (body: one order object).
 pub(crate) async fn modify(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path((account, order_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
     let v = json_body(&body);
-    answer(desk::modify(
-        &mut lock(&shared.world),
-        &account,
-        &order_id,
-        &v,
-    ))
+    answer(desk::modify(&mut world.lock(), &account, &order_id, &v))
 }
 
 /// `DELETE /iserver/account/{accountId}/order/{orderId}`.
 pub(crate) async fn cancel(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path((account, order_id)): Path<(String, String)>,
 ) -> Response {
-    answer(desk::cancel(&mut lock(&shared.world), &account, &order_id))
+    answer(desk::cancel(&mut world.lock(), &account, &order_id))
 }
 
 /// `POST /iserver/notification`: answers a server prompt with the plain text `Success`
@@ -160,12 +153,12 @@ pub(crate) async fn notification(body: Bytes) -> Response {
 }
 
 /// `POST /iserver/questions/suppress {"messageIds":[..]}` → `{"status":"submitted"}`.
-pub(crate) async fn suppress(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn suppress(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = json_body(&body);
     let Some(ids) = v.get("messageIds").and_then(Value::as_array) else {
         return reply::bad_request(400, "Bad Request: messageIds is required");
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     for id in ids.iter().filter_map(Value::as_str) {
         world.suppressed.insert(id.to_string());
     }
@@ -173,8 +166,8 @@ pub(crate) async fn suppress(State(shared): State<Arc<Shared>>, body: Bytes) -> 
 }
 
 /// `POST /iserver/questions/suppress/reset` → `{"status":"submitted"}`.
-pub(crate) async fn suppress_reset(State(shared): State<Arc<Shared>>) -> Response {
-    lock(&shared.world).suppressed.clear();
+pub(crate) async fn suppress_reset(State(world): State<WorldHandle>) -> Response {
+    world.lock().suppressed.clear();
     reply::ok(&json!({"status": "submitted"}))
 }
 
@@ -250,14 +243,14 @@ fn live_order_json(world: &World, o: &Order) -> Value {
 
 /// `GET /iserver/account/orders?filters=&force=` → `{"orders":[..],"snapshot":true}`.
 pub(crate) async fn live_orders(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let filters: Vec<String> = params::list(&q, "filters")
         .into_iter()
         .map(|f| f.to_ascii_lowercase())
         .collect();
-    let world = lock(&shared.world);
+    let world = world.lock();
     // The selected account's orders unless `accountId` names another (ibind-anchor §1 #6, #44).
     let wanted_account = q
         .get("accountId")
@@ -278,10 +271,10 @@ pub(crate) async fn live_orders(
 /// id for a multi-account user who has not switched account in this brokerage session
 /// (`client-portal-api.md` §2, "Order status").
 pub(crate) async fn order_status(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(order_id): Path<String>,
 ) -> Response {
-    let world = lock(&shared.world);
+    let world = world.lock();
     if world.settings.accounts.len() > 1 && !world.account_chosen {
         return reply::empty(503);
     }
@@ -363,7 +356,7 @@ pub(crate) async fn order_status(
 /// selected account's executions (seeded and new) within the last `days` days (default 1,
 /// at most 7: cpapi-v1 "Trades").
 pub(crate) async fn trades(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let days: i64 = q
@@ -372,7 +365,7 @@ pub(crate) async fn trades(
         .unwrap_or(1)
         .clamp(1, 7);
     let since = now_ms() - days * 86_400_000;
-    let world = lock(&shared.world);
+    let world = world.lock();
     let account = q
         .get("accountId")
         .cloned()
@@ -426,8 +419,8 @@ pub(crate) async fn trades(
 /// `GET /iserver/account/pnl/partitioned` (GET_iserver_account_pnl_partitioned.json); the
 /// first call of a brokerage session answers `{"upnl":{}}`
 /// (GET_iserver_account_pnl_partitioned__spec_initial_empty.json).
-pub(crate) async fn pnl(State(shared): State<Arc<Shared>>) -> Response {
-    let mut world = lock(&shared.world);
+pub(crate) async fn pnl(State(world): State<WorldHandle>) -> Response {
+    let mut world = world.lock();
     if !world.md.pnl_warm {
         world.md.pnl_warm = true;
         return reply::ok(&json!({"upnl": {}}));
@@ -458,10 +451,10 @@ pub(crate) fn round2(x: f64) -> f64 {
 
 /// `GET /iserver/account/{accountId}/summary` (the spec's `accountSummaryResponse` example).
 pub(crate) async fn iserver_summary(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if world.book(&account).is_none() {
         return reply::bad_request(400, &format!("Bad Request: unknown account {account}"));
     }
