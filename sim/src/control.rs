@@ -7,7 +7,6 @@ use crate::faults::FaultRule;
 use crate::lock::lock;
 use crate::market::catalog::Contract;
 use crate::shared::Shared;
-use crate::trading::fills::match_resting;
 use crate::world::World;
 
 /// Changes the running simulator (from `RunningGateway::control()`).
@@ -115,7 +114,7 @@ impl Control {
                 return false;
             };
             world.quotes.set_last(conid, contract.ref_price, price);
-            match_resting(world, conid);
+            world.match_resting(conid);
             true
         })
     }

@@ -80,6 +80,7 @@ impl Inspector {
         self.shared
             .world
             .lock()
+            .trading
             .book(account)
             .and_then(|b| b.positions.get(&conid))
             .map(|p| p.quantity)
@@ -91,6 +92,7 @@ impl Inspector {
         self.shared
             .world
             .lock()
+            .trading
             .book(account)
             .map(|b| b.cash)
             .unwrap_or(0.0)

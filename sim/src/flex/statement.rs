@@ -12,7 +12,6 @@ use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 use crate::clock::{eastern, utc};
 use crate::market::catalog::Contract;
 use crate::trading::book::{Execution, Side};
-use crate::trading::valuation;
 use crate::world::World;
 
 /// ISINs of a few well-known listings (public identifiers); others are left empty.
@@ -221,7 +220,7 @@ pub(crate) fn build(world: &mut World, account: &str, query_name: &str) -> Strin
     let now_ms = now.timestamp_millis();
     let today = eastern(now).0.date();
     let from = today - Duration::days(365);
-    let valuation = valuation::value(world, account);
+    let valuation = world.valuation(account);
     let mut out = String::with_capacity(16 * 1024);
     let _ = writeln!(
         out,
@@ -237,6 +236,7 @@ pub(crate) fn build(world: &mut World, account: &str, query_name: &str) -> Strin
         date_time(now_ms)
     );
     let opened = world
+        .trading
         .cash_movements
         .iter()
         .filter(|m| m.account == account)
@@ -262,6 +262,7 @@ pub(crate) fn build(world: &mut World, account: &str, query_name: &str) -> Strin
     out.push_str("<Trades>\n");
     let base_tx: u64 = 5_000_000_000;
     for (n, e) in world
+        .trading
         .executions
         .iter()
         .filter(|e| e.account == account)
@@ -312,6 +313,7 @@ pub(crate) fn build(world: &mut World, account: &str, query_name: &str) -> Strin
 
     out.push_str("<CashTransactions>\n");
     for (n, m) in world
+        .trading
         .cash_movements
         .iter()
         .filter(|m| m.account == account)

@@ -93,6 +93,11 @@ impl Quotes {
         }
     }
 
+    /// The current last price of a contract (its opening price if never quoted).
+    pub(crate) fn last(&mut self, contract: &Contract) -> f64 {
+        self.get(contract.conid, contract.ref_price).last
+    }
+
     /// The quote for a conid (created at its opening price on first use).
     pub(crate) fn get(&mut self, conid: u64, ref_price: f64) -> &mut Quote {
         let seed = self.seed;

@@ -357,6 +357,7 @@ pub(crate) async fn trade_confirmations_available(
     };
     let world = world.lock();
     let mut days: Vec<String> = world
+        .trading
         .executions
         .iter()
         .filter(|e| e.account == account)

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::params::{object_body, required_text};
 use super::reply;
 use crate::market::catalog::SecType;
-use crate::trading::valuation::{self, Valuation};
+use crate::trading::valuation::Valuation;
 use crate::world::World;
 use crate::world::WorldHandle;
 
@@ -119,7 +119,7 @@ fn valued(world: &WorldHandle, account: &str) -> Result<Valuation, Response> {
     if !world.has_account(account) {
         return Err(reply::unknown_account(account));
     }
-    Ok(valuation::value(&mut world, account))
+    Ok(world.valuation(account))
 }
 
 /// Initial and maintenance margin of a valuation (the simulator's Reg T style rule:

@@ -13,7 +13,6 @@ use serde_json::{Value, json};
 
 use super::params::{object_body, required_text, text_field};
 use super::reply;
-use crate::trading::valuation;
 use crate::user::allocation::{Group, METHODS, Member};
 use crate::world::World;
 use crate::world::WorldHandle;
@@ -37,7 +36,7 @@ pub(crate) async fn accounts(State(world): State<WorldHandle>) -> Response {
     let rows: Vec<Value> = ids
         .iter()
         .map(|a| {
-            let v = valuation::value(&mut world, a);
+            let v = world.valuation(a);
             let available = v.net_liquidation - v.market_value.abs() * 0.25;
             json!({
                 "data": [

@@ -13,7 +13,6 @@ use serde_json::{Map, Value, json};
 use super::params::{int_field, object_body, required_text, text_field};
 use super::reply;
 use crate::clock::now_ms;
-use crate::trading::valuation;
 use crate::user::allocation::{MODEL_PRESETS, Model};
 use crate::world::World;
 use crate::world::WorldHandle;
@@ -228,7 +227,7 @@ pub(crate) async fn accounts_details(State(world): State<WorldHandle>, body: Byt
             .invested
             .iter()
             .map(|(account, amount)| {
-                let nlv = valuation::value(world, account).net_liquidation;
+                let nlv = world.valuation(account).net_liquidation;
                 json!({"account": account, "nlv": (nlv * 100.0).round() / 100.0, "invested": amount, "ccy": "USD"})
             })
             .collect();

@@ -15,7 +15,6 @@ use crate::market::catalog::Contract;
 use crate::market::history::{self, Bar, HistoryAsk, Span};
 use crate::market::quotes::field_value;
 use crate::market::walk::opening_price;
-use crate::trading::fills::match_resting;
 use crate::world::World;
 use crate::world::WorldHandle;
 
@@ -67,7 +66,7 @@ pub(crate) async fn snapshot(
         rows.push(Value::Object(row));
     }
     for conid in moved {
-        match_resting(&mut world, conid);
+        world.match_resting(conid);
     }
     reply::ok(&Value::Array(rows))
 }

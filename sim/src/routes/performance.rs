@@ -16,7 +16,6 @@ use super::params::{int_field, object_body};
 use super::reply;
 use crate::clock::{eastern, now_ms, utc};
 use crate::trading::book::Side;
-use crate::trading::valuation;
 use crate::world::World;
 use crate::world::WorldHandle;
 
@@ -121,7 +120,7 @@ pub(crate) async fn performance(State(world): State<WorldHandle>, body: Bytes) -
     months.dedup();
     let mut tpps_data = Vec::new();
     for account in &accounts {
-        let nlv = valuation::value(&mut world, account).net_liquidation;
+        let nlv = world.valuation(account).net_liquidation;
         let series = navs(nlv, dates.len());
         let before = dates
             .first()
@@ -190,7 +189,7 @@ pub(crate) async fn all_periods(State(world): State<WorldHandle>, body: Bytes) -
     out.insert("pm".into(), json!("TWR"));
     let mut longest = 0;
     for account in &accounts {
-        let nlv = valuation::value(&mut world, account).net_liquidation;
+        let nlv = world.valuation(account).net_liquidation;
         let mut entry = Map::new();
         let year = dates_of("12M").unwrap_or_default();
         longest = longest.max(year.len());
@@ -239,7 +238,7 @@ pub(crate) async fn summary(State(world): State<WorldHandle>, body: Bytes) -> Re
     };
     let total: f64 = accounts
         .iter()
-        .map(|a| valuation::value(&mut world, a).net_liquidation)
+        .map(|a| world.valuation(a).net_liquidation)
         .sum();
     let total = (total * 100.0).round() / 100.0;
     reply::ok(&json!({
@@ -281,7 +280,7 @@ pub(crate) async fn transactions(State(world): State<WorldHandle>, body: Bytes) 
     let currency = v.get("currency").and_then(Value::as_str).unwrap_or("USD");
     let since = now_ms() - days * 86_400_000;
     let rows: Vec<Value> = world
-        .executions
+        .trading.executions
         .iter()
         .filter(|e| accounts.contains(&e.account) && conids.contains(&e.conid) && e.time_ms >= since)
         .map(|e| {

@@ -125,8 +125,8 @@ pub(crate) fn position_json(account: &str, h: &Holding) -> Value {
 }
 
 pub(crate) fn holdings(world: &mut World, account: &str) -> Option<Vec<Holding>> {
-    world.book(account)?;
-    Some(valuation::value(world, account).holdings)
+    world.trading.book(account)?;
+    Some(world.valuation(account).holdings)
 }
 
 /// `GET /portfolio/{accountId}/positions/{pageId}`: 100 positions per page; later pages empty.
@@ -260,10 +260,10 @@ pub(crate) async fn ledger(
     Path(account): Path<String>,
 ) -> Response {
     let mut world = world.lock();
-    if world.book(&account).is_none() {
+    if world.trading.book(&account).is_none() {
         return unknown_account(&account);
     }
-    let v = valuation::value(&mut world, &account);
+    let v = world.valuation(&account);
     reply::ok(&json!({
         "USD": ledger_row(&account, "USD", &v, true),
         "BASE": ledger_row(&account, "BASE", &v, false),
@@ -362,10 +362,10 @@ pub(crate) async fn summary(
     Path(account): Path<String>,
 ) -> Response {
     let mut world = world.lock();
-    if world.book(&account).is_none() {
+    if world.trading.book(&account).is_none() {
         return unknown_account(&account);
     }
-    let v = valuation::value(&mut world, &account);
+    let v = world.valuation(&account);
     let ts = now_ms();
     let entry = |amount: f64, currency: Option<&str>, value: Option<&str>| {
         json!({

@@ -18,7 +18,6 @@ use super::contracts::unknown_conid;
 use super::params::{self, object_body};
 use super::portfolio::{account_json, holdings, position_json};
 use super::reply;
-use crate::trading::valuation;
 use crate::world::World;
 use crate::world::WorldHandle;
 
@@ -65,7 +64,7 @@ pub(crate) async fn meta(
 fn allocation_of(world: &mut World, accounts: &[String]) -> Value {
     let mut buckets: [(BTreeMap<String, f64>, BTreeMap<String, f64>); 3] = Default::default();
     for account in accounts {
-        let v = valuation::value(world, account);
+        let v = world.valuation(account);
         if v.cash != 0.0 {
             let side = if v.cash > 0.0 { 0 } else { 1 };
             let (long, short) = &mut buckets[0];

@@ -28,7 +28,6 @@ use crate::market::history::{self, HistoryAsk, Span};
 use crate::market::quotes::field_value;
 use crate::market::walk::opening_price;
 use crate::trading::book::Order;
-use crate::trading::fills::match_resting;
 use crate::world::World;
 use crate::world::WorldHandle;
 
@@ -265,7 +264,7 @@ impl Conn {
             Command::SubscribeBook { account, conid } => {
                 let topic = format!("sbd+{account}+{conid}");
                 match topics::conid_number(&conid).filter(|c| world.contract(*c).is_some()) {
-                    Some(id) if world.book(&account).is_some() => {
+                    Some(id) if world.trading.book(&account).is_some() => {
                         self.books.insert(
                             account.clone(),
                             BookSub {
@@ -304,6 +303,7 @@ impl Conn {
             } => {
                 let since = now_ms() - days * 86_400_000;
                 let seen = world
+                    .trading
                     .executions
                     .iter()
                     .filter(|e| realtime_only || e.time_ms < since)
@@ -325,7 +325,7 @@ impl Conn {
                 Vec::new()
             }
             Command::SubscribeSummary { account } => {
-                if world.book(&account).is_none() {
+                if world.trading.book(&account).is_none() {
                     return vec![frames::error(
                         &format!("ssd+{account}"),
                         "unknown account",
@@ -340,7 +340,7 @@ impl Conn {
                 vec![frames::unsubscribed("summary")]
             }
             Command::SubscribeLedger { account } => {
-                if world.book(&account).is_none() {
+                if world.trading.book(&account).is_none() {
                     return vec![frames::error(
                         &format!("sld+{account}"),
                         "unknown account",
@@ -542,7 +542,7 @@ impl Conn {
             };
             if due {
                 world.quotes.tick(*conid, contract.ref_price);
-                match_resting(world, *conid);
+                world.match_resting(*conid);
                 stepped = true;
             }
             let quote = world.quotes.get(*conid, contract.ref_price).clone();
@@ -593,7 +593,7 @@ impl Conn {
             return;
         };
         let mut args = Vec::new();
-        for order in &world.orders {
+        for order in &world.trading.orders {
             if !sub.filters.is_empty()
                 && !sub
                     .filters
@@ -635,12 +635,13 @@ impl Conn {
             return;
         };
         let fresh: Vec<Value> = world
+            .trading
             .executions
             .iter()
             .filter(|e| !seen.contains(&e.id))
             .map(|e| frames::execution(world, e))
             .collect();
-        for e in &world.executions {
+        for e in &world.trading.executions {
             seen.insert(e.id.clone());
         }
         if !fresh.is_empty() {

@@ -289,7 +289,7 @@ impl SocketControl {
             match world.contract(conid) {
                 Some(contract) => {
                     world.quotes.set_last(conid, contract.ref_price, price);
-                    crate::trading::fills::match_resting(&mut world, conid);
+                    world.match_resting(conid);
                     true
                 }
                 None => false,
