@@ -83,7 +83,8 @@ pub(crate) async fn get_statement(
     }
     let account = world.primary_account().to_string();
     let name = world.settings.flex.query_name.clone();
-    reply::xml(statement::build(&mut world, &account, &name))
+    let (desk, mut env) = world.trade();
+    reply::xml(statement::build(desk, &mut env, &account, &name))
 }
 
 /// The legacy `/Universal/servlet/FlexStatementService.*` paths: always 1001.

@@ -116,7 +116,8 @@ pub(crate) async fn run(State(world): State<WorldHandle>, body: Bytes) -> Respon
         scan_type,
         filters: &filters,
     };
-    let hits = match scanner::run(&mut world, &scan) {
+    let w = &mut *world;
+    let hits = match scanner::run(&w.catalog, &mut w.quotes, &scan) {
         Ok(h) => h,
         Err(e) => return reply::bad_request(400, &format!("Bad Request: {e}")),
     };
@@ -182,7 +183,8 @@ pub(crate) async fn hmds_run(State(world): State<WorldHandle>, body: Bytes) -> R
         scan_type,
         filters: &filters,
     };
-    let hits = match scanner::run(&mut world, &scan) {
+    let w = &mut *world;
+    let hits = match scanner::run(&w.catalog, &mut w.quotes, &scan) {
         Ok(h) => h,
         Err(e) => return reply::bad_request(400, &format!("Bad Request: {e}")),
     };
