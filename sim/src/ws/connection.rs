@@ -208,11 +208,11 @@ impl Conn {
         };
         if self.session.is_none() {
             // Only `{"session":..}` is heard before the session is known.
-            if let Command::Session(id) = command {
-                if id == world.lock().session.id {
-                    self.session = Some(id);
-                    self.ready_at = Some(Instant::now());
-                }
+            if let Command::Session(id) = command
+                && id == world.lock().session.id
+            {
+                self.session = Some(id);
+                self.ready_at = Some(Instant::now());
             }
             return (Vec::new(), look);
         }
