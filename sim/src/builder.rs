@@ -13,12 +13,13 @@ use crate::error::SimError;
 use crate::faults::{FaultBook, FaultRule};
 use crate::flex::config::FlexConfig;
 use crate::limits::Limits;
+use crate::lock::{Handle, Urls};
 use crate::login::{LoginDesk, LoginFaults, LoginUser};
 use crate::pacing::Pacer;
 use crate::running::RunningGateway;
-use crate::shared::{Shared, Urls};
+use crate::shared::Shared;
 use crate::trading::precautions::Precautions;
-use crate::world::{Settings, World};
+use crate::world::{Settings, World, WorldHandle};
 
 /// The entry point: `Gateway::builder()`.
 #[derive(Debug, Clone, Copy)]
@@ -291,23 +292,29 @@ impl GatewayBuilder {
         world.session.logged_in = self.logged_in;
         world.journal = crate::journal::Journal::with_capacity(self.journal_capacity);
         let shared = Arc::new(Shared {
-            world: Mutex::new(world),
+            world: WorldHandle::new(world),
             pacer: Mutex::new(Pacer::new(self.limits)),
             faults: Mutex::new(FaultBook::new(self.faults)),
             latency: Mutex::new(self.latency),
-            urls: OnceLock::new(),
-            ws: crate::ws::Hub::default(),
+            urls: Arc::new(OnceLock::new()),
+            ws: Arc::default(),
             oauth: (self.oauth1.is_some() || self.oauth2.is_some())
                 .then(|| Arc::new(crate::oauth::Desk::new(self.oauth1, self.oauth2))),
             access: AccessList::new(&self.allow, self.deny.as_deref()),
             upstream_unreachable: AtomicBool::new(self.upstream_unreachable),
-            login: Mutex::new(LoginDesk::new(self.login_users, self.login_faults)),
+            login: Handle::new(LoginDesk::new(self.login_users, self.login_faults)),
         });
         shared.ws.set_received_capacity(self.journal_capacity);
         let _ = shared.urls.set(urls.clone());
         let mut app = crate::routes::router(Arc::clone(&shared));
         if let Some(desk) = shared.oauth.clone() {
-            app = crate::oauth::mount(app, desk, Arc::clone(&shared), tls.is_some());
+            app = crate::oauth::mount(
+                app,
+                desk,
+                shared.world.clone(),
+                Arc::clone(&shared.urls),
+                tls.is_some(),
+            );
         }
         let (stop_tx, stop_rx) = watch::channel(false);
         let (acceptor, cert_pem) = match tls {

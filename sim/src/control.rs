@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::faults::FaultRule;
+use crate::lock::lock;
 use crate::market::catalog::Contract;
-use crate::shared::{Shared, lock};
-use crate::trading::fills::match_resting;
+use crate::shared::Shared;
 use crate::world::World;
 
 /// Changes the running simulator (from `RunningGateway::control()`).
@@ -23,7 +23,7 @@ impl Control {
     /// Change the world, then tell the open sockets to look at it (they sleep until their
     /// next timer or a change).
     fn change<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        let result = f(&mut lock(&self.shared.world));
+        let result = f(&mut self.shared.world.lock());
         self.shared.ws.world_changed();
         result
     }
@@ -87,7 +87,7 @@ impl Control {
     /// The simulated login page's users and fault switches (see [`crate::login`]).
     pub fn login(&self) -> crate::login::LoginControl {
         crate::login::LoginControl {
-            shared: Arc::clone(&self.shared),
+            room: self.shared.login_room(),
         }
     }
 
@@ -114,14 +114,14 @@ impl Control {
                 return false;
             };
             world.quotes.set_last(conid, contract.ref_price, price);
-            match_resting(world, conid);
+            world.match_resting(conid);
             true
         })
     }
 
     /// The WebSocket's switches: quirks, drops, session rollover, notifications.
     pub fn socket(&self) -> crate::ws::SocketControl {
-        crate::ws::SocketControl::new(Arc::clone(&self.shared))
+        crate::ws::SocketControl::new(self.shared.socket_room())
     }
 
     /// Halt or resume trading in a conid: a halted last price carries the `H` prefix and

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::journal::{OrderOutcome, OrderRecord, RecordedReply, RecordedRequest, RefusedRequest};
+use crate::lock::lock;
 use crate::login::{LoginAttempt, LoginOutcome};
-use crate::shared::{Shared, lock};
+use crate::shared::Shared;
 
 /// Reads the simulator's journal and books (from `RunningGateway::inspect()`).
 #[derive(Debug, Clone)]
@@ -20,18 +21,20 @@ impl Inspector {
 
     /// Every request received, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.world).journal.requests.to_vec()
+        self.shared.world.lock().journal.requests.to_vec()
     }
 
     /// How many requests left the journal's ring (0 unless it has a capacity: see
     /// [`GatewayBuilder::with_journal_capacity`](crate::GatewayBuilder::with_journal_capacity)).
     pub fn dropped_requests(&self) -> usize {
-        lock(&self.shared.world).journal.requests.dropped()
+        self.shared.world.lock().journal.requests.dropped()
     }
 
     /// How many requests had this method and path (path under `/v1/api` for the gateway).
     pub fn count(&self, method: &str, path: &str) -> usize {
-        lock(&self.shared.world)
+        self.shared
+            .world
+            .lock()
             .journal
             .requests
             .iter()
@@ -41,7 +44,7 @@ impl Inspector {
 
     /// Every order submission and modification, with its questions and fate.
     pub fn orders(&self) -> Vec<OrderRecord> {
-        lock(&self.shared.world).journal.orders.clone()
+        self.shared.world.lock().journal.orders.clone()
     }
 
     /// The orders that went live.
@@ -54,17 +57,17 @@ impl Inspector {
 
     /// Every `POST /iserver/reply/{id}` received.
     pub fn replies(&self) -> Vec<RecordedReply> {
-        lock(&self.shared.world).journal.replies.clone()
+        self.shared.world.lock().journal.replies.clone()
     }
 
     /// How many 429s were sent in total.
     pub fn throttled(&self) -> u64 {
-        lock(&self.shared.world).journal.throttled
+        self.shared.world.lock().journal.throttled
     }
 
     /// How many 429s were sent per path.
     pub fn throttled_by_path(&self) -> BTreeMap<String, u64> {
-        lock(&self.shared.world).journal.throttled_by_path.clone()
+        self.shared.world.lock().journal.throttled_by_path.clone()
     }
 
     /// The most history requests that were in flight at once.
@@ -74,7 +77,10 @@ impl Inspector {
 
     /// The position in `conid` held by `account` (0 when flat).
     pub fn position(&self, account: &str, conid: u64) -> f64 {
-        lock(&self.shared.world)
+        self.shared
+            .world
+            .lock()
+            .trading
             .book(account)
             .and_then(|b| b.positions.get(&conid))
             .map(|p| p.quantity)
@@ -83,7 +89,10 @@ impl Inspector {
 
     /// The cash balance of `account` in USD.
     pub fn cash(&self, account: &str) -> f64 {
-        lock(&self.shared.world)
+        self.shared
+            .world
+            .lock()
+            .trading
             .book(account)
             .map(|b| b.cash)
             .unwrap_or(0.0)
@@ -92,7 +101,7 @@ impl Inspector {
     /// Every request the IP allow-list refused, oldest first (see
     /// [`GatewayBuilder::allow`](crate::GatewayBuilder::allow)).
     pub fn refused(&self) -> Vec<RefusedRequest> {
-        lock(&self.shared.world).journal.refused.to_vec()
+        self.shared.world.lock().journal.refused.to_vec()
     }
 
     /// The login journal: one entry per credentials submission to the simulated
@@ -100,12 +109,14 @@ impl Inspector {
     /// for its second factor is updated when the code or the push arrives). Passwords and
     /// codes are never recorded.
     pub fn logins(&self) -> Vec<LoginAttempt> {
-        lock(&self.shared.world).journal.logins.clone()
+        self.shared.world.lock().journal.logins.clone()
     }
 
     /// How many login attempts ended with this outcome.
     pub fn login_count(&self, outcome: &LoginOutcome) -> usize {
-        lock(&self.shared.world)
+        self.shared
+            .world
+            .lock()
             .journal
             .logins
             .iter()
@@ -117,6 +128,6 @@ impl Inspector {
     /// attempts (books stay; a login waiting for its second factor is no longer updated in
     /// the journal).
     pub fn clear(&self) {
-        lock(&self.shared.world).journal.clear();
+        self.shared.world.lock().journal.clear();
     }
 }

@@ -165,7 +165,7 @@ pub(crate) struct Journal {
     pub(crate) throttled: u64,
     pub(crate) throttled_by_path: BTreeMap<String, u64>,
     pub(crate) refused: Ring<RefusedRequest>,
-    pub(crate) logins: Vec<crate::login::LoginAttempt>,
+    pub(crate) logins: Vec<LoginAttempt>,
 }
 
 /// How many requests (and WebSocket frames) a standalone simulator keeps.
@@ -201,6 +201,46 @@ impl Journal {
     pub(crate) fn clear(&mut self) {
         *self = Journal::with_capacity(self.requests.cap());
     }
+}
+
+/// What became of one login attempt (one credentials submission).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginOutcome {
+    /// Unknown user or wrong password: `Invalid username password combination`.
+    InvalidCredentials,
+    /// A paper user with the toggle on live (the login page's `PAPER_USER_IN_LIVE_MODE` message).
+    PaperUserInLiveMode,
+    /// A live user with the toggle on paper (the login page's `LIVE_USER_IN_PAPER_MODE` message).
+    LiveUserInPaperMode,
+    /// The code step is showing; no right code yet.
+    AwaitingCode,
+    /// The push step is showing; the push is not approved (yet, or ever with
+    /// `push_unanswered`).
+    AwaitingPush,
+    /// Too many wrong codes: the attempt is over.
+    WrongCode,
+    /// Logged in: the API session is authenticated.
+    Succeeded,
+    /// The page said `Client login succeeds` but the API session was left alone (the
+    /// `page_success_without_api` fault).
+    PageOnlySuccess,
+}
+
+/// One credentials submission to the login page. Holds no password and no code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginAttempt {
+    /// The username as typed.
+    pub username: String,
+    /// Whether the toggle was on paper.
+    pub paper_mode: bool,
+    /// Whether the page was served with changed selectors when the form arrived.
+    pub changed_selectors: bool,
+    /// The outcome as it stands.
+    pub outcome: LoginOutcome,
+    /// Wrong second-factor codes submitted for this attempt.
+    pub rejected_codes: u32,
+    /// When the credentials arrived.
+    pub at: SystemTime,
 }
 
 #[cfg(test)]

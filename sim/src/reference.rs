@@ -17,6 +17,7 @@
 //! | POST | `/logout` | POST_logout.json |
 //! | GET | `/sso/validate` | GET_sso_validate.json |
 //! | POST | `/oauth/request_token`, `/oauth/access_token` | IBKR's Web API document 2.28.0 (the third-party flow's 200 schemas); a consumer must be named, else `401 Invalid Consumer` (`oauth.md`) |
+//! | GET | `/ws` (WebSocket upgrade) | `websocket.md`; the socket's frames and quirks are in [`SocketControl`](crate::SocketControl) and below |
 //! | GET | `/trsrv/stocks?symbols=A,B` | GET_trsrv_stocks.json |
 //! | GET | `/trsrv/secdef?conids=1,2` | GET_trsrv_secdef.json |
 //! | GET | `/trsrv/futures?symbols=ES` | GET_trsrv_futures.json |
@@ -62,14 +63,14 @@
 //! | POST | `/portfolio/{acct}/positions/invalidate` | cpapi-v1 `{"message":"success"}` |
 //! | POST | `/pa/performance`, `/pa/allperiods`, `/pa/summary`, `/pa/transactions` | cpapi-v1 "Account Performance", "Transaction History"; spec shapes |
 //! | POST, GET, DELETE | `/iserver/watchlist`; GET `/iserver/watchlists` | POST_iserver_watchlist.json, GET_iserver_watchlist(s).json, DELETE_iserver_watchlist.json |
-//! | POST, GET, DELETE | `/iserver/account/{acct}/alert[/activate]`, `/alerts`, `/iserver/account/alert/{id}`, `/iserver/account/mta` | cpapi-v1 "Alerts" |
+//! | POST; DELETE; GET | `/iserver/account/{acct}/alert[/activate]`; `/iserver/account/{acct}/alert/{id}`; `/iserver/account/{acct}/alerts`, `/iserver/account/alert/{id}`, `/iserver/account/mta` | cpapi-v1 "Alerts" |
 //! | GET, POST | `/iserver/scanner/params`, `/iserver/scanner/run`, `/hmds/scanner/params`, `/hmds/scanner/run` | GET_iserver_scanner_params.json, POST_iserver_scanner_run*.json; spec `LegacyHmdsScannerRunResponse` |
 //! | GET, PUT, POST, DELETE | `/fyi/*` (12) | cpapi-v1 "FYIs and Notifications"; spec `notifications`, `fyiVT` |
 //! | GET, POST, PUT | `/iserver/account/allocation/{accounts,group,group/single,group/delete,presets}` | cpapi-v1 "Allocation" (`{"success":true}`) |
 //! | POST | `/fa/model/*`, `/fa/fa-preset/*` (10) | spec `modelListResponse`, `modelSummaryResponse`, ...; ibind-anchor §1 #24-#33 |
 //! | GET | `/forecast/category/tree`, `/forecast/contract/{market,details,rules,schedules}` | IBKR Web API reference "Trading Event Contracts"; spec shapes |
 //!
-//! Account management (IBKR's `/gw/api`), under the server root beside `/v1/api`, read-only:
+//! Account management (IBKR's gw API), under the server root beside `/v1/api`, read-only:
 //! `GET /gw/api/v1/accounts/{acct}/details`, `/accounts/{acct}/status`, `/accounts/status`,
 //! `/accounts/{acct}/tasks?type=registration|pending`, `/accounts/{acct}/login-messages`,
 //! `/accounts/login-messages`, `/forms` (the documents list), `/forms/required-forms`,

@@ -8,7 +8,8 @@ use tokio::task::JoinHandle;
 
 use crate::control::Control;
 use crate::inspect::Inspector;
-use crate::shared::{Shared, Urls, lock};
+use crate::lock::{Urls, lock};
+use crate::shared::Shared;
 
 #[derive(Debug)]
 struct Handle {

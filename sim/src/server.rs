@@ -22,7 +22,8 @@ use tower::ServiceExt;
 use crate::access::Verdict;
 use crate::faults::Fault;
 use crate::journal::{RecordedRequest, RefusedRequest};
-use crate::shared::{Shared, lock};
+use crate::lock::lock;
+use crate::shared::Shared;
 
 /// The error that makes hyper drop a connection on purpose.
 #[derive(Debug)]
@@ -72,7 +73,7 @@ fn drop_requested(shared: &Shared, method: &str, full_path: &str, query: Option<
     }
     faults.take(method, path);
     drop(faults);
-    lock(&shared.world).journal.record(RecordedRequest {
+    shared.world.lock().journal.record(RecordedRequest {
         method: method.to_string(),
         path: path.to_string(),
         query: query.map(str::to_string),
@@ -97,7 +98,7 @@ where
                 Verdict::Broken => (500, "Internal Server Error"),
                 Verdict::Admit | Verdict::Refuse => (404, "Access Denied"),
             };
-            lock(&shared.world).journal.refused.push(RefusedRequest {
+            shared.world.lock().journal.refused.push(RefusedRequest {
                 peer,
                 method: req.method().as_str().to_string(),
                 path: req.uri().path().to_string(),

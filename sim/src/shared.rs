@@ -1,30 +1,35 @@
 //! The state one running simulator shares between its connections, handlers and handles.
+//!
+//! `Shared` is the aggregate: it holds each part's handle and imports the parts (`world`,
+//! `ws`, `oauth`, `login`), never the reverse. Handlers take the narrow state they need
+//! through axum's `FromRef` (the impls below); the parts lock with [`crate::lock`].
+//!
+//! Lock order, where two are held at once: `login` before `world`; `faults`, `pacer` and
+//! `latency` are taken alone.
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use crate::faults::FaultBook;
-use crate::pacing::Pacer;
-use crate::world::World;
+use axum::extract::FromRef;
 
-/// Where the simulator is reachable, known once the listener is bound.
-#[derive(Debug, Clone)]
-pub(crate) struct Urls {
-    pub base: String,
-    pub flex_base: String,
-}
+use crate::faults::FaultBook;
+use crate::lock::{Handle, Urls};
+use crate::login::{LoginDesk, LoginRoom};
+use crate::pacing::Pacer;
+use crate::world::{World, WorldHandle};
+use crate::ws::{Hub, SocketRoom};
 
 /// Everything behind the running server.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    pub world: Mutex<World>,
+    pub world: WorldHandle,
     pub pacer: Mutex<Pacer>,
     pub faults: Mutex<FaultBook>,
     pub latency: Mutex<Duration>,
-    pub urls: OnceLock<Urls>,
+    pub urls: Arc<OnceLock<Urls>>,
     /// The WebSocket's switches and event channel.
-    pub ws: crate::ws::Hub,
+    pub ws: Arc<Hub>,
     /// The simulated api.ibkr.com's OAuth state, when OAuth is on.
     pub oauth: Option<Arc<crate::oauth::Desk>>,
     /// `ips.allow` / `ips.deny`, applied per connection.
@@ -32,11 +37,42 @@ pub(crate) struct Shared {
     /// The `upstream_unreachable` fault: proxied calls are held open, never answered.
     pub upstream_unreachable: AtomicBool,
     /// The login page's users, faults and logins waiting for a second factor.
-    pub login: Mutex<crate::login::LoginDesk>,
+    pub login: Handle<LoginDesk>,
 }
 
-/// Lock a mutex, recovering the data if a previous holder panicked (the simulator never
-/// panics on input, but a poisoned lock must not take the whole server down).
-pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+impl Shared {
+    /// What the WebSocket needs: the hub and the world.
+    pub(crate) fn socket_room(&self) -> SocketRoom {
+        SocketRoom {
+            hub: Arc::clone(&self.ws),
+            world: self.world.clone(),
+        }
+    }
+
+    /// What the login page needs: its desk, the world, and the hub to wake sockets.
+    pub(crate) fn login_room(&self) -> LoginRoom {
+        LoginRoom {
+            desk: self.login.clone(),
+            world: self.world.clone(),
+            hub: Arc::clone(&self.ws),
+        }
+    }
+}
+
+impl FromRef<Arc<Shared>> for Handle<World> {
+    fn from_ref(shared: &Arc<Shared>) -> Self {
+        shared.world.clone()
+    }
+}
+
+impl FromRef<Arc<Shared>> for SocketRoom {
+    fn from_ref(shared: &Arc<Shared>) -> Self {
+        shared.socket_room()
+    }
+}
+
+impl FromRef<Arc<Shared>> for LoginRoom {
+    fn from_ref(shared: &Arc<Shared>) -> Self {
+        shared.login_room()
+    }
 }

@@ -1,6 +1,6 @@
 //! Everything the simulated gateway remembers, behind one lock.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::flex::config::FlexConfig;
 use crate::flex::desk::FlexDesk;
@@ -8,12 +8,14 @@ use crate::ids::IdMint;
 use crate::journal::Journal;
 use crate::market::catalog::{Catalog, Contract};
 use crate::market::quotes::Quotes;
-use crate::trading::book::{AccountBook, CashMovement, Execution, Order};
 use crate::trading::precautions::Precautions;
-use crate::trading::questions::Question;
-use crate::trading::ticket::Ticket;
-use crate::trading::valuation::Holding;
+use crate::trading::valuation::{self, Holding, Valuation};
+use crate::trading::{Desk, Env};
 use crate::user::UserState;
+
+/// The world behind its lock: the handle `Shared`, the WebSocket, the login page and most
+/// handlers hold.
+pub(crate) type WorldHandle = crate::lock::Handle<World>;
 
 /// Fixed settings chosen at build time.
 #[derive(Debug, Clone)]
@@ -53,29 +55,6 @@ pub(crate) struct MarketDataSession {
     pub pnl_warm: bool,
 }
 
-/// What a pending reply id stands for.
-#[derive(Debug, Clone)]
-pub(crate) enum PendingWork {
-    /// New orders for an account.
-    Place {
-        account: String,
-        tickets: Vec<Ticket>,
-    },
-    /// A modification of a live order.
-    Modify { order_id: u64, ticket: Ticket },
-}
-
-/// An order waiting for the client's answer to a question.
-#[derive(Debug, Clone)]
-pub(crate) struct PendingReply {
-    pub reply_id: String,
-    pub work: PendingWork,
-    /// Questions still to ask after the current one.
-    pub remaining: VecDeque<Question>,
-    /// Indices of the journal's order records this submission created.
-    pub records: Vec<usize>,
-}
-
 /// The whole mutable state.
 #[derive(Debug)]
 pub(crate) struct World {
@@ -85,12 +64,8 @@ pub(crate) struct World {
     pub ids: IdMint,
     pub session: Session,
     pub md: MarketDataSession,
-    pub books: Vec<AccountBook>,
-    pub orders: Vec<Order>,
-    pub executions: Vec<Execution>,
-    pub cash_movements: Vec<CashMovement>,
-    pub pending: Option<PendingReply>,
-    pub suppressed: BTreeSet<String>,
+    /// Books, orders, executions, the pending reply, suppressed questions.
+    pub trading: Desk,
     pub flex: FlexDesk,
     pub journal: Journal,
     /// The account `/iserver` calls act on (`POST /iserver/account` switches it; ibind-anchor
@@ -115,23 +90,13 @@ impl World {
             competing: false,
             id: ids.session_id(),
         };
-        let books = settings
-            .accounts
-            .iter()
-            .map(|a| AccountBook::new(a))
-            .collect();
         let mut world = World {
             catalog: Catalog::new(),
             quotes: Quotes::new(settings.seed),
             ids,
             session,
             md: MarketDataSession::default(),
-            books,
-            orders: Vec::new(),
-            executions: Vec::new(),
-            cash_movements: Vec::new(),
-            pending: None,
-            suppressed: BTreeSet::new(),
+            trading: Desk::new(&settings.accounts),
             flex: FlexDesk::default(),
             journal: Journal::default(),
             selected_account: settings
@@ -144,7 +109,10 @@ impl World {
             positions_cache: HashMap::new(),
             settings,
         };
-        crate::trading::seeded_history::seed(&mut world);
+        let seed = world.settings.seed;
+        let primary = world.primary_account().to_string();
+        let (desk, mut env) = world.trade();
+        crate::trading::seeded_history::seed(desk, &mut env, seed, &primary);
         world
     }
 
@@ -157,12 +125,29 @@ impl World {
             .unwrap_or("DU1234567")
     }
 
-    pub(crate) fn book(&self, account: &str) -> Option<&AccountBook> {
-        self.books.iter().find(|b| b.id == account)
+    /// The trading desk and what it borrows from the rest of the world for one call.
+    pub(crate) fn trade(&mut self) -> (&mut Desk, Env<'_>) {
+        let env = Env {
+            catalog: &self.catalog,
+            quotes: &mut self.quotes,
+            ids: &mut self.ids,
+            journal: &mut self.journal,
+            market_data: &self.md.ever_requested,
+            precautions: &self.settings.precautions,
+        };
+        (&mut self.trading, env)
     }
 
-    pub(crate) fn book_mut(&mut self, account: &str) -> Option<&mut AccountBook> {
-        self.books.iter_mut().find(|b| b.id == account)
+    /// Value `account` at current prices (empty if unknown).
+    pub(crate) fn valuation(&mut self, account: &str) -> Valuation {
+        let (desk, mut env) = self.trade();
+        valuation::value(desk, &mut env, account)
+    }
+
+    /// Match the live orders on `conid` against its current last price.
+    pub(crate) fn match_resting(&mut self, conid: u64) {
+        let (desk, mut env) = self.trade();
+        desk.match_resting(&mut env, conid);
     }
 
     pub(crate) fn contract(&self, conid: u64) -> Option<Contract> {
@@ -171,7 +156,7 @@ impl World {
 
     /// The current last price of a conid (its opening price if never quoted).
     pub(crate) fn last_price(&mut self, contract: &Contract) -> f64 {
-        self.quotes.get(contract.conid, contract.ref_price).last
+        self.quotes.last(contract)
     }
 
     /// Start a new brokerage session: market-data subscriptions, the hmds warm-up, suppressed
@@ -180,15 +165,14 @@ impl World {
         self.session.brokerage = true;
         self.session.competing = false;
         self.md = MarketDataSession::default();
-        self.suppressed.clear();
         self.selected_account = self.primary_account().to_string();
         self.account_chosen = false;
-        self.drop_pending(crate::journal::OrderOutcome::Invalidated);
+        self.trading.begin_session(&mut self.journal);
     }
 
     /// Whether `account` is one of the simulated accounts.
     pub(crate) fn has_account(&self, account: &str) -> bool {
-        self.settings.accounts.iter().any(|a| a == account)
+        self.trading.has_account(account)
     }
 
     /// End the brokerage session (logout, drop, competing takeover).
@@ -200,12 +184,6 @@ impl World {
 
     /// Forget the pending reply (if any), marking its orders with `outcome`.
     pub(crate) fn drop_pending(&mut self, outcome: crate::journal::OrderOutcome) {
-        if let Some(p) = self.pending.take() {
-            for i in p.records {
-                if let Some(r) = self.journal.orders.get_mut(i) {
-                    r.outcome = outcome.clone();
-                }
-            }
-        }
+        self.trading.drop_pending(&mut self.journal, outcome);
     }
 }

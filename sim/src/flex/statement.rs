@@ -10,10 +10,9 @@ use std::fmt::Write as _;
 use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
 
 use crate::clock::{eastern, utc};
-use crate::market::catalog::Contract;
+use crate::market::catalog::{Catalog, Contract};
 use crate::trading::book::{Execution, Side};
-use crate::trading::valuation;
-use crate::world::World;
+use crate::trading::{Desk, Env, valuation};
 
 /// ISINs of a few well-known listings (public identifiers); others are left empty.
 fn isin(conid: u64) -> &'static str {
@@ -137,8 +136,8 @@ fn account_attrs(account: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn trade_row(out: &mut String, world: &World, e: &Execution, tx: u64) {
-    let Some(c) = world.catalog.get(e.conid) else {
+fn trade_row(out: &mut String, catalog: &Catalog, e: &Execution, tx: u64) {
+    let Some(c) = catalog.get(e.conid) else {
         return;
     };
     let quantity = e.side.sign() * e.size;
@@ -216,12 +215,12 @@ fn trade_row(out: &mut String, world: &World, e: &Execution, tx: u64) {
 }
 
 /// The complete statement for `account`.
-pub(crate) fn build(world: &mut World, account: &str, query_name: &str) -> String {
+pub(crate) fn build(desk: &Desk, env: &mut Env<'_>, account: &str, query_name: &str) -> String {
     let now = Utc::now();
     let now_ms = now.timestamp_millis();
     let today = eastern(now).0.date();
     let from = today - Duration::days(365);
-    let valuation = valuation::value(world, account);
+    let valuation = valuation::value(desk, env, account);
     let mut out = String::with_capacity(16 * 1024);
     let _ = writeln!(
         out,
@@ -236,7 +235,7 @@ pub(crate) fn build(world: &mut World, account: &str, query_name: &str) -> Strin
         today.format("%Y%m%d"),
         date_time(now_ms)
     );
-    let opened = world
+    let opened = desk
         .cash_movements
         .iter()
         .filter(|m| m.account == account)
@@ -261,13 +260,13 @@ pub(crate) fn build(world: &mut World, account: &str, query_name: &str) -> Strin
 
     out.push_str("<Trades>\n");
     let base_tx: u64 = 5_000_000_000;
-    for (n, e) in world
+    for (n, e) in desk
         .executions
         .iter()
         .filter(|e| e.account == account)
         .enumerate()
     {
-        trade_row(&mut out, world, e, base_tx + 7 * n as u64);
+        trade_row(&mut out, env.catalog, e, base_tx + 7 * n as u64);
     }
     out.push_str("</Trades>\n");
 
@@ -311,14 +310,14 @@ pub(crate) fn build(world: &mut World, account: &str, query_name: &str) -> Strin
     out.push_str("</OpenPositions>\n");
 
     out.push_str("<CashTransactions>\n");
-    for (n, m) in world
+    for (n, m) in desk
         .cash_movements
         .iter()
         .filter(|m| m.account == account)
         .enumerate()
     {
         let mut attrs = account_attrs(account);
-        match m.conid.and_then(|c| world.catalog.get(c)) {
+        match m.conid.and_then(|c| env.catalog.get(c)) {
             Some(c) => attrs.extend(security(c)),
             None => attrs.extend([
                 ("currency", "USD".to_string()),

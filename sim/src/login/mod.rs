@@ -57,8 +57,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::shared::{Shared, lock};
-use crate::world::World;
+pub use crate::journal::{LoginAttempt, LoginOutcome};
+use crate::lock::Handle;
+use crate::world::{World, WorldHandle};
+use crate::ws::Hub;
 
 /// Shown when the user exists but is a paper user and the toggle says live (IBKR's text).
 pub const PAPER_USER_IN_LIVE_MODE: &str = "You have selected the Live Account Mode, but the specified user is a Paper Trading user. Please switch to Paper Account Mode.";
@@ -166,46 +168,6 @@ pub struct LoginFaults {
     pub push_unanswered: bool,
     /// Show `Client login succeeds` without authenticating the API session.
     pub page_success_without_api: bool,
-}
-
-/// What became of one login attempt (one credentials submission).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoginOutcome {
-    /// Unknown user or wrong password: `Invalid username password combination`.
-    InvalidCredentials,
-    /// A paper user with the toggle on live ([`PAPER_USER_IN_LIVE_MODE`]).
-    PaperUserInLiveMode,
-    /// A live user with the toggle on paper ([`LIVE_USER_IN_PAPER_MODE`]).
-    LiveUserInPaperMode,
-    /// The code step is showing; no right code yet.
-    AwaitingCode,
-    /// The push step is showing; the push is not approved (yet, or ever with
-    /// `push_unanswered`).
-    AwaitingPush,
-    /// Too many wrong codes: the attempt is over.
-    WrongCode,
-    /// Logged in: the API session is authenticated.
-    Succeeded,
-    /// The page said `Client login succeeds` but the API session was left alone (the
-    /// `page_success_without_api` fault).
-    PageOnlySuccess,
-}
-
-/// One credentials submission to the login page. Holds no password and no code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginAttempt {
-    /// The username as typed.
-    pub username: String,
-    /// Whether the toggle was on paper.
-    pub paper_mode: bool,
-    /// Whether the page was served with changed selectors when the form arrived.
-    pub changed_selectors: bool,
-    /// The outcome as it stands.
-    pub outcome: LoginOutcome,
-    /// Wrong second-factor codes submitted for this attempt.
-    pub rejected_codes: u32,
-    /// When the credentials arrived.
-    pub at: SystemTime,
 }
 
 /// A login waiting for its second factor.
@@ -391,8 +353,18 @@ fn succeed(world: &mut World, record: usize, page_only: bool) {
     }
 }
 
+/// What the login page needs of the simulator: its desk, the world (sessions, the journal)
+/// and the WebSocket hub to wake sockets when a login changes the session. Lock order: the
+/// desk before the world.
+#[derive(Debug, Clone)]
+pub(crate) struct LoginRoom {
+    pub(crate) desk: Handle<LoginDesk>,
+    pub(crate) world: WorldHandle,
+    pub(crate) hub: Arc<Hub>,
+}
+
 /// Handle a credentials submission.
-pub(crate) fn submit_credentials(shared: &Arc<Shared>, form: &Form) -> Step {
+pub(crate) fn submit_credentials(room: &LoginRoom, form: &Form) -> Step {
     let username = form
         .get(page::USERNAME_FIELDS)
         .unwrap_or("")
@@ -402,8 +374,8 @@ pub(crate) fn submit_credentials(shared: &Arc<Shared>, form: &Form) -> Step {
     let paper = form
         .get(page::PAPER_FIELDS)
         .is_some_and(|v| !v.is_empty() && v != "off" && v != "false");
-    let mut desk = lock(&shared.login);
-    let mut world = lock(&shared.world);
+    let mut desk = room.desk.lock();
+    let mut world = room.world.lock();
     let changed_selectors = desk.faults.changed_selectors;
     let user = desk
         .users
@@ -475,11 +447,11 @@ pub(crate) fn submit_credentials(shared: &Arc<Shared>, form: &Form) -> Step {
                 },
             );
             let delay = desk.push_delay;
-            let shared = Arc::clone(shared);
+            let room = room.clone();
             let id = login_id.clone();
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                approve_push(&shared, &id);
+                approve_push(&room, &id);
             });
             Step::Push { login_id }
         }
@@ -490,8 +462,8 @@ pub(crate) fn submit_credentials(shared: &Arc<Shared>, form: &Form) -> Step {
 
 /// The phone approves the push, unless the `push_unanswered` fault is on at that moment (then
 /// it never will).
-fn approve_push(shared: &Shared, login_id: &str) {
-    let mut desk = lock(&shared.login);
+fn approve_push(room: &LoginRoom, login_id: &str) {
+    let mut desk = room.desk.lock();
     if desk.faults.push_unanswered {
         tracing::info!("login push left unanswered (fault)");
         return;
@@ -506,14 +478,14 @@ fn approve_push(shared: &Shared, login_id: &str) {
     p.finished = true;
     p.succeeded = true;
     let record = p.record;
-    succeed(&mut lock(&shared.world), record, page_only);
+    succeed(&mut room.world.lock(), record, page_only);
     // Not a request: open sockets are told here.
-    shared.ws.world_changed();
+    room.hub.world_changed();
 }
 
 /// Handle a second-factor code submission.
-pub(crate) fn submit_code(shared: &Shared, login_id: &str, code: &str) -> Step {
-    let mut desk = lock(&shared.login);
+pub(crate) fn submit_code(room: &LoginRoom, login_id: &str, code: &str) -> Step {
+    let mut desk = room.desk.lock();
     let page_only = desk.faults.page_success_without_api;
     let expired = || Step::Code {
         login_id: login_id.to_string(),
@@ -530,7 +502,7 @@ pub(crate) fn submit_code(shared: &Shared, login_id: &str, code: &str) -> Step {
         return expired();
     };
     let record = p.record;
-    let mut world = lock(&shared.world);
+    let mut world = room.world.lock();
     if totp_ok(&secret, code, SystemTime::now()) {
         p.finished = true;
         p.succeeded = true;
@@ -556,8 +528,8 @@ pub(crate) fn submit_code(shared: &Shared, login_id: &str, code: &str) -> Step {
 }
 
 /// Where a push login stands: `"approved"`, `"pending"` or `"expired"` (unknown id).
-pub(crate) fn push_status(shared: &Shared, login_id: &str) -> &'static str {
-    match lock(&shared.login).pending.get(login_id) {
+pub(crate) fn push_status(room: &LoginRoom, login_id: &str) -> &'static str {
+    match room.desk.lock().pending.get(login_id) {
         Some(p) if p.succeeded => "approved",
         Some(p) if !p.finished => "pending",
         _ => "expired",
@@ -567,18 +539,18 @@ pub(crate) fn push_status(shared: &Shared, login_id: &str) -> &'static str {
 /// Changes the simulated login page while it runs (from `Control::login()`).
 #[derive(Debug, Clone)]
 pub struct LoginControl {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) room: LoginRoom,
 }
 
 impl LoginControl {
     /// Add a user (replacing any with the same username).
     pub fn add_user(&self, user: LoginUser) {
-        lock(&self.shared.login).add_user(user);
+        self.room.desk.lock().add_user(user);
     }
 
     /// Forget a user; returns whether there was one.
     pub fn remove_user(&self, username: &str) -> bool {
-        let mut desk = lock(&self.shared.login);
+        let mut desk = self.room.desk.lock();
         let before = desk.users.len();
         desk.users.retain(|u| u.username != username);
         desk.users.len() != before
@@ -586,39 +558,39 @@ impl LoginControl {
 
     /// The fault switches in force.
     pub fn faults(&self) -> LoginFaults {
-        lock(&self.shared.login).faults.clone()
+        self.room.desk.lock().faults.clone()
     }
 
     /// Replace every fault switch at once.
     pub fn set_faults(&self, faults: LoginFaults) {
-        lock(&self.shared.login).faults = faults;
+        self.room.desk.lock().faults = faults;
     }
 
     /// Serve the page with other ids, classes and field names (none of the expected
     /// elements exist), or the usual ones again.
     pub fn set_changed_selectors(&self, on: bool) {
-        lock(&self.shared.login).faults.changed_selectors = on;
+        self.room.desk.lock().faults.changed_selectors = on;
     }
 
     /// Wait this long before serving `GET /sso/Login` (`Duration::ZERO`: at once).
     pub fn set_page_delay(&self, delay: Duration) {
-        lock(&self.shared.login).faults.page_delay = delay;
+        self.room.desk.lock().faults.page_delay = delay;
     }
 
     /// Leave pushes unanswered: a push whose approval time comes while this is on is never
     /// approved, and its page shows the notification step forever.
     pub fn set_push_unanswered(&self, on: bool) {
-        lock(&self.shared.login).faults.push_unanswered = on;
+        self.room.desk.lock().faults.push_unanswered = on;
     }
 
     /// Say `Client login succeeds` on the page without authenticating the API session.
     pub fn set_page_success_without_api(&self, on: bool) {
-        lock(&self.shared.login).faults.page_success_without_api = on;
+        self.room.desk.lock().faults.page_success_without_api = on;
     }
 
     /// How long after the push step appears the phone approves it (default 2 s).
     pub fn set_push_delay(&self, delay: Duration) {
-        lock(&self.shared.login).push_delay = delay;
+        self.room.desk.lock().push_delay = delay;
     }
 }
 

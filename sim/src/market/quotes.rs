@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::catalog::{Contract, Subscription};
+use super::format;
 use super::walk::{normal, opening_price, stream, tick_round};
 
 /// One conid's quote.
@@ -91,6 +93,11 @@ impl Quotes {
         }
     }
 
+    /// The current last price of a contract (its opening price if never quoted).
+    pub(crate) fn last(&mut self, contract: &Contract) -> f64 {
+        self.get(contract.conid, contract.ref_price).last
+    }
+
     /// The quote for a conid (created at its opening price on first use).
     pub(crate) fn get(&mut self, conid: u64, ref_price: f64) -> &mut Quote {
         let seed = self.seed;
@@ -113,4 +120,41 @@ impl Quotes {
         q.high = q.high.max(last);
         q.low = q.low.min(last);
     }
+}
+
+/// One snapshot field as the gateway formats it (cpapi-v1 "Market Data Fields";
+/// formats from GET_iserver_marketdata_snapshot__after_preflight.json and
+/// `client-portal-api.md` §2). Unknown field ids are left out.
+pub(crate) fn field_value(field: &str, c: &Contract, q: &Quote) -> Option<String> {
+    let value = match field {
+        // Last: `C` prefix = previous close (no live data), `H` = halted.
+        "31" => match (c.subscription, q.halted) {
+            (Subscription::None, _) => format!("C{}", format::price(q.prev_close)),
+            (_, true) => format!("H{}", format::price(q.last)),
+            _ => format::price(q.last),
+        },
+        "55" => c.symbol.clone(),
+        "70" => format::price(q.high),
+        "71" => format::price(q.low),
+        "82" => format::price(q.last - q.prev_close),
+        "83" => format!("{:.2}", (q.last - q.prev_close) / q.prev_close * 100.0),
+        "84" => format::price(q.bid()),
+        "85" => format::thousands(q.ask_size),
+        "86" => format::price(q.ask()),
+        "87" => format::volume(q.volume),
+        "88" => format::thousands(q.bid_size),
+        "6008" => c.conid.to_string(),
+        "6070" => c.sec_type.code().to_string(),
+        "6509" => match c.subscription {
+            Subscription::Live => "RpB".to_string(),
+            Subscription::None => "N".to_string(),
+        },
+        "7051" => c.company_name.clone(),
+        "7059" => q.last_size.to_string(),
+        "7295" => format::price(q.open),
+        "7296" | "7741" => format::price(q.prev_close),
+        "7762" => q.volume.to_string(),
+        _ => return None,
+    };
+    Some(value)
 }

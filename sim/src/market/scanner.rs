@@ -7,8 +7,8 @@
 //! the answer rows as runScanner/cpapi_v1.json and spec.json (`scan_data` like `"163.773K"`,
 //! `listing_exchange` `NASDAQ.NMS`, `scan_data_column_name`).
 
-use crate::market::catalog::{COMPANIES, Company};
-use crate::world::World;
+use crate::market::catalog::{COMPANIES, Catalog, Company};
+use crate::market::quotes::Quotes;
 
 /// A scan type: code, display name, the column its value is shown under.
 pub(crate) struct ScanType {
@@ -128,7 +128,11 @@ fn thousands_k(v: u64) -> String {
 }
 
 /// Run a scan over the catalog's US listings; at most 50 rows, best first.
-pub(crate) fn run(world: &mut World, scan: &Scan<'_>) -> Result<Vec<Hit>, ScanError> {
+pub(crate) fn run(
+    catalog: &Catalog,
+    quotes: &mut Quotes,
+    scan: &Scan<'_>,
+) -> Result<Vec<Hit>, ScanError> {
     let kind = INSTRUMENTS
         .iter()
         .find(|i| i.0.eq_ignore_ascii_case(scan.instrument.trim()))
@@ -154,10 +158,10 @@ pub(crate) fn run(world: &mut World, scan: &Scan<'_>) -> Result<Vec<Hit>, ScanEr
         .collect();
     let mut scored = Vec::new();
     for (company, conid, exchange) in candidates {
-        let Some(contract) = world.contract(conid) else {
+        let Some(contract) = catalog.get(conid) else {
             continue;
         };
-        let q = world.quotes.get(conid, contract.ref_price).clone();
+        let q = quotes.get(conid, contract.ref_price).clone();
         let change = if q.prev_close > 0.0 {
             (q.last - q.prev_close) / q.prev_close * 100.0
         } else {

@@ -12,8 +12,8 @@ use subtle::ConstantTimeEq;
 
 use super::crypto::{base_string, hmac_sha256_valid, parse_oauth_header};
 use super::{Desk, OAuthState, TIMESTAMP_WINDOW, unix_now};
-use crate::routes::reply;
-use crate::shared::lock;
+use crate::lock::lock;
+use crate::reply;
 
 /// The paths that carry their own authentication (the handshakes).
 fn is_handshake(path: &str) -> bool {
@@ -148,7 +148,7 @@ pub(crate) fn signed_urls(state: &OAuthState, req: &Request) -> Vec<String> {
         .map(str::to_string)
         .into_iter()
         .collect();
-    if let Some(urls) = state.shared.urls.get() {
+    if let Some(urls) = state.urls.get() {
         let root = urls.base.trim_end_matches("/v1/api");
         if let Some(own) = root.split_once("://").map(|(_, a)| a.to_string()) {
             if let Some(port) = own.strip_prefix("127.0.0.1:") {

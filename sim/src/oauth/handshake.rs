@@ -16,8 +16,8 @@ use super::crypto::{
 };
 use super::gate::{check_timestamp_and_nonce, signed_urls, unauthorized};
 use super::{Issued, OAuth1Consumer, OAuthState};
-use crate::routes::reply;
-use crate::shared::lock;
+use crate::lock::lock;
+use crate::reply;
 
 /// How long a live session token lives (about 24 h, oauth.md).
 const LST_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
@@ -85,7 +85,7 @@ pub(crate) async fn live_session_token(State(state): State<OAuthState>, req: Req
     });
     desk.handshakes.fetch_add(1, Ordering::SeqCst);
     // A new token is a new login: the SSO session is back (after a /logout too).
-    lock(&state.shared.world).session.logged_in = true;
+    state.world.lock().session.logged_in = true;
     let expiration_ms = expires
         .duration_since(SystemTime::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)

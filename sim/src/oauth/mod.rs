@@ -39,7 +39,7 @@ mod oauth2;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use axum::Router;
@@ -48,7 +48,9 @@ use axum::routing::post;
 use rsa::{BigUint, RsaPublicKey};
 
 pub use self::consumer::{ConsumerFiles, SimConsumer};
-use crate::shared::{Shared, lock};
+use crate::lock::Urls;
+use crate::lock::lock;
+use crate::world::WorldHandle;
 
 /// How far `oauth_timestamp` may be from the server's clock.
 pub(crate) const TIMESTAMP_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -176,16 +178,26 @@ impl Desk {
 #[derive(Clone)]
 pub(crate) struct OAuthState {
     pub(crate) desk: Arc<Desk>,
-    pub(crate) shared: Arc<Shared>,
+    /// The world (a handshake logs the session in).
+    pub(crate) world: WorldHandle,
+    /// Where the simulator listens (the signed URL's authority).
+    pub(crate) urls: Arc<OnceLock<Urls>>,
     /// `http` or `https`: the scheme in the signed URL.
     pub(crate) scheme: &'static str,
 }
 
 /// Add the OAuth endpoints and the signature gate around `app`.
-pub(crate) fn mount(app: Router, desk: Arc<Desk>, shared: Arc<Shared>, tls: bool) -> Router {
+pub(crate) fn mount(
+    app: Router,
+    desk: Arc<Desk>,
+    world: WorldHandle,
+    urls: Arc<OnceLock<Urls>>,
+    tls: bool,
+) -> Router {
     let state = OAuthState {
         desk,
-        shared,
+        world,
+        urls,
         scheme: if tls { "https" } else { "http" },
     };
     let endpoints = Router::new()

@@ -19,8 +19,8 @@ use subtle::ConstantTimeEq;
 
 use super::crypto::{hex, pct_decode, verify_rs256};
 use super::{Desk, Issued, OAuthState, unix_now};
-use crate::routes::reply;
-use crate::shared::lock;
+use crate::lock::lock;
+use crate::reply;
 
 /// How long the SSO session (the `/v1/api` bearer) lasts.
 const SSO_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
@@ -197,7 +197,7 @@ pub(crate) async fn sso_sessions(
         expires,
     });
     desk.sso_sessions.fetch_add(1, Ordering::SeqCst);
-    lock(&state.shared.world).session.logged_in = true;
+    state.world.lock().session.logged_in = true;
     reply::json(
         200,
         &json!({ "access_token": bearer, "active": true, "token_type": "Bearer" }),

@@ -10,8 +10,6 @@
 //! in its `ErrorResponse` shape (`{"hasError":true,"errorDescription":..}`). Status letters
 //! as the spec's `status` enum (O = open). Values are the simulated user's.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{Datelike, Duration, Utc};
@@ -19,7 +17,7 @@ use serde_json::{Value, json};
 
 use super::params;
 use super::reply;
-use crate::shared::{Shared, lock};
+use crate::world::WorldHandle;
 
 /// The account-management error shape with this status.
 fn gw_error(status: u16, text: &str) -> Response {
@@ -33,8 +31,8 @@ fn unknown_account(account: &str) -> Response {
     gw_error(404, &format!("Account {account} not found"))
 }
 
-fn known(shared: &Shared, account: &str) -> bool {
-    lock(&shared.world).has_account(account)
+fn known(world: &WorldHandle, account: &str) -> bool {
+    world.lock().has_account(account)
 }
 
 /// The day the simulated accounts were opened.
@@ -61,10 +59,10 @@ fn status_json(account: &str) -> Value {
 
 /// `GET /gw/api/v1/accounts/{accountId}/details`.
 pub(crate) async fn details(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    if !known(&shared, &account) {
+    if !known(&world, &account) {
         return unknown_account(&account);
     }
     let address = json!({"street1": "1 Pickwick Plaza", "city": "Greenwich", "state": "CT", "postalCode": "06830", "country": "United States"});
@@ -117,10 +115,10 @@ pub(crate) async fn details(
 
 /// `GET /gw/api/v1/accounts/{accountId}/status`.
 pub(crate) async fn status(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    if !known(&shared, &account) {
+    if !known(&world, &account) {
         return unknown_account(&account);
     }
     reply::ok(&status_json(&account))
@@ -128,7 +126,7 @@ pub(crate) async fn status(
 
 /// `GET /gw/api/v1/accounts/status?startDate=&endDate=&status=&limit=&offset=`.
 pub(crate) async fn statuses(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     for name in ["startDate", "endDate"] {
@@ -138,7 +136,7 @@ pub(crate) async fn statuses(
     }
     let limit: usize = q.get("limit").and_then(|v| v.parse().ok()).unwrap_or(100);
     let offset: usize = q.get("offset").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let world = lock(&shared.world);
+    let world = world.lock();
     let wanted = q.get("status").map(|s| s.trim().to_ascii_uppercase());
     let all: Vec<Value> = world
         .settings
@@ -154,11 +152,11 @@ pub(crate) async fn statuses(
 
 /// `GET /gw/api/v1/accounts/{accountId}/tasks?type=pending|registration`.
 pub(crate) async fn tasks(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
     Query(q): Query<params::Query>,
 ) -> Response {
-    if !known(&shared, &account) {
+    if !known(&world, &account) {
         return unknown_account(&account);
     }
     let kind = q.get("type").map(String::as_str).unwrap_or("registration");
@@ -202,10 +200,10 @@ fn login_messages(account: &str) -> Value {
 
 /// `GET /gw/api/v1/accounts/{accountId}/login-messages`.
 pub(crate) async fn account_login_messages(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    if !known(&shared, &account) {
+    if !known(&world, &account) {
         return unknown_account(&account);
     }
     reply::ok(&login_messages(&account))
@@ -213,7 +211,7 @@ pub(crate) async fn account_login_messages(
 
 /// `GET /gw/api/v1/accounts/login-messages?startDate=&endDate=`.
 pub(crate) async fn login_messages_all(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     for name in ["startDate", "endDate"] {
@@ -221,7 +219,7 @@ pub(crate) async fn login_messages_all(
             return gw_error(400, &format!("{name} is required"));
         }
     }
-    let world = lock(&shared.world);
+    let world = world.lock();
     reply::ok(&login_messages(world.primary_account()))
 }
 
@@ -286,11 +284,11 @@ pub(crate) async fn required_forms(Query(q): Query<params::Query>) -> Response {
     reply::ok(&json!({"hasError": false, "forms": forms}))
 }
 
-fn account_query(shared: &Shared, q: &params::Query) -> Result<String, Response> {
+fn account_query(world: &WorldHandle, q: &params::Query) -> Result<String, Response> {
     let Some(account) = q.get("accountId").cloned() else {
         return Err(gw_error(400, "accountId is required"));
     };
-    if !known(shared, &account) {
+    if !known(world, &account) {
         return Err(unknown_account(&account));
     }
     Ok(account)
@@ -298,10 +296,10 @@ fn account_query(shared: &Shared, q: &params::Query) -> Result<String, Response>
 
 /// `GET /gw/api/v1/statements/available?accountId=`.
 pub(crate) async fn statements_available(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
-    if let Err(resp) = account_query(&shared, &q) {
+    if let Err(resp) = account_query(&world, &q) {
         return resp;
     }
     let today = Utc::now().date_naive();
@@ -328,10 +326,10 @@ pub(crate) async fn statements_available(
 
 /// `GET /gw/api/v1/tax-documents/available?accountId=&year=`.
 pub(crate) async fn tax_documents_available(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
-    if let Err(resp) = account_query(&shared, &q) {
+    if let Err(resp) = account_query(&world, &q) {
         return resp;
     }
     let Some(year) = q.get("year").and_then(|y| y.trim().parse::<i32>().ok()) else {
@@ -350,15 +348,16 @@ pub(crate) async fn tax_documents_available(
 
 /// `GET /gw/api/v1/trade-confirmations/available?accountId=`: the days with executions.
 pub(crate) async fn trade_confirmations_available(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
-    let account = match account_query(&shared, &q) {
+    let account = match account_query(&world, &q) {
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let world = lock(&shared.world);
+    let world = world.lock();
     let mut days: Vec<String> = world
+        .trading
         .executions
         .iter()
         .filter(|e| e.account == account)
@@ -442,7 +441,7 @@ pub(crate) async fn username_available(Path(name): Path<String>) -> Response {
 
 /// `GET /gw/api/v1/requests?startDate=&endDate=`: the account-opening request of each account.
 pub(crate) async fn requests(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     for name in ["startDate", "endDate"] {
@@ -450,7 +449,7 @@ pub(crate) async fn requests(
             return gw_error(400, &format!("{name} is required"));
         }
     }
-    let world = lock(&shared.world);
+    let world = world.lock();
     let rows: Vec<Value> = world
         .settings
         .accounts
@@ -485,7 +484,7 @@ pub(crate) async fn complex_asset_transfer_brokers(Query(q): Query<params::Query
 /// `GET /gw/api/v1/requests/{requestId}/status?type=response|update`: the account-opening
 /// requests `/requests` lists (ids 100000001 and up), completed.
 pub(crate) async fn request_status(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(id): Path<String>,
     Query(q): Query<params::Query>,
 ) -> Response {
@@ -495,7 +494,7 @@ pub(crate) async fn request_status(
     ) {
         return gw_error(400, "type must be response or update");
     }
-    let world = lock(&shared.world);
+    let world = world.lock();
     let index = id
         .trim()
         .parse::<usize>()
@@ -528,11 +527,8 @@ pub(crate) async fn participating_banks(Query(q): Query<params::Query>) -> Respo
 }
 
 /// `GET /gw/api/v1/accounts/{accountId}/kyc`: the identity check was done at opening.
-pub(crate) async fn kyc(
-    State(shared): State<Arc<Shared>>,
-    Path(account): Path<String>,
-) -> Response {
-    if !known(&shared, &account) {
+pub(crate) async fn kyc(State(world): State<WorldHandle>, Path(account): Path<String>) -> Response {
+    if !known(&world, &account) {
         return unknown_account(&account);
     }
     reply::ok(&json!({

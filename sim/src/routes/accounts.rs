@@ -7,8 +7,6 @@
 //! `signatureAndOwners`, `availableFundsResponse`, `summaryOfAccountBalancesResponse`,
 //! `summaryOfAccountMarginResponse`, `summaryMarketValueResponse`.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, State};
 use axum::response::Response;
 use bytes::Bytes;
@@ -17,9 +15,9 @@ use serde_json::{Value, json};
 use super::params::{object_body, required_text};
 use super::reply;
 use crate::market::catalog::SecType;
-use crate::shared::{Shared, lock};
-use crate::trading::valuation::{self, Valuation};
+use crate::trading::valuation::Valuation;
 use crate::world::World;
+use crate::world::WorldHandle;
 
 /// Whether the user may use dynamic accounts: advisors and multi-account users
 /// (`allowDynAccount` of `/iserver/accounts`); others get 503 (ibind-anchor §1 #3).
@@ -27,7 +25,7 @@ pub(crate) fn dynamic_accounts_allowed(world: &World) -> bool {
     world.settings.accounts.len() > 1
 }
 
-fn select(shared: &Shared, body: &[u8]) -> Response {
+fn select(world: &WorldHandle, body: &[u8]) -> Response {
     let v = match object_body(body) {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -36,7 +34,7 @@ fn select(shared: &Shared, body: &[u8]) -> Response {
         Ok(a) => a,
         Err(resp) => return resp,
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }
@@ -46,27 +44,24 @@ fn select(shared: &Shared, body: &[u8]) -> Response {
 }
 
 /// `POST /iserver/account {"acctId"}`: later `/iserver` calls act on that account.
-pub(crate) async fn switch_account(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    select(&shared, &body)
+pub(crate) async fn switch_account(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    select(&world, &body)
 }
 
 /// `POST /iserver/dynaccount {"acctId"}`: the same for dynamic-account users.
-pub(crate) async fn set_dynamic_account(
-    State(shared): State<Arc<Shared>>,
-    body: Bytes,
-) -> Response {
-    if !dynamic_accounts_allowed(&lock(&shared.world)) {
+pub(crate) async fn set_dynamic_account(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    if !dynamic_accounts_allowed(&world.lock()) {
         return reply::empty(503);
     }
-    select(&shared, &body)
+    select(&world, &body)
 }
 
 /// `GET /iserver/account/search/{pattern}`: accounts whose id contains the pattern.
 pub(crate) async fn search_dynamic_accounts(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(pattern): Path<String>,
 ) -> Response {
-    let world = lock(&shared.world);
+    let world = world.lock();
     if !dynamic_accounts_allowed(&world) {
         return reply::empty(503);
     }
@@ -84,10 +79,10 @@ pub(crate) async fn search_dynamic_accounts(
 
 /// `GET /acesws/{accountId}/signatures-and-owners`.
 pub(crate) async fn signatures_and_owners(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let world = lock(&shared.world);
+    let world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }
@@ -119,12 +114,12 @@ fn usd(amount: f64) -> String {
     )
 }
 
-fn valued(shared: &Shared, account: &str) -> Result<Valuation, Response> {
-    let mut world = lock(&shared.world);
+fn valued(world: &WorldHandle, account: &str) -> Result<Valuation, Response> {
+    let mut world = world.lock();
     if !world.has_account(account) {
         return Err(reply::unknown_account(account));
     }
-    Ok(valuation::value(&mut world, account))
+    Ok(world.valuation(account))
 }
 
 /// Initial and maintenance margin of a valuation (the simulator's Reg T style rule:
@@ -144,10 +139,10 @@ fn market_value_of(v: &Valuation, sec_type: SecType) -> f64 {
 
 /// `GET /iserver/account/{accountId}/summary/available_funds`.
 pub(crate) async fn available_funds(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let v = match valued(&shared, &account) {
+    let v = match valued(&world, &account) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
@@ -198,10 +193,10 @@ pub(crate) async fn available_funds(
 
 /// `GET /iserver/account/{accountId}/summary/balances`.
 pub(crate) async fn balances(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let v = match valued(&shared, &account) {
+    let v = match valued(&world, &account) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
@@ -236,10 +231,10 @@ pub(crate) async fn balances(
 
 /// `GET /iserver/account/{accountId}/summary/margins`.
 pub(crate) async fn margins_page(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let v = match valued(&shared, &account) {
+    let v = match valued(&world, &account) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
@@ -270,10 +265,10 @@ pub(crate) async fn margins_page(
 /// `GET /iserver/account/{accountId}/summary/market_value`: one entry per currency, and the
 /// total in the base currency.
 pub(crate) async fn market_value(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let v = match valued(&shared, &account) {
+    let v = match valued(&world, &account) {
         Ok(v) => v,
         Err(resp) => return resp,
     };

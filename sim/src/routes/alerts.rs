@@ -9,8 +9,6 @@
 //! `condition_trigger_method` as an integer and `condition_logic_bind` as a boolean while
 //! IBKR's examples send `"0"` and `"n"`, so those two are left out of the details.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use bytes::Bytes;
@@ -19,9 +17,9 @@ use serde_json::{Value, json};
 use super::params::{self, int_field, object_body, required_text, text_field};
 use super::reply;
 use crate::clock::{now_ms, utc};
-use crate::shared::{Shared, lock};
 use crate::user::alerts::{Alert, Condition};
 use crate::world::World;
+use crate::world::WorldHandle;
 
 fn unknown_alert(id: &str) -> Response {
     reply::bad_request(400, &format!("Bad Request: alert {id} not found"))
@@ -99,7 +97,7 @@ fn triggered(world: &mut World, alert: &Alert) -> bool {
 /// `POST /iserver/account/{accountId}/alert`: create, or modify when the body names an
 /// existing `alertId`.
 pub(crate) async fn save(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -121,7 +119,7 @@ pub(crate) async fn save(
     if tif != "GTC" && tif != "GTD" {
         return reply::bad_request(400, &format!("Bad Request: invalid tif {tif}"));
     }
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }
@@ -169,10 +167,10 @@ pub(crate) async fn save(
 
 /// `GET /iserver/account/{accountId}/alerts`.
 pub(crate) async fn list(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }
@@ -249,14 +247,14 @@ fn details(world: &mut World, a: &Alert) -> Value {
 
 /// `GET /iserver/account/alert/{alertId}?type=Q`.
 pub(crate) async fn show(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(alert_id): Path<String>,
     Query(q): Query<params::Query>,
 ) -> Response {
     if q.get("type").map(|t| t.trim()) != Some("Q") {
         return reply::missing("type");
     }
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let Some(alert) = alert_id
         .trim()
         .parse::<u64>()
@@ -271,7 +269,7 @@ pub(crate) async fn show(
 /// `POST /iserver/account/{accountId}/alert/activate {"alertId","alertActive"}`; alert id 0
 /// applies to every alert of the account.
 pub(crate) async fn activate(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -285,7 +283,7 @@ pub(crate) async fn activate(
     let Some(active) = int_field(&v, "alertActive") else {
         return reply::missing("alertActive");
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }
@@ -311,13 +309,13 @@ pub(crate) async fn activate(
 
 /// `DELETE /iserver/account/{accountId}/alert/{alertId}`; alert id 0 deletes all.
 pub(crate) async fn delete(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path((account, alert_id)): Path<(String, String)>,
 ) -> Response {
     let Ok(id) = alert_id.trim().parse::<u64>() else {
         return unknown_alert(&alert_id);
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }
@@ -335,8 +333,8 @@ pub(crate) async fn delete(
 
 /// `GET /iserver/account/mta`: the Mobile Trading Assistant alert every account has.
 /// (`tool_id`, 55834574848 in IBKR's example, does not fit the spec's int32 and is left out.)
-pub(crate) async fn mobile_trading_alert(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn mobile_trading_alert(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     reply::ok(&json!({
         "account": world.selected_account,
         "order_id": 1_264_000_000u64,

@@ -6,8 +6,6 @@
 //! `{"accounts":[{"data":[{"value","key"}],"name"}]}` for the accounts); field names of the
 //! spec's `subAccounts`, `allocationGroups`, `allocationGroup`, `presets`.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::response::Response;
 use bytes::Bytes;
@@ -15,10 +13,9 @@ use serde_json::{Value, json};
 
 use super::params::{object_body, required_text, text_field};
 use super::reply;
-use crate::shared::{Shared, lock};
-use crate::trading::valuation;
 use crate::user::allocation::{Group, METHODS, Member};
 use crate::world::World;
+use crate::world::WorldHandle;
 
 fn unknown_group(name: &str) -> Response {
     reply::bad_request(
@@ -33,13 +30,13 @@ fn success() -> Response {
 
 /// `GET /iserver/account/allocation/accounts`: each account with the figures allocation
 /// methods use.
-pub(crate) async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
-    let mut world = lock(&shared.world);
+pub(crate) async fn accounts(State(world): State<WorldHandle>) -> Response {
+    let mut world = world.lock();
     let ids = world.settings.accounts.clone();
     let rows: Vec<Value> = ids
         .iter()
         .map(|a| {
-            let v = valuation::value(&mut world, a);
+            let v = world.valuation(a);
             let available = v.net_liquidation - v.market_value.abs() * 0.25;
             json!({
                 "data": [
@@ -55,8 +52,8 @@ pub(crate) async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// `GET /iserver/account/allocation/group`.
-pub(crate) async fn groups(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn groups(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     let rows: Vec<Value> = world
         .user
         .allocation
@@ -104,12 +101,12 @@ fn group_of(world: &World, v: &Value) -> Result<Group, Response> {
 }
 
 /// `POST /iserver/account/allocation/group {"name","accounts":[{"name","amount"}],"default_method"}`.
-pub(crate) async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn create(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let group = match group_of(&world, &v) {
         Ok(g) => g,
         Err(resp) => return resp,
@@ -128,12 +125,12 @@ pub(crate) async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
 }
 
 /// `PUT /iserver/account/allocation/group {"name","prev_name"?,"accounts","default_method"}`.
-pub(crate) async fn modify(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn modify(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let group = match group_of(&world, &v) {
         Ok(g) => g,
         Err(resp) => return resp,
@@ -157,7 +154,7 @@ pub(crate) async fn modify(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
 }
 
 /// `POST /iserver/account/allocation/group/delete {"name"}`.
-pub(crate) async fn delete(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn delete(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -166,7 +163,7 @@ pub(crate) async fn delete(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
         Ok(n) => n,
         Err(resp) => return resp,
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let before = world.user.allocation.groups.len();
     world.user.allocation.groups.retain(|g| g.name != name);
     if world.user.allocation.groups.len() == before {
@@ -176,7 +173,7 @@ pub(crate) async fn delete(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
 }
 
 /// `POST /iserver/account/allocation/group/single {"name"}`.
-pub(crate) async fn single(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn single(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -185,7 +182,7 @@ pub(crate) async fn single(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
         Ok(n) => n,
         Err(resp) => return resp,
     };
-    let world = lock(&shared.world);
+    let world = world.lock();
     let Some(g) = world.user.allocation.group(&name) else {
         return unknown_group(&name);
     };
@@ -201,8 +198,8 @@ pub(crate) async fn single(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
 }
 
 /// `GET /iserver/account/allocation/presets`.
-pub(crate) async fn presets(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn presets(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     let p = &world.user.allocation.presets;
     reply::ok(&json!({
         "group_auto_close_positions": p.group_auto_close_positions,
@@ -214,12 +211,12 @@ pub(crate) async fn presets(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// `POST /iserver/account/allocation/presets`: fields present in the body replace the presets.
-pub(crate) async fn set_presets(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn set_presets(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let p = &mut world.user.allocation.presets;
     let set = |slot: &mut bool, name: &str| {
         if let Some(b) = v.get(name).and_then(Value::as_bool) {

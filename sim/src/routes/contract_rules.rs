@@ -7,8 +7,6 @@
 //! Filters"; field names as the spec's `contractRules`, `algosResponse`, `tradingSchedule`,
 //! `scheduleResponse`, `currencyPairs`, `bondFiltersResponse`.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use bytes::Bytes;
@@ -19,8 +17,8 @@ use super::contracts::{info_json, unknown_conid};
 use super::params::{self, int_field, object_body};
 use super::reply;
 use crate::market::catalog::{COMPANIES, Contract, SecType};
-use crate::shared::{Shared, lock};
 use crate::world::World;
+use crate::world::WorldHandle;
 
 /// The order types a US stock accepts (cpapi-v1 "Contract Rules" example).
 const STOCK_ORDER_TYPES: &[&str] = &[
@@ -124,7 +122,7 @@ fn contract_of(world: &World, conid: &str) -> Option<Contract> {
 }
 
 /// `POST /iserver/contract/rules {"conid","isBuy","modifyOrder","orderId"}`.
-pub(crate) async fn rules(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn rules(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -133,7 +131,7 @@ pub(crate) async fn rules(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
         return reply::missing("conid");
     };
     let is_buy = v.get("isBuy").and_then(Value::as_bool).unwrap_or(true);
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let Some(c) = contract_of(&world, &conid.to_string()) else {
         return unknown_conid(&conid.to_string());
     };
@@ -142,11 +140,11 @@ pub(crate) async fn rules(State(shared): State<Arc<Shared>>, body: Bytes) -> Res
 
 /// `GET /iserver/contract/{conid}/info-and-rules?isBuy=`: the info object plus `rules`.
 pub(crate) async fn info_and_rules(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(conid): Path<String>,
     Query(q): Query<params::Query>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let Some(c) = contract_of(&world, &conid) else {
         return unknown_conid(&conid);
     };
@@ -226,11 +224,11 @@ fn algo_params(id: &str) -> Value {
 /// `GET /iserver/contract/{conid}/algos?algos=Adaptive;Vwap&addDescription=1&addParams=1`:
 /// stocks have IB's algos, other instruments none.
 pub(crate) async fn algos(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(conid): Path<String>,
     Query(q): Query<params::Query>,
 ) -> Response {
-    let world = lock(&shared.world);
+    let world = world.lock();
     let Some(c) = contract_of(&world, &conid) else {
         return unknown_conid(&conid);
     };
@@ -365,13 +363,13 @@ pub(crate) async fn schedule_by_symbol(Query(q): Query<params::Query>) -> Respon
 /// `GET /contract/trading-schedule?conid=&exchange=`: liquid and extended hours per day as
 /// epoch seconds, keyed by `yyyymmdd`.
 pub(crate) async fn trading_schedule(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let Some(conid) = q.get("conid") else {
         return reply::missing("conid");
     };
-    let world = lock(&shared.world);
+    let world = world.lock();
     let Some(c) = contract_of(&world, conid) else {
         return unknown_conid(conid);
     };

@@ -1,8 +1,6 @@
 //! Contract lookup: `/trsrv/stocks`, `/trsrv/secdef`, `/trsrv/futures`, `/iserver/secdef/*`,
 //! `/iserver/contract/{conid}/info`.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use bytes::Bytes;
@@ -13,8 +11,8 @@ use super::params::{self, json_body, text_field};
 use super::reply;
 use crate::market::catalog::{Catalog, Contract, FUTURES, SecType};
 use crate::market::options;
-use crate::shared::{Shared, lock};
 use crate::world::World;
+use crate::world::WorldHandle;
 
 /// `valid_exchanges` of a US stock (GET_iserver_contract_{conid}_info.json).
 const STOCK_EXCHANGES: &str = "SMART,AMEX,NYSE,CBOE,PHLX,ISE,CHX,ARCA,ISLAND,DRCTEDGE,BEX,BATS,EDGEA,JEFFALGO,BYX,IEX,EDGX,FOXRIVER,PEARL,NYSENAT,LTSE,MEMX,TPLUS1,IBEOS,OVERNIGHT,PSX";
@@ -96,14 +94,14 @@ fn secdef_row(c: &Contract) -> Value {
 
 /// `GET /trsrv/secdef?conids=1,2` (GET_trsrv_secdef.json); unknown conids are left out.
 pub(crate) async fn secdef(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let conids = params::list(&q, "conids");
     if conids.is_empty() {
         return reply::bad_request(400, "Bad Request: conids is required");
     }
-    let world = lock(&shared.world);
+    let world = world.lock();
     let rows: Vec<Value> = conids
         .iter()
         .filter_map(|c| c.parse::<u64>().ok())
@@ -252,7 +250,7 @@ fn search_results(world: &mut World, ask: &SearchAsk) -> Vec<Value> {
 
 /// `GET /iserver/secdef/search?symbol=&name=&secType=` (GET_iserver_secdef_search.json).
 pub(crate) async fn search_get(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let ask = SearchAsk {
@@ -260,35 +258,35 @@ pub(crate) async fn search_get(
         by_name: params::flag(&q, "name").unwrap_or(false),
         sec_type: q.get("secType").cloned(),
     };
-    search(&shared, ask)
+    search(&world, ask)
 }
 
 /// `POST /iserver/secdef/search {"symbol","name","secType"}`.
-pub(crate) async fn search_post(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn search_post(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = json_body(&body);
     let ask = SearchAsk {
         symbol: text_field(&v, "symbol").unwrap_or_default(),
         by_name: v.get("name").and_then(Value::as_bool).unwrap_or(false),
         sec_type: text_field(&v, "secType"),
     };
-    search(&shared, ask)
+    search(&world, ask)
 }
 
-fn search(shared: &Shared, ask: SearchAsk) -> Response {
+fn search(world: &WorldHandle, ask: SearchAsk) -> Response {
     if ask.symbol.trim().is_empty() {
         return reply::bad_request(400, "Bad Request: symbol is required");
     }
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let rows = search_results(&mut world, &ask);
     reply::ok(&Value::Array(rows))
 }
 
 /// `GET /iserver/contract/{conid}/info` (GET_iserver_contract_{conid}_info.json).
 pub(crate) async fn contract_info(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(conid): Path<String>,
 ) -> Response {
-    let world = lock(&shared.world);
+    let world = world.lock();
     match conid
         .trim()
         .parse::<u64>()
@@ -350,7 +348,7 @@ pub(crate) fn info_json(c: &Contract) -> Value {
 /// Empty arrays unless `/iserver/secdef/search` ran for the underlying first
 /// (`client-portal-api.md` §2, "Strikes").
 pub(crate) async fn strikes(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let Some(conid) = q.get("conid").and_then(|c| c.trim().parse::<u64>().ok()) else {
@@ -359,7 +357,7 @@ pub(crate) async fn strikes(
     let Some(month) = q.get("month") else {
         return reply::bad_request(400, "Bad Request: month is required");
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let empty = json!({"call": [], "put": []});
     if !world.md.searched.contains(&conid) || options::expiry_of(month).is_none() {
         return reply::ok(&empty);
@@ -408,7 +406,7 @@ fn option_info(c: &Contract) -> Value {
 /// `GET /iserver/secdef/info?conid=&sectype=&month=&strike=&right=` (GET_iserver_secdef_info.json):
 /// options (generated on demand, synthetic conids), futures of a month, or the stock itself.
 pub(crate) async fn secdef_info(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let Some(conid) = q.get("conid").and_then(|c| c.trim().parse::<u64>().ok()) else {
@@ -419,7 +417,7 @@ pub(crate) async fn secdef_info(
         .or_else(|| q.get("secType"))
         .map(|s| s.to_ascii_uppercase())
         .unwrap_or_else(|| "STK".to_string());
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let Some(underlying) = world.contract(conid) else {
         return reply::bad_request(400, &format!("Bad Request: unknown conid {conid}"));
     };

@@ -5,8 +5,6 @@
 //! `getInvestedAccountsSummary`, `modelPresetsResponse`; request fields as ibind sends them
 //! (ibind-anchor §1 #24-#33: targets are fractions 0-1 that sum to 1.0).
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::response::Response;
 use bytes::Bytes;
@@ -15,10 +13,9 @@ use serde_json::{Map, Value, json};
 use super::params::{int_field, object_body, required_text, text_field};
 use super::reply;
 use crate::clock::now_ms;
-use crate::shared::{Shared, lock};
-use crate::trading::valuation;
 use crate::user::allocation::{MODEL_PRESETS, Model};
 use crate::world::World;
+use crate::world::WorldHandle;
 
 /// `subscriptionStatus` of every answer: 1 = subscribed (the simulator pushes nothing).
 const SUBSCRIBED: i64 = 1;
@@ -57,7 +54,7 @@ fn summary_json(world: &mut World, m: &Model, req: i64) -> Value {
 
 /// Parse, check and run `f` with the body, the request id and the locked world.
 fn with_body(
-    shared: &Shared,
+    world: &WorldHandle,
     body: &[u8],
     f: impl FnOnce(&mut World, &Value, i64) -> Response,
 ) -> Response {
@@ -69,7 +66,7 @@ fn with_body(
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    f(&mut lock(&shared.world), &v, req)
+    f(&mut world.lock(), &v, req)
 }
 
 fn named_model(world: &World, v: &Value) -> Result<Model, Response> {
@@ -83,8 +80,8 @@ fn named_model(world: &World, v: &Value) -> Result<Model, Response> {
 }
 
 /// `POST /fa/model/list {"reqID"}`.
-pub(crate) async fn list(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    with_body(&shared, &body, |world, _, req| {
+pub(crate) async fn list(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    with_body(&world, &body, |world, _, req| {
         let models = world.user.allocation.models.clone();
         let rows: Vec<Value> = models.iter().map(|m| summary_json(world, m, req)).collect();
         reply::ok(&json!({
@@ -98,8 +95,8 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
 }
 
 /// `POST /fa/model/save {"reqID","model","desc","isStatic","cashTargets","positionTargets"}`.
-pub(crate) async fn save(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    with_body(&shared, &body, |world, v, req| {
+pub(crate) async fn save(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    with_body(&world, &body, |world, v, req| {
         let name = match required_text(v, "model") {
             Ok(n) => n,
             Err(resp) => return resp,
@@ -166,18 +163,16 @@ pub(crate) async fn save(State(shared): State<Arc<Shared>>, body: Bytes) -> Resp
 }
 
 /// `POST /fa/model/summary {"reqID","model"}`.
-pub(crate) async fn summary(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    with_body(&shared, &body, |world, v, req| {
-        match named_model(world, v) {
-            Ok(m) => reply::ok(&summary_json(world, &m, req)),
-            Err(resp) => resp,
-        }
+pub(crate) async fn summary(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    with_body(&world, &body, |world, v, req| match named_model(world, v) {
+        Ok(m) => reply::ok(&summary_json(world, &m, req)),
+        Err(resp) => resp,
     })
 }
 
 /// `POST /fa/model/positions {"reqID","model"}`: each target with its market value.
-pub(crate) async fn positions(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    with_body(&shared, &body, |world, v, req| {
+pub(crate) async fn positions(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    with_body(&world, &body, |world, v, req| {
         let m = match named_model(world, v) {
             Ok(m) => m,
             Err(resp) => return resp,
@@ -222,8 +217,8 @@ pub(crate) async fn positions(State(shared): State<Arc<Shared>>, body: Bytes) ->
 }
 
 /// `POST /fa/model/accounts-details {"reqID","model"}`: the accounts invested in the model.
-pub(crate) async fn accounts_details(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    with_body(&shared, &body, |world, v, req| {
+pub(crate) async fn accounts_details(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    with_body(&world, &body, |world, v, req| {
         let m = match named_model(world, v) {
             Ok(m) => m,
             Err(resp) => return resp,
@@ -232,7 +227,7 @@ pub(crate) async fn accounts_details(State(shared): State<Arc<Shared>>, body: By
             .invested
             .iter()
             .map(|(account, amount)| {
-                let nlv = valuation::value(world, account).net_liquidation;
+                let nlv = world.valuation(account).net_liquidation;
                 json!({"account": account, "nlv": (nlv * 100.0).round() / 100.0, "invested": amount, "ccy": "USD"})
             })
             .collect();
@@ -243,8 +238,8 @@ pub(crate) async fn accounts_details(State(shared): State<Arc<Shared>>, body: By
 }
 
 /// `POST /fa/model/invest-divest {"reqID","model","accountList":[{"account","amtToInvest"}]}`.
-pub(crate) async fn invest_divest(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    with_body(&shared, &body, |world, v, req| {
+pub(crate) async fn invest_divest(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    with_body(&world, &body, |world, v, req| {
         let m = match named_model(world, v) {
             Ok(m) => m,
             Err(resp) => return resp,
@@ -291,8 +286,8 @@ pub(crate) async fn invest_divest(State(shared): State<Arc<Shared>>, body: Bytes
 }
 
 /// `POST /fa/model/invest-divest-positions {"reqID","model"}`.
-pub(crate) async fn invested_accounts(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    with_body(&shared, &body, |world, v, req| {
+pub(crate) async fn invested_accounts(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    with_body(&world, &body, |world, v, req| {
         let m = match named_model(world, v) {
             Ok(m) => m,
             Err(resp) => return resp,
@@ -314,8 +309,8 @@ pub(crate) async fn invested_accounts(State(shared): State<Arc<Shared>>, body: B
 }
 
 /// `POST /fa/model/submit-transfers {"reqID","fpOrderId"}`.
-pub(crate) async fn submit_transfers(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    with_body(&shared, &body, |world, v, req| {
+pub(crate) async fn submit_transfers(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    with_body(&world, &body, |world, v, req| {
         if int_field(v, "fpOrderId").is_none() {
             return reply::missing("fpOrderId");
         }
@@ -325,8 +320,8 @@ pub(crate) async fn submit_transfers(State(shared): State<Arc<Shared>>, body: By
 }
 
 /// `POST /fa/fa-preset/get {"reqID"}`.
-pub(crate) async fn preset_get(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    with_body(&shared, &body, |world, _, req| {
+pub(crate) async fn preset_get(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    with_body(&world, &body, |world, _, req| {
         let mut out = Map::new();
         for (k, on) in &world.user.allocation.model_presets {
             out.insert(k.clone(), json!(on));
@@ -339,8 +334,8 @@ pub(crate) async fn preset_get(State(shared): State<Arc<Shared>>, body: Bytes) -
 }
 
 /// `POST /fa/fa-preset/save {"reqID", <flags>}`.
-pub(crate) async fn preset_save(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    with_body(&shared, &body, |world, v, req| {
+pub(crate) async fn preset_save(State(world): State<WorldHandle>, body: Bytes) -> Response {
+    with_body(&world, &body, |world, v, req| {
         for key in MODEL_PRESETS {
             if let Some(on) = v.get(*key).and_then(Value::as_bool) {
                 world

@@ -15,7 +15,7 @@ use super::params;
 use super::reply;
 use crate::flex::envelope::{FlexCode, failure, success};
 use crate::flex::statement;
-use crate::shared::{Shared, lock};
+use crate::shared::Shared;
 use crate::world::World;
 
 /// Token checks shared by both calls: 1012, 1015, then the per-token pace (1018).
@@ -46,7 +46,7 @@ pub(crate) async fn send_request(
     State(shared): State<Arc<Shared>>,
     Query(q): Query<params::Query>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = shared.world.lock();
     if let Err(code) = admit_token(&mut world, q.get("t")) {
         return reply::xml(failure(code));
     }
@@ -68,7 +68,7 @@ pub(crate) async fn get_statement(
     State(shared): State<Arc<Shared>>,
     Query(q): Query<params::Query>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = shared.world.lock();
     if let Err(code) = admit_token(&mut world, q.get("t")) {
         return reply::xml(failure(code));
     }
@@ -83,7 +83,8 @@ pub(crate) async fn get_statement(
     }
     let account = world.primary_account().to_string();
     let name = world.settings.flex.query_name.clone();
-    reply::xml(statement::build(&mut world, &account, &name))
+    let (desk, mut env) = world.trade();
+    reply::xml(statement::build(desk, &mut env, &account, &name))
 }
 
 /// The legacy `/Universal/servlet/FlexStatementService.*` paths: always 1001.

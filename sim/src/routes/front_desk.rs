@@ -18,9 +18,10 @@ use axum::response::Response;
 use super::reply;
 use crate::faults::Fault;
 use crate::journal::{OrderOutcome, RecordedRequest};
+use crate::lock::lock;
 use crate::pacing::Admission;
 use crate::server::api_path;
-use crate::shared::{Shared, lock};
+use crate::shared::Shared;
 
 /// The largest request body the simulator reads.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -43,7 +44,9 @@ fn proxied(full_path: &str) -> bool {
 }
 
 fn finish(shared: &Shared, index: usize, resp: Response) -> Response {
-    lock(&shared.world)
+    shared
+        .world
+        .lock()
         .journal
         .set_status(index, resp.status().as_u16());
     resp
@@ -86,7 +89,7 @@ pub(crate) async fn front_desk(
     let (gateway, path) = api_path(parts.uri.path());
     let path = path.to_string();
     let index = {
-        let mut world = lock(&shared.world);
+        let mut world = shared.world.lock();
         let is_reply = method == "POST" && path.starts_with("/iserver/reply/");
         if gateway && !is_reply {
             world.drop_pending(OrderOutcome::Invalidated);
@@ -125,7 +128,7 @@ pub(crate) async fn front_desk(
         match verdict {
             Admission::Admitted(slot) => slot,
             Admission::Throttled => {
-                lock(&shared.world).journal.count_throttled(&path);
+                shared.world.lock().journal.count_throttled(&path);
                 tracing::debug!(%method, %path, "429: pacing limit");
                 return finish(&shared, index, reply::empty(429));
             }
@@ -156,7 +159,7 @@ pub(crate) async fn front_desk(
 
     if gateway {
         let (logged_in, brokerage) = {
-            let world = lock(&shared.world);
+            let world = shared.world.lock();
             // A competing session holds the bridge (`client-portal-api.md` §2, "competing").
             (
                 world.session.logged_in,

@@ -7,8 +7,6 @@
 //! `fyiVT`, `notificationReadAcknowledge`. Pacing: 1 request/s on every `/fyi` path
 //! (`client-portal-api.md` §1).
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use bytes::Bytes;
@@ -16,8 +14,8 @@ use serde_json::{Value, json};
 
 use super::params::{self, object_body, text_field};
 use super::reply;
-use crate::shared::{Shared, lock};
 use crate::user::notifications::{Device, Fyi, Notification};
+use crate::world::WorldHandle;
 
 /// The acknowledgement IBKR sends for a settings change: `{"V":1,"T":<ms taken>}`.
 fn ack() -> Response {
@@ -44,14 +42,14 @@ fn row(n: &Notification) -> Value {
 }
 
 /// `GET /fyi/unreadnumber` → `{"BN":n}`.
-pub(crate) async fn unread(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn unread(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     reply::ok(&json!({"BN": world.user.fyi.unread()}))
 }
 
 /// `GET /fyi/notifications?max=&include=&exclude=&id=`: newest first, at most `max`.
 pub(crate) async fn notifications(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let Some(max) = q.get("max").and_then(|m| m.trim().parse::<usize>().ok()) else {
@@ -59,7 +57,7 @@ pub(crate) async fn notifications(
     };
     let include = params::list(&q, "include");
     let exclude = params::list(&q, "exclude");
-    let world = lock(&shared.world);
+    let world = world.lock();
     let rows: Vec<Value> = world
         .user
         .fyi
@@ -76,13 +74,13 @@ pub(crate) async fn notifications(
 
 /// `GET /fyi/notifications/more?id=`: the notifications older than `id`.
 pub(crate) async fn more(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let Some(id) = q.get("id") else {
         return reply::missing("id");
     };
-    let world = lock(&shared.world);
+    let world = world.lock();
     let list = &world.user.fyi.notifications;
     let Some(at) = list.iter().position(|n| n.id == *id) else {
         return reply::bad_request(400, &format!("Bad Request: notification {id} not found"));
@@ -93,10 +91,10 @@ pub(crate) async fn more(
 
 /// `PUT /fyi/notifications/{notificationID}`: mark read.
 pub(crate) async fn mark_read(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(id): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let Some(n) = world.user.fyi.notifications.iter_mut().find(|n| n.id == id) else {
         return reply::bad_request(400, &format!("Bad Request: notification {id} not found"));
     };
@@ -105,8 +103,8 @@ pub(crate) async fn mark_read(
 }
 
 /// `GET /fyi/settings`.
-pub(crate) async fn settings(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn settings(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     let rows: Vec<Value> = world
         .user
         .fyi
@@ -119,7 +117,7 @@ pub(crate) async fn settings(State(shared): State<Arc<Shared>>) -> Response {
 
 /// `POST /fyi/settings/{typecode} {"enabled":bool}`.
 pub(crate) async fn set_setting(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(code): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -130,7 +128,7 @@ pub(crate) async fn set_setting(
     let Some(enabled) = v.get("enabled").and_then(Value::as_bool) else {
         return reply::missing("enabled");
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let Some(s) = world.user.fyi.settings.iter_mut().find(|s| s.code == code) else {
         return unknown_type(&code);
     };
@@ -151,13 +149,13 @@ pub(crate) async fn disclaimer(Path(code): Path<String>) -> Response {
 
 /// `PUT /fyi/disclaimer/{typecode}`: mark the disclaimer read.
 pub(crate) async fn mark_disclaimer_read(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(code): Path<String>,
 ) -> Response {
     if !Fyi::known_type(&code) {
         return unknown_type(&code);
     }
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.user.fyi.disclaimers_read.contains(&code) {
         world.user.fyi.disclaimers_read.push(code);
     }
@@ -165,8 +163,8 @@ pub(crate) async fn mark_disclaimer_read(
 }
 
 /// `GET /fyi/deliveryoptions` → `{"M":email on,"E":[devices]}`.
-pub(crate) async fn delivery_options(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn delivery_options(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     let devices: Vec<Value> = world
         .user
         .fyi
@@ -179,18 +177,18 @@ pub(crate) async fn delivery_options(State(shared): State<Arc<Shared>>) -> Respo
 
 /// `PUT /fyi/deliveryoptions/email?enabled=true`.
 pub(crate) async fn set_email(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let Some(enabled) = params::flag(&q, "enabled") else {
         return reply::missing("enabled");
     };
-    lock(&shared.world).user.fyi.email = enabled;
+    world.lock().user.fyi.email = enabled;
     ack()
 }
 
 /// `POST /fyi/deliveryoptions/device {"deviceName","deviceId","uiName","enabled"}`.
-pub(crate) async fn set_device(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn set_device(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -204,7 +202,7 @@ pub(crate) async fn set_device(State(shared): State<Arc<Shared>>, body: Bytes) -
         ui_name: text_field(&v, "uiName").unwrap_or_default(),
         enabled: v.get("enabled").and_then(Value::as_bool).unwrap_or(true),
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let devices = &mut world.user.fyi.devices;
     match devices.iter_mut().find(|d| d.id == id) {
         Some(slot) => *slot = device,
@@ -215,10 +213,10 @@ pub(crate) async fn set_device(State(shared): State<Arc<Shared>>, body: Bytes) -
 
 /// `DELETE /fyi/deliveryoptions/{deviceId}`: 200 with an empty body.
 pub(crate) async fn delete_device(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(id): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let before = world.user.fyi.devices.len();
     world.user.fyi.devices.retain(|d| d.id != id);
     if world.user.fyi.devices.len() == before {

@@ -1,7 +1,6 @@
 //! Market data: snapshot (with the pre-flight rule), history, hmds history, unsubscribe.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -12,51 +11,12 @@ use serde_json::{Map, Value, json};
 use super::params::{self, json_body, text_field};
 use super::reply;
 use crate::clock::{now_ms, utc};
-use crate::market::catalog::{Contract, Subscription};
-use crate::market::format;
+use crate::market::catalog::Contract;
 use crate::market::history::{self, Bar, HistoryAsk, Span};
-use crate::market::quotes::Quote;
+use crate::market::quotes::field_value;
 use crate::market::walk::opening_price;
-use crate::shared::{Shared, lock};
-use crate::trading::fills::match_resting;
 use crate::world::World;
-
-/// One snapshot field as the gateway formats it (cpapi-v1 "Market Data Fields";
-/// formats from GET_iserver_marketdata_snapshot__after_preflight.json and
-/// `client-portal-api.md` §2). Unknown field ids are left out.
-pub(crate) fn field_value(field: &str, c: &Contract, q: &Quote) -> Option<String> {
-    let value = match field {
-        // Last: `C` prefix = previous close (no live data), `H` = halted.
-        "31" => match (c.subscription, q.halted) {
-            (Subscription::None, _) => format!("C{}", format::price(q.prev_close)),
-            (_, true) => format!("H{}", format::price(q.last)),
-            _ => format::price(q.last),
-        },
-        "55" => c.symbol.clone(),
-        "70" => format::price(q.high),
-        "71" => format::price(q.low),
-        "82" => format::price(q.last - q.prev_close),
-        "83" => format!("{:.2}", (q.last - q.prev_close) / q.prev_close * 100.0),
-        "84" => format::price(q.bid()),
-        "85" => format::thousands(q.ask_size),
-        "86" => format::price(q.ask()),
-        "87" => format::volume(q.volume),
-        "88" => format::thousands(q.bid_size),
-        "6008" => c.conid.to_string(),
-        "6070" => c.sec_type.code().to_string(),
-        "6509" => match c.subscription {
-            Subscription::Live => "RpB".to_string(),
-            Subscription::None => "N".to_string(),
-        },
-        "7051" => c.company_name.clone(),
-        "7059" => q.last_size.to_string(),
-        "7295" => format::price(q.open),
-        "7296" | "7741" => format::price(q.prev_close),
-        "7762" => q.volume.to_string(),
-        _ => return None,
-    };
-    Some(value)
-}
+use crate::world::WorldHandle;
 
 /// `GET /iserver/marketdata/snapshot?conids=..&fields=..`.
 ///
@@ -64,7 +24,7 @@ pub(crate) fn field_value(field: &str, c: &Contract, q: &Quote) -> Option<String
 /// brokerage session answers only `{"conid","conidEx"}`; later ones return every field
 /// requested so far, even without `fields`. Each data answer moves the price one step.
 pub(crate) async fn snapshot(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let conids: Vec<u64> = params::list(&q, "conids")
@@ -75,7 +35,7 @@ pub(crate) async fn snapshot(
         return reply::bad_request(400, "Bad Request: conids is required");
     }
     let fields = params::list(&q, "fields");
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let mut rows = Vec::with_capacity(conids.len());
     let mut moved = Vec::new();
     for (n, conid) in conids.iter().copied().enumerate() {
@@ -106,19 +66,19 @@ pub(crate) async fn snapshot(
         rows.push(Value::Object(row));
     }
     for conid in moved {
-        match_resting(&mut world, conid);
+        world.match_resting(conid);
     }
     reply::ok(&Value::Array(rows))
 }
 
 /// `POST /iserver/marketdata/unsubscribe {"conid":..}` (POST_iserver_marketdata_unsubscribe.json);
 /// a conid without a subscription answers 404 (ibind ignores that 404; ibind-anchor §1 #42).
-pub(crate) async fn unsubscribe(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn unsubscribe(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = json_body(&body);
     let Some(conid) = text_field(&v, "conid").and_then(|c| c.parse::<u64>().ok()) else {
         return reply::bad_request(400, "Bad Request: conid is required");
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if world.md.snapshot_fields.remove(&conid).is_some() {
         reply::ok(&json!({"success": true}))
     } else {
@@ -127,8 +87,8 @@ pub(crate) async fn unsubscribe(State(shared): State<Arc<Shared>>, body: Bytes) 
 }
 
 /// `GET /iserver/marketdata/unsubscribeall` (GET_iserver_marketdata_unsubscribeall.json).
-pub(crate) async fn unsubscribe_all(State(shared): State<Arc<Shared>>) -> Response {
-    lock(&shared.world).md.snapshot_fields.clear();
+pub(crate) async fn unsubscribe_all(State(world): State<WorldHandle>) -> Response {
+    world.lock().md.snapshot_fields.clear();
     reply::ok(&json!({"unsubscribed": true}))
 }
 
@@ -182,14 +142,14 @@ struct WithBars {
 /// GET_iserver_marketdata_history.json (`points` is the bar count minus one, as in
 /// GET_iserver_marketdata_history__spec_last.json: four bars, `points` 3).
 pub(crate) async fn history(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let (conid, ask, period_text, start) = match history_ask(&q) {
         Ok(v) => v,
         Err(text) => return reply::bad_request(400, text),
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let Some(contract) = world.contract(conid) else {
         // ibind's cleanup hints at `"error":"No data."` (ibind-anchor §4).
         return reply::error(500, "No data.");
@@ -255,14 +215,14 @@ pub(crate) async fn history(
 /// `marketdata_mixin.py`; `client-portal-api.md` §2), later calls the shape of
 /// GET_hmds_history__UNVERIFIED_provenance.json.
 pub(crate) async fn hmds_history(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let (conid, ask, _period, start) = match history_ask(&q) {
         Ok(v) => v,
         Err(text) => return reply::bad_request(400, text),
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.md.hmds_warm {
         world.md.hmds_warm = true;
         return reply::empty(404);
@@ -293,13 +253,13 @@ pub(crate) async fn hmds_history(
 /// bid, `86` ask as strings, `85`/`88` ask/bid sizes and `7059` last size as numbers,
 /// `7057`/`7058`/`7068` ask/last/bid exchanges. No pre-flight: it answers at once.
 pub(crate) async fn regulatory_snapshot(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let Some(conid) = q.get("conid") else {
         return reply::missing("conid");
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let Some(contract) = conid
         .trim()
         .parse::<u64>()

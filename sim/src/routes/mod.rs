@@ -15,13 +15,13 @@ mod flex;
 mod forecast;
 pub(crate) mod front_desk;
 mod fyi;
-pub(crate) mod marketdata;
+mod marketdata;
 mod orders;
 mod params;
 mod performance;
 mod portfolio;
 mod portfolio_views;
-pub(crate) mod reply;
+use crate::reply;
 mod scanner;
 mod session;
 mod sso;
@@ -415,4 +415,134 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             front_desk::front_desk,
         ))
         .with_state(shared)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The reference table (`reference.rs`, "# Endpoints") and the router agree: both lists
+    //! are read from the source, the router's from the `.route(..)` and `.nest(..)` calls in
+    //! this file.
+
+    use std::collections::BTreeSet;
+
+    /// Every string literal following `marker` (e.g. `.route(`) in `source`.
+    fn literals_after(source: &str, marker: &str) -> Vec<String> {
+        source
+            .split(marker)
+            .skip(1)
+            .filter_map(|rest| {
+                let rest = rest.trim_start().strip_prefix('"')?;
+                rest.split_once('"').map(|(lit, _)| lit.to_string())
+            })
+            .collect()
+    }
+
+    /// A path with every `{param}` written `{}`, so `{acct}` and `{account}` compare equal.
+    fn normalise(path: &str) -> String {
+        let mut out = String::new();
+        let mut in_param = false;
+        for ch in path.chars() {
+            match ch {
+                '{' => {
+                    in_param = true;
+                    out.push_str("{}");
+                }
+                '}' => in_param = false,
+                _ if !in_param => out.push(ch),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Expand the table's shorthands: `{a,b}` alternatives and an optional `[/x]`.
+    fn expand(path: &str) -> Vec<String> {
+        if let Some(open) = path.find('[')
+            && let Some(close) = path[open..].find(']').map(|c| open + c)
+        {
+            let (head, tail) = (&path[..open], &path[close + 1..]);
+            let with = format!("{head}{}{tail}", &path[open + 1..close]);
+            let without = format!("{head}{tail}");
+            return [with, without].iter().flat_map(|p| expand(p)).collect();
+        }
+        let mut start = 0;
+        while let Some(open) = path[start..].find('{').map(|o| start + o) {
+            let Some(close) = path[open..].find('}').map(|c| open + c) else {
+                break;
+            };
+            let inner = &path[open + 1..close];
+            if inner.contains(',') {
+                return inner
+                    .split(',')
+                    .flat_map(|alt| {
+                        expand(&format!("{}{alt}{}", &path[..open], &path[close + 1..]))
+                    })
+                    .collect();
+            }
+            start = close + 1;
+        }
+        vec![path.to_string()]
+    }
+
+    fn router_paths() -> (BTreeSet<String>, BTreeSet<String>) {
+        let source = include_str!("mod.rs");
+        let source = &source[..source.find("#[cfg(test)]").unwrap_or(source.len())];
+        let routes = literals_after(source, ".route(")
+            .iter()
+            .map(|p| normalise(p))
+            .collect();
+        let nests = literals_after(source, ".nest(").into_iter().collect();
+        (routes, nests)
+    }
+
+    fn reference_paths(nests: &BTreeSet<String>) -> BTreeSet<String> {
+        let doc = include_str!("../reference.rs");
+        let start = doc.find("//! # Endpoints").expect("an Endpoints section");
+        let end = doc.find("//! # Modelled quirks").expect("a quirks section");
+        let mut paths = BTreeSet::new();
+        for (n, token) in doc[start..end].split('`').enumerate() {
+            if n % 2 == 0 {
+                continue;
+            }
+            let token = token
+                .trim_start_matches(|c: char| c.is_ascii_uppercase() || c == ' ')
+                .split('?')
+                .next()
+                .unwrap_or_default();
+            if !token.starts_with('/') || nests.contains(token) {
+                continue;
+            }
+            // Account management is written with its prefix once, then relative.
+            let token = token.strip_prefix("/gw/api/v1").unwrap_or(token);
+            paths.extend(expand(token).iter().map(|p| normalise(p)));
+        }
+        paths
+    }
+
+    /// `/fyi/*` in the table stands for every route under `/fyi/`.
+    fn covers(row: &str, route: &str) -> bool {
+        match row.strip_suffix('*') {
+            Some(prefix) => route.starts_with(prefix),
+            None => row == route,
+        }
+    }
+
+    #[test]
+    fn every_route_has_its_row_and_every_row_its_route() {
+        let (routes, nests) = router_paths();
+        let rows = reference_paths(&nests);
+        assert!(routes.len() > 100, "{} routes read", routes.len());
+        let unlisted: Vec<&String> = routes
+            .iter()
+            .filter(|r| !rows.iter().any(|row| covers(row, r)))
+            .collect();
+        let unrouted: Vec<&String> = rows
+            .iter()
+            .filter(|row| !routes.iter().any(|r| covers(row, r)))
+            .collect();
+        assert!(
+            unlisted.is_empty() && unrouted.is_empty(),
+            "routes without a row in reference.rs: {unlisted:?}\nrows without a route: {unrouted:?}"
+        );
+    }
 }

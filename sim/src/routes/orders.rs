@@ -1,8 +1,6 @@
 //! Order endpoints: accounts, place/reply/modify/cancel/whatif, live orders, order status,
 //! question suppression, trades and P&L.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use bytes::Bytes;
@@ -12,18 +10,16 @@ use super::params::{self, json_body};
 use super::reply;
 use crate::clock::{now_ms, utc};
 use crate::market::catalog::SecType;
-use crate::shared::{Shared, lock};
+use crate::market::format;
 use crate::trading::book::{Order, OrderStatus, OrderType, Side};
-use crate::trading::{desk, valuation};
+use crate::trading::desk::{CancelAnswer, OrderAnswer, ReplyAnswer};
+use crate::trading::ticket::Ticket;
 use crate::world::World;
-
-fn answer((status, body): desk::Answer) -> Response {
-    reply::json(status, &body)
-}
+use crate::world::WorldHandle;
 
 /// `GET /iserver/accounts` (GET_iserver_accounts.json).
-pub(crate) async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn accounts(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     let accounts = &world.settings.accounts;
     let props: serde_json::Map<String, Value> = accounts
         .iter()
@@ -82,29 +78,133 @@ pub(crate) async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
     }))
 }
 
-/// `POST /iserver/account/{accountId}/orders`.
-pub(crate) async fn place(
-    State(shared): State<Arc<Shared>>,
-    Path(account): Path<String>,
-    body: Bytes,
-) -> Response {
-    let v = json_body(&body);
-    answer(desk::submit(&mut lock(&shared.world), &account, &v))
+/// The gateway's order reject: `{"error": text}` with HTTP 200
+/// (POST_iserver_account_{accountId}_orders__reject_200.json).
+fn order_reject(text: &str) -> Response {
+    reply::json(200, &json!({ "error": text }))
 }
 
-/// `POST /iserver/account/{accountId}/orders/whatif`.
-pub(crate) async fn whatif(
-    State(shared): State<Arc<Shared>>,
+/// An order answer in the gateway's shapes (`client-portal-api.md` §3): a question is
+/// `[{"id","message":[..],"isSuppressed":false,"messageIds":[..]}]`, acknowledgements are
+/// `[{"order_id","order_status","encrypt_message"}]`, a reject is [`order_reject`].
+fn order_answer(answer: OrderAnswer) -> Response {
+    match answer {
+        OrderAnswer::Question { reply_id, question } => reply::ok(&json!([{
+            "id": reply_id,
+            "message": [question.text],
+            "isSuppressed": false,
+            "messageIds": [question.message_id],
+        }])),
+        OrderAnswer::Accepted(acks) => {
+            let acks: Vec<Value> = acks
+                .iter()
+                .map(|a| {
+                    json!({
+                        "order_id": a.order_id.to_string(),
+                        "order_status": a.status.word(),
+                        "encrypt_message": "1",
+                    })
+                })
+                .collect();
+            reply::ok(&Value::Array(acks))
+        }
+        OrderAnswer::Rejected(text) => order_reject(&text),
+    }
+}
+
+/// `POST /iserver/account/{accountId}/orders` `{"orders":[..]}`.
+pub(crate) async fn place(
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
     body: Bytes,
 ) -> Response {
     let v = json_body(&body);
-    answer(desk::whatif(&mut lock(&shared.world), &account, &v))
+    let Some(list) = v.get("orders").and_then(Value::as_array) else {
+        return reply::json(
+            400,
+            &json!({"error": "Bad Request: body must be {\"orders\":[...]}", "statusCode": 400}),
+        );
+    };
+    let tickets = list.iter().map(Ticket::read).collect();
+    let mut world = world.lock();
+    let (desk, mut env) = world.trade();
+    order_answer(desk.submit(&mut env, &account, tickets))
+}
+
+/// `{"current","change","after"}` of a what-if, in whole units with thousands separators.
+fn triple(current: f64, change: f64) -> Value {
+    let fmt = |v: f64| {
+        let s = format::thousands(v.abs().round() as u64);
+        if v < 0.0 { format!("-{s}") } else { s }
+    };
+    json!({
+        "current": fmt(current),
+        "change": fmt(change),
+        "after": fmt(current + change),
+    })
+}
+
+/// `POST /iserver/account/{accountId}/orders/whatif` (POST_iserver_account_{accountId}_orders_whatif.json):
+/// the first order of `{"orders":[..]}`.
+pub(crate) async fn whatif(
+    State(world): State<WorldHandle>,
+    Path(account): Path<String>,
+    body: Bytes,
+) -> Response {
+    let v = json_body(&body);
+    let first = v
+        .get("orders")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .cloned()
+        .unwrap_or(Value::Null);
+    let ticket = Ticket::read(&first);
+    let result = {
+        let mut world = world.lock();
+        let (desk, mut env) = world.trade();
+        desk.whatif(&mut env, &account, &ticket)
+    };
+    let w = match result {
+        Ok(w) => w,
+        Err(e) => {
+            let empty = || json!({"current": "0", "change": "0", "after": "0"});
+            return reply::ok(&json!({
+                "amount": {"amount": "0.00 USD (0 Shares)", "commission": "0 USD", "total": "0.00 USD"},
+                "equity": empty(), "initial": empty(), "maintenance": empty(), "position": empty(),
+                "warn": null, "error": e,
+            }));
+        }
+    };
+    let currency = w.contract.currency;
+    let warn = if w.has_market_data {
+        Value::Null
+    } else {
+        json!(
+            "21/You are trying to submit an order without having market data for this instrument. \nIB strongly recommends against this kind of blind trading which may result in \nerroneous or unexpected trades."
+        )
+    };
+    reply::ok(&json!({
+        "amount": {
+            "amount": format!("{} {currency} ({} Shares)", format::money(w.notional), format::quantity(w.quantity)),
+            "commission": format!("{} {currency}", format::quantity(w.commission)),
+            "total": format!("{} {currency}", format::money(w.notional + w.commission)),
+        },
+        "equity": triple(w.equity, -w.commission),
+        "initial": triple(w.holdings_value.abs() * 0.25, w.notional * 0.25),
+        "maintenance": triple(w.holdings_value.abs() * 0.22, w.notional * 0.22),
+        "position": {
+            "current": format::quantity(w.held),
+            "change": format::quantity(w.change),
+            "after": format::quantity(w.held + w.change),
+        },
+        "warn": warn,
+        "error": null,
+    }))
 }
 
 /// `POST /iserver/reply/{replyId}` `{"confirmed":bool}`.
 pub(crate) async fn reply_to_question(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(reply_id): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -112,30 +212,52 @@ pub(crate) async fn reply_to_question(
         .get("confirmed")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    answer(desk::reply(&mut lock(&shared.world), &reply_id, confirmed))
+    let answer = {
+        let mut world = world.lock();
+        let (desk, mut env) = world.trade();
+        desk.reply(&mut env, &reply_id, confirmed)
+    };
+    match answer {
+        // ibind #103 (ERROR_400_reply_id_not_found__ibind_issue103.json): HTTP 400.
+        ReplyAnswer::UnknownReplyId => reply::json(
+            400,
+            &json!({ "error": format!("reply id not found: '{reply_id}'") }),
+        ),
+        // POST_iserver_reply_{replyId}__spec_error.json.
+        ReplyAnswer::Declined => order_reject("Order not confirmed "),
+        ReplyAnswer::Order(answer) => order_answer(answer),
+    }
 }
 
 /// `POST /iserver/account/{accountId}/order/{orderId}` (body: one order object).
 pub(crate) async fn modify(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path((account, order_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
     let v = json_body(&body);
-    answer(desk::modify(
-        &mut lock(&shared.world),
-        &account,
-        &order_id,
-        &v,
-    ))
+    let ticket = Ticket::read(&v);
+    let mut world = world.lock();
+    let (desk, mut env) = world.trade();
+    order_answer(desk.modify(&mut env, &account, &order_id, &ticket, v.is_object()))
 }
 
 /// `DELETE /iserver/account/{accountId}/order/{orderId}`.
 pub(crate) async fn cancel(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path((account, order_id)): Path<(String, String)>,
 ) -> Response {
-    answer(desk::cancel(&mut lock(&shared.world), &account, &order_id))
+    match world.lock().trading.cancel(&account, &order_id) {
+        CancelAnswer::All => reply::ok(
+            &json!({"msg": "Request was submitted", "order_id": -1, "conid": -1, "account": account}),
+        ),
+        // DELETE_iserver_account_{accountId}_order_{orderId}.json.
+        CancelAnswer::One { order_id, conid } => reply::ok(
+            &json!({"msg": "Request was submitted", "order_id": order_id, "conid": conid, "account": account}),
+        ),
+        // DELETE_iserver_account_{accountId}_order_{orderId}__error.json.
+        CancelAnswer::Rejected(text) => order_reject(&text),
+    }
 }
 
 /// `POST /iserver/notification`: answers a server prompt with the plain text `Success`
@@ -160,21 +282,21 @@ pub(crate) async fn notification(body: Bytes) -> Response {
 }
 
 /// `POST /iserver/questions/suppress {"messageIds":[..]}` → `{"status":"submitted"}`.
-pub(crate) async fn suppress(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn suppress(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = json_body(&body);
     let Some(ids) = v.get("messageIds").and_then(Value::as_array) else {
         return reply::bad_request(400, "Bad Request: messageIds is required");
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     for id in ids.iter().filter_map(Value::as_str) {
-        world.suppressed.insert(id.to_string());
+        world.trading.suppressed.insert(id.to_string());
     }
     reply::ok(&json!({"status": "submitted"}))
 }
 
 /// `POST /iserver/questions/suppress/reset` → `{"status":"submitted"}`.
-pub(crate) async fn suppress_reset(State(shared): State<Arc<Shared>>) -> Response {
-    lock(&shared.world).suppressed.clear();
+pub(crate) async fn suppress_reset(State(world): State<WorldHandle>) -> Response {
+    world.lock().trading.suppressed.clear();
     reply::ok(&json!({"status": "submitted"}))
 }
 
@@ -250,20 +372,21 @@ fn live_order_json(world: &World, o: &Order) -> Value {
 
 /// `GET /iserver/account/orders?filters=&force=` → `{"orders":[..],"snapshot":true}`.
 pub(crate) async fn live_orders(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let filters: Vec<String> = params::list(&q, "filters")
         .into_iter()
         .map(|f| f.to_ascii_lowercase())
         .collect();
-    let world = lock(&shared.world);
+    let world = world.lock();
     // The selected account's orders unless `accountId` names another (ibind-anchor §1 #6, #44).
     let wanted_account = q
         .get("accountId")
         .cloned()
         .unwrap_or_else(|| world.selected_account.clone());
     let orders: Vec<Value> = world
+        .trading
         .orders
         .iter()
         .filter(|o| o.account == wanted_account)
@@ -278,17 +401,17 @@ pub(crate) async fn live_orders(
 /// id for a multi-account user who has not switched account in this brokerage session
 /// (`client-portal-api.md` §2, "Order status").
 pub(crate) async fn order_status(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(order_id): Path<String>,
 ) -> Response {
-    let world = lock(&shared.world);
+    let world = world.lock();
     if world.settings.accounts.len() > 1 && !world.account_chosen {
         return reply::empty(503);
     }
     let Some(o) = order_id
         .parse::<u64>()
         .ok()
-        .and_then(|id| world.orders.iter().find(|o| o.id == id))
+        .and_then(|id| world.trading.orders.iter().find(|o| o.id == id))
     else {
         return reply::empty(503);
     };
@@ -363,7 +486,7 @@ pub(crate) async fn order_status(
 /// selected account's executions (seeded and new) within the last `days` days (default 1,
 /// at most 7: cpapi-v1 "Trades").
 pub(crate) async fn trades(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let days: i64 = q
@@ -372,13 +495,13 @@ pub(crate) async fn trades(
         .unwrap_or(1)
         .clamp(1, 7);
     let since = now_ms() - days * 86_400_000;
-    let world = lock(&shared.world);
+    let world = world.lock();
     let account = q
         .get("accountId")
         .cloned()
         .unwrap_or_else(|| world.selected_account.clone());
     let rows: Vec<Value> = world
-        .executions
+        .trading.executions
         .iter()
         .filter(|e| e.time_ms >= since)
         .filter(|e| e.account == account)
@@ -426,8 +549,8 @@ pub(crate) async fn trades(
 /// `GET /iserver/account/pnl/partitioned` (GET_iserver_account_pnl_partitioned.json); the
 /// first call of a brokerage session answers `{"upnl":{}}`
 /// (GET_iserver_account_pnl_partitioned__spec_initial_empty.json).
-pub(crate) async fn pnl(State(shared): State<Arc<Shared>>) -> Response {
-    let mut world = lock(&shared.world);
+pub(crate) async fn pnl(State(world): State<WorldHandle>) -> Response {
+    let mut world = world.lock();
     if !world.md.pnl_warm {
         world.md.pnl_warm = true;
         return reply::ok(&json!({"upnl": {}}));
@@ -436,7 +559,7 @@ pub(crate) async fn pnl(State(shared): State<Arc<Shared>>) -> Response {
     let accounts = vec![world.selected_account.clone()];
     let mut upnl = serde_json::Map::new();
     for a in accounts {
-        let v = valuation::value(&mut world, &a);
+        let v = world.valuation(&a);
         upnl.insert(
             format!("{a}.Core"),
             json!({
@@ -458,14 +581,14 @@ pub(crate) fn round2(x: f64) -> f64 {
 
 /// `GET /iserver/account/{accountId}/summary` (the spec's `accountSummaryResponse` example).
 pub(crate) async fn iserver_summary(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
-    if world.book(&account).is_none() {
+    let mut world = world.lock();
+    if world.trading.book(&account).is_none() {
         return reply::bad_request(400, &format!("Bad Request: unknown account {account}"));
     }
-    let v = valuation::value(&mut world, &account);
+    let v = world.valuation(&account);
     let init = v.market_value.abs() * 0.25;
     let maint = v.market_value.abs() * 0.22;
     let futures_value: f64 = v

@@ -6,8 +6,6 @@
 //! The NAV path is the simulator's own: a deterministic series ending at today's net
 //! liquidation value; transactions are the simulator's executions.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::response::Response;
 use bytes::Bytes;
@@ -17,10 +15,9 @@ use serde_json::{Map, Value, json};
 use super::params::{int_field, object_body};
 use super::reply;
 use crate::clock::{eastern, now_ms, utc};
-use crate::shared::{Shared, lock};
 use crate::trading::book::Side;
-use crate::trading::valuation;
 use crate::world::World;
+use crate::world::WorldHandle;
 
 /// The periods `/pa/performance` accepts and `/pa/allperiods` answers (cpapi-v1).
 const PERIODS: &[&str] = &["1D", "7D", "MTD", "1M", "3M", "6M", "12M", "YTD"];
@@ -100,7 +97,7 @@ fn accounts_of(world: &World, v: &Value) -> Result<Vec<String>, Response> {
 }
 
 /// `POST /pa/performance {"acctIds":[..],"period":"1M"}`.
-pub(crate) async fn performance(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn performance(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -109,7 +106,7 @@ pub(crate) async fn performance(State(shared): State<Arc<Shared>>, body: Bytes) 
     let Some(dates) = dates_of(period) else {
         return reply::bad_request(400, &format!("Bad Request: unknown period {period}"));
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let accounts = match accounts_of(&world, &v) {
         Ok(a) => a,
         Err(resp) => return resp,
@@ -123,7 +120,7 @@ pub(crate) async fn performance(State(shared): State<Arc<Shared>>, body: Bytes) 
     months.dedup();
     let mut tpps_data = Vec::new();
     for account in &accounts {
-        let nlv = valuation::value(&mut world, account).net_liquidation;
+        let nlv = world.valuation(account).net_liquidation;
         let series = navs(nlv, dates.len());
         let before = dates
             .first()
@@ -172,12 +169,12 @@ pub(crate) async fn performance(State(shared): State<Arc<Shared>>, body: Bytes) 
 }
 
 /// `POST /pa/allperiods {"acctIds":[..]}`: every period's NAV and cumulative returns per account.
-pub(crate) async fn all_periods(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn all_periods(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let accounts = match accounts_of(&world, &v) {
         Ok(a) => a,
         Err(resp) => return resp,
@@ -192,7 +189,7 @@ pub(crate) async fn all_periods(State(shared): State<Arc<Shared>>, body: Bytes) 
     out.insert("pm".into(), json!("TWR"));
     let mut longest = 0;
     for account in &accounts {
-        let nlv = valuation::value(&mut world, account).net_liquidation;
+        let nlv = world.valuation(account).net_liquidation;
         let mut entry = Map::new();
         let year = dates_of("12M").unwrap_or_default();
         longest = longest.max(year.len());
@@ -229,19 +226,19 @@ pub(crate) async fn all_periods(State(shared): State<Arc<Shared>>, body: Bytes) 
 }
 
 /// `POST /pa/summary {"acctIds":[..]}`: the accounts' net liquidation value.
-pub(crate) async fn summary(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn summary(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let accounts = match accounts_of(&world, &v) {
         Ok(a) => a,
         Err(resp) => return resp,
     };
     let total: f64 = accounts
         .iter()
-        .map(|a| valuation::value(&mut world, a).net_liquidation)
+        .map(|a| world.valuation(a).net_liquidation)
         .sum();
     let total = (total * 100.0).round() / 100.0;
     reply::ok(&json!({
@@ -257,12 +254,12 @@ pub(crate) async fn summary(State(shared): State<Arc<Shared>>, body: Bytes) -> R
 /// contracts over the last `days` days (default 90). The spec types `from`, `to`, `amt` and
 /// `pr` as int32 while IBKR sends epoch milliseconds and decimals, so those are left out
 /// (`qty` is whole for the simulator's fills, `fxRate` 1 for USD).
-pub(crate) async fn transactions(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn transactions(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
     };
-    let world = lock(&shared.world);
+    let world = world.lock();
     let accounts = match accounts_of(&world, &v) {
         Ok(a) => a,
         Err(resp) => return resp,
@@ -283,7 +280,7 @@ pub(crate) async fn transactions(State(shared): State<Arc<Shared>>, body: Bytes)
     let currency = v.get("currency").and_then(Value::as_str).unwrap_or("USD");
     let since = now_ms() - days * 86_400_000;
     let rows: Vec<Value> = world
-        .executions
+        .trading.executions
         .iter()
         .filter(|e| accounts.contains(&e.account) && conids.contains(&e.conid) && e.time_ms >= since)
         .map(|e| {

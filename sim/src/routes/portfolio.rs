@@ -1,7 +1,5 @@
 //! Portfolio endpoints: accounts, positions (two flavours), ledger and summary.
 
-use std::sync::Arc;
-
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
@@ -10,9 +8,9 @@ use super::orders::round2;
 use super::reply;
 use crate::clock::now_ms;
 use crate::market::catalog::{Catalog, SecType};
-use crate::shared::{Shared, lock};
 use crate::trading::valuation::{self, Holding};
 use crate::world::World;
+use crate::world::WorldHandle;
 
 pub(crate) fn account_json(id: &str) -> Value {
     json!({
@@ -50,8 +48,8 @@ pub(crate) fn account_json(id: &str) -> Value {
 }
 
 /// `GET /portfolio/accounts` (GET_portfolio_accounts.json).
-pub(crate) async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn accounts(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     let rows: Vec<Value> = world
         .settings
         .accounts
@@ -62,7 +60,7 @@ pub(crate) async fn accounts(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// `GET /portfolio/subaccounts` (GET_portfolio_subaccounts.json).
-pub(crate) async fn subaccounts(state: State<Arc<Shared>>) -> Response {
+pub(crate) async fn subaccounts(state: State<WorldHandle>) -> Response {
     accounts(state).await
 }
 
@@ -127,8 +125,8 @@ pub(crate) fn position_json(account: &str, h: &Holding) -> Value {
 }
 
 pub(crate) fn holdings(world: &mut World, account: &str) -> Option<Vec<Holding>> {
-    world.book(account)?;
-    Some(valuation::value(world, account).holdings)
+    world.trading.book(account)?;
+    Some(world.valuation(account).holdings)
 }
 
 /// `GET /portfolio/{accountId}/positions/{pageId}`: 100 positions per page; later pages empty.
@@ -136,10 +134,10 @@ pub(crate) fn holdings(world: &mut World, account: &str) -> Option<Vec<Holding>>
 /// `POST /portfolio/{accountId}/positions/invalidate` (ibind-anchor §1 #64, cpapi-v1
 /// "Invalidate Backend Portfolio Cache").
 pub(crate) async fn positions(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path((account, page)): Path<(String, String)>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let all = match world.positions_cache.get(&account) {
         Some(cached) => cached.clone(),
         None => {
@@ -163,10 +161,10 @@ pub(crate) async fn positions(
 /// `GET /portfolio2/{accountId}/positions` (GET_portfolio2_{accountId}_positions.json):
 /// `conid` is a string here, `timestamp` in seconds.
 pub(crate) async fn positions2(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let Some(all) = holdings(&mut world, &account) else {
         return unknown_account(&account);
     };
@@ -258,14 +256,14 @@ fn ledger_row(
 
 /// `GET /portfolio/{accountId}/ledger` (GET_portfolio_{accountId}_ledger.json): USD and BASE.
 pub(crate) async fn ledger(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
-    if world.book(&account).is_none() {
+    let mut world = world.lock();
+    if world.trading.book(&account).is_none() {
         return unknown_account(&account);
     }
-    let v = valuation::value(&mut world, &account);
+    let v = world.valuation(&account);
     reply::ok(&json!({
         "USD": ledger_row(&account, "USD", &v, true),
         "BASE": ledger_row(&account, "BASE", &v, false),
@@ -360,14 +358,14 @@ fn amount_of(key: &str, v: &valuation::Valuation) -> f64 {
 /// `GET /portfolio/{accountId}/summary` (GET_portfolio_{accountId}_summary.json): every key of
 /// the real sample, each `{amount,currency,isNull,severity,timestamp,value}`.
 pub(crate) async fn summary(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
-    if world.book(&account).is_none() {
+    let mut world = world.lock();
+    if world.trading.book(&account).is_none() {
         return unknown_account(&account);
     }
-    let v = valuation::value(&mut world, &account);
+    let v = world.valuation(&account);
     let ts = now_ms();
     let entry = |amount: f64, currency: Option<&str>, value: Option<&str>| {
         json!({

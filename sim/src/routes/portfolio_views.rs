@@ -8,7 +8,6 @@
 //! `SubaccountsPageResponse`, `portfolioAllocations`, `individualPosition`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -19,23 +18,22 @@ use super::contracts::unknown_conid;
 use super::params::{self, object_body};
 use super::portfolio::{account_json, holdings, position_json};
 use super::reply;
-use crate::shared::{Shared, lock};
-use crate::trading::valuation;
 use crate::world::World;
+use crate::world::WorldHandle;
 
 /// Subaccounts per page of `/portfolio/subaccounts2`.
 const PAGE_SIZE: usize = 100;
 
 /// `GET /portfolio/subaccounts2?page=`: the accounts in pages of 100 with `metadata`.
 pub(crate) async fn subaccounts_paged(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let page: usize = q
         .get("page")
         .and_then(|p| p.trim().parse().ok())
         .unwrap_or(0);
-    let world = lock(&shared.world);
+    let world = world.lock();
     let rows: Vec<Value> = world
         .settings
         .accounts
@@ -52,10 +50,10 @@ pub(crate) async fn subaccounts_paged(
 
 /// `GET /portfolio/{accountId}/meta`: the account's attributes.
 pub(crate) async fn meta(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let world = lock(&shared.world);
+    let world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }
@@ -66,7 +64,7 @@ pub(crate) async fn meta(
 fn allocation_of(world: &mut World, accounts: &[String]) -> Value {
     let mut buckets: [(BTreeMap<String, f64>, BTreeMap<String, f64>); 3] = Default::default();
     for account in accounts {
-        let v = valuation::value(world, account);
+        let v = world.valuation(account);
         if v.cash != 0.0 {
             let side = if v.cash > 0.0 { 0 } else { 1 };
             let (long, short) = &mut buckets[0];
@@ -110,10 +108,10 @@ fn allocation_of(world: &mut World, accounts: &[String]) -> Value {
 
 /// `GET /portfolio/{accountId}/allocation`.
 pub(crate) async fn allocation(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }
@@ -121,7 +119,7 @@ pub(crate) async fn allocation(
 }
 
 /// `POST /portfolio/allocation {"acctIds":[..]}`: the allocation summed over the accounts.
-pub(crate) async fn allocation_across(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn allocation_across(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -137,7 +135,7 @@ pub(crate) async fn allocation_across(State(shared): State<Arc<Shared>>, body: B
     if accounts.is_empty() {
         return reply::missing("acctIds");
     }
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if let Some(bad) = accounts.iter().find(|a| !world.has_account(a)) {
         return reply::unknown_account(bad);
     }
@@ -147,10 +145,10 @@ pub(crate) async fn allocation_across(State(shared): State<Arc<Shared>>, body: B
 /// `GET /portfolio/{accountId}/combo/positions?nocache=`: the simulator books no combos
 /// (orders are single-leg), so the list is empty, as IBKR's is for accounts without spreads.
 pub(crate) async fn combo_positions(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let world = lock(&shared.world);
+    let world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }
@@ -167,10 +165,10 @@ fn conid_of(world: &World, text: &str) -> Option<u64> {
 /// `GET /portfolio/{accountId}/position/{conid}`: the account's position in that contract
 /// (live, not cached), or an empty list.
 pub(crate) async fn account_position(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path((account, conid)): Path<(String, String)>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }
@@ -189,10 +187,10 @@ pub(crate) async fn account_position(
 /// `GET /portfolio/positions/{conid}`: every account's positions in the contract, a list
 /// per account (as a recorded answer shows).
 pub(crate) async fn positions_for_contract(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(conid): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let Some(conid) = conid_of(&world, &conid) else {
         return unknown_conid(&conid);
     };
@@ -215,10 +213,10 @@ pub(crate) async fn positions_for_contract(
 
 /// `POST /portfolio/{accountId}/positions/invalidate`: the next positions page is fresh.
 pub(crate) async fn invalidate_positions(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Path(account): Path<String>,
 ) -> Response {
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.has_account(&account) {
         return reply::unknown_account(&account);
     }

@@ -6,8 +6,6 @@
 //! runScanner/cpapi_v1.json and spec.json; the HMDS answer follows the spec's
 //! `LegacyHmdsScannerRunResponse` (`Contracts.Contract[].contractID`, `inScanTime`).
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::response::Response;
 use bytes::Bytes;
@@ -17,7 +15,7 @@ use super::params::{object_body, required_text, text_field};
 use super::reply;
 use crate::clock::{now_ms, utc};
 use crate::market::scanner::{self, FILTERS, INSTRUMENTS, LOCATIONS, SCAN_TYPES, Scan};
-use crate::shared::{Shared, lock};
+use crate::world::WorldHandle;
 
 fn params_json() -> Value {
     let filter_codes: Vec<&str> = FILTERS.iter().map(|f| f.0).collect();
@@ -90,7 +88,7 @@ fn listing(exchange: &str) -> &str {
 }
 
 /// `POST /iserver/scanner/run {"instrument","type","location","filter":[..]}`.
-pub(crate) async fn run(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn run(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -111,14 +109,15 @@ pub(crate) async fn run(State(shared): State<Arc<Shared>>, body: Bytes) -> Respo
         Ok(t) => t,
         Err(e) => return reply::bad_request(400, &format!("Bad Request: {e}")),
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let scan = Scan {
         instrument: &instrument,
         location: &location,
         scan_type,
         filters: &filters,
     };
-    let hits = match scanner::run(&mut world, &scan) {
+    let w = &mut *world;
+    let hits = match scanner::run(&w.catalog, &mut w.quotes, &scan) {
         Ok(h) => h,
         Err(e) => return reply::bad_request(400, &format!("Bad Request: {e}")),
     };
@@ -150,7 +149,7 @@ pub(crate) async fn run(State(shared): State<Arc<Shared>>, body: Bytes) -> Respo
 }
 
 /// `POST /hmds/scanner/run {"instrument","location","scanCode","secType","filter","maxItems"}`.
-pub(crate) async fn hmds_run(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn hmds_run(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -177,14 +176,15 @@ pub(crate) async fn hmds_run(State(shared): State<Arc<Shared>>, body: Bytes) -> 
     let max = super::params::int_field(&v, "maxItems")
         .unwrap_or(50)
         .clamp(1, 50) as usize;
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let scan = Scan {
         instrument: &instrument,
         location: &location,
         scan_type,
         filters: &filters,
     };
-    let hits = match scanner::run(&mut world, &scan) {
+    let w = &mut *world;
+    let hits = match scanner::run(&w.catalog, &mut w.quotes, &scan) {
         Ok(h) => h,
         Err(e) => return reply::bad_request(400, &format!("Bad Request: {e}")),
     };

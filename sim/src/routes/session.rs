@@ -3,8 +3,6 @@
 //! Shapes: POST_tickle.json, POST_iserver_auth_status.json, POST_iserver_auth_ssodh_init.json,
 //! POST_logout.json, GET_sso_validate.json. Behaviour: `client-portal-api.md` §2.
 
-use std::sync::Arc;
-
 use axum::extract::State;
 use axum::response::Response;
 use bytes::Bytes;
@@ -12,8 +10,8 @@ use serde_json::{Value, json};
 
 use super::reply;
 use crate::clock::now_ms;
-use crate::shared::{Shared, lock};
 use crate::world::World;
+use crate::world::WorldHandle;
 
 const MAC: &str = "98:F2:B3:23:BF:A0";
 const HARDWARE_INFO: &str = "3b0679ee|98:F2:B3:23:BF:A0";
@@ -49,8 +47,8 @@ pub(crate) fn auth_status(world: &World) -> Value {
 }
 
 /// `POST /tickle` (POST_tickle.json): session id, SSO expiry, hmds and the auth status.
-pub(crate) async fn tickle(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn tickle(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     let sso_expires = 3_600_000 - now_ms().rem_euclid(600_000);
     reply::ok(&json!({
         "session": world.session.id,
@@ -72,8 +70,8 @@ pub(crate) async fn tickle(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 /// `POST /iserver/auth/status`.
-pub(crate) async fn status(State(shared): State<Arc<Shared>>) -> Response {
-    let world = lock(&shared.world);
+pub(crate) async fn status(State(world): State<WorldHandle>) -> Response {
+    let world = world.lock();
     reply::ok(&auth_status(&world))
 }
 
@@ -96,12 +94,12 @@ fn flag(body: &[u8], name: &str) -> Option<bool> {
 /// `POST /iserver/auth/ssodh/init` `{"publish":true,"compete":true}`: opens the brokerage
 /// session. `publish:false` answers 500 (`client-portal-api.md` §2); `compete:false` while
 /// another session competes leaves it competing.
-pub(crate) async fn ssodh_init(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn ssodh_init(State(world): State<WorldHandle>, body: Bytes) -> Response {
     if flag(&body, "publish") == Some(false) {
         return reply::error(500, "publish must be true");
     }
     let compete = flag(&body, "compete").unwrap_or(true);
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if world.session.competing && !compete {
         return reply::ok(&init_shape(&world));
     }
@@ -129,8 +127,8 @@ fn init_shape(world: &World) -> Value {
 /// Opens the brokerage session like ssodh/init and answers `{"message":"triggered"}`
 /// (cpapi-v1 "Re-authenticate the Brokerage Session": the answer only says the attempt was
 /// triggered; `/iserver/auth/status` tells the outcome).
-pub(crate) async fn reauthenticate(State(shared): State<Arc<Shared>>) -> Response {
-    let mut world = lock(&shared.world);
+pub(crate) async fn reauthenticate(State(world): State<WorldHandle>) -> Response {
+    let mut world = world.lock();
     if !world.session.brokerage || world.session.competing {
         world.begin_brokerage_session();
     }
@@ -138,15 +136,15 @@ pub(crate) async fn reauthenticate(State(shared): State<Arc<Shared>>) -> Respons
 }
 
 /// `POST /logout` → `{"status":true}`; every later request answers 401.
-pub(crate) async fn logout(State(shared): State<Arc<Shared>>) -> Response {
-    let mut world = lock(&shared.world);
+pub(crate) async fn logout(State(world): State<WorldHandle>) -> Response {
+    let mut world = world.lock();
     world.session.logged_in = false;
     world.end_brokerage_session();
     reply::ok(&json!({"status": true}))
 }
 
 /// `GET /sso/validate` (GET_sso_validate.json).
-pub(crate) async fn validate(State(_shared): State<Arc<Shared>>) -> Response {
+pub(crate) async fn validate(State(_world): State<WorldHandle>) -> Response {
     let now = now_ms();
     reply::ok(&json!({
         "USER_ID": USER_ID,

@@ -2,7 +2,6 @@
 //! `/sso/Login` (`crate::login` plays it).
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, Query, State};
@@ -11,8 +10,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use super::reply;
-use crate::login::{self, Form, page};
-use crate::shared::{Shared, lock};
+use crate::login::{self, Form, LoginRoom, page};
 
 /// Where `GET /` sends a browser (`gateway.md` §3: the real gateway, `ip2loc` from conf.yaml).
 pub(crate) const LOGIN_REDIRECT: &str = "/sso/Login?forwardTo=22&RL=1&ip2loc=US";
@@ -55,11 +53,11 @@ fn action(uri: &http::Uri) -> String {
 
 /// `GET /sso/Login`: the credentials form (after the `page_delay` fault, if set).
 pub(crate) async fn login_page(
-    State(shared): State<Arc<Shared>>,
+    State(room): State<LoginRoom>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     let (delay, changed) = {
-        let desk = lock(&shared.login);
+        let desk = room.desk.lock();
         (desk.faults.page_delay, desk.faults.changed_selectors)
     };
     if !delay.is_zero() {
@@ -72,7 +70,7 @@ pub(crate) async fn login_page(
 /// Answers the next step as a whole page, or as JSON for the page's script
 /// (`Accept: application/json`).
 pub(crate) async fn login_submit(
-    State(shared): State<Arc<Shared>>,
+    State(room): State<LoginRoom>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
@@ -81,11 +79,11 @@ pub(crate) async fn login_submit(
     let step = match form.get(&[page::LOGIN_ID_FIELD]) {
         Some(id) => {
             let code = form.get(page::CODE_FIELDS).unwrap_or("").to_string();
-            login::submit_code(&shared, id, &code)
+            login::submit_code(&room, id, &code)
         }
-        None => login::submit_credentials(&shared, &form),
+        None => login::submit_credentials(&room, &form),
     };
-    let changed = lock(&shared.login).faults.changed_selectors;
+    let changed = room.desk.lock().faults.changed_selectors;
     let s = page::selectors(changed);
     let action = action(&uri);
     if wants_json(&headers) {
@@ -98,7 +96,7 @@ pub(crate) async fn login_submit(
 /// `GET /sso/Login/push?loginId=…`: where a push login stands (`approved`, `pending`,
 /// `expired`). JSON for the page's script; otherwise the page of that step.
 pub(crate) async fn push_status(
-    State(shared): State<Arc<Shared>>,
+    State(room): State<LoginRoom>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
@@ -106,8 +104,8 @@ pub(crate) async fn push_status(
         .get(page::LOGIN_ID_FIELD)
         .map(String::as_str)
         .unwrap_or("");
-    let status = login::push_status(&shared, id);
-    let changed = lock(&shared.login).faults.changed_selectors;
+    let status = login::push_status(&room, id);
+    let changed = room.desk.lock().faults.changed_selectors;
     let s = page::selectors(changed);
     let step = match status {
         "approved" => login::Step::Success,

@@ -5,8 +5,6 @@
 //! `watchlistDataExample`, `singleWatchlistExample`, `watchlistDeleteSuccessExample`. ibind
 //! sends the delete id in a JSON body rather than the query (ibind-anchor §1 #86): both work.
 
-use std::sync::Arc;
-
 use axum::extract::{Query, State};
 use axum::response::Response;
 use bytes::Bytes;
@@ -16,9 +14,9 @@ use super::params::{self, object_body, required_text, text_field};
 use super::reply;
 use crate::clock::now_ms;
 use crate::market::catalog::Catalog;
-use crate::shared::{Shared, lock};
 use crate::user::watchlists::{Row, Watchlist};
 use crate::world::World;
+use crate::world::WorldHandle;
 
 fn unknown_watchlist(id: &str) -> Response {
     reply::bad_request(400, &format!("Bad Request: watchlist {id} not found"))
@@ -48,7 +46,7 @@ fn parse_rows(world: &World, rows: &[Value]) -> Result<Vec<Row>, Response> {
 
 /// `POST /iserver/watchlist {"id","name","rows":[{"C":conid}|{"H":""}]}`; an existing id is
 /// replaced.
-pub(crate) async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+pub(crate) async fn create(State(world): State<WorldHandle>, body: Bytes) -> Response {
     let v = match object_body(&body) {
         Ok(v) => v,
         Err(resp) => return resp,
@@ -64,7 +62,7 @@ pub(crate) async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
     let Some(rows) = v.get("rows").and_then(Value::as_array) else {
         return reply::missing("rows");
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     let rows = match parse_rows(&world, rows) {
         Ok(r) => r,
         Err(resp) => return resp,
@@ -86,8 +84,8 @@ pub(crate) async fn create(State(shared): State<Arc<Shared>>, body: Bytes) -> Re
 }
 
 /// `GET /iserver/watchlists?SC=USER_WATCHLIST`.
-pub(crate) async fn list(State(shared): State<Arc<Shared>>) -> Response {
-    let mut world = lock(&shared.world);
+pub(crate) async fn list(State(world): State<WorldHandle>) -> Response {
+    let mut world = world.lock();
     let lists: Vec<Value> = world
         .user
         .watchlists
@@ -119,7 +117,7 @@ pub(crate) async fn list(State(shared): State<Arc<Shared>>) -> Response {
 
 /// `GET /iserver/watchlist?id=`: the list with one entry per instrument row.
 pub(crate) async fn show(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
 ) -> Response {
     let Some(id) = q
@@ -129,7 +127,7 @@ pub(crate) async fn show(
     else {
         return reply::missing("id");
     };
-    let world = lock(&shared.world);
+    let world = world.lock();
     let Some(list) = world.user.watchlists.get(&id) else {
         return unknown_watchlist(&id);
     };
@@ -165,7 +163,7 @@ pub(crate) async fn show(
 
 /// `DELETE /iserver/watchlist?id=` (or a JSON body `{"id"}`).
 pub(crate) async fn delete(
-    State(shared): State<Arc<Shared>>,
+    State(world): State<WorldHandle>,
     Query(q): Query<params::Query>,
     body: Bytes,
 ) -> Response {
@@ -178,7 +176,7 @@ pub(crate) async fn delete(
     let Some(id) = id else {
         return reply::missing("id");
     };
-    let mut world = lock(&shared.world);
+    let mut world = world.lock();
     if !world.user.watchlists.delete(&id) {
         return unknown_watchlist(&id);
     }

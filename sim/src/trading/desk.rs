@@ -1,27 +1,82 @@
 //! The order desk: placing, answering questions, modifying, cancelling and what-if.
 //!
-//! The flow follows `client-portal-api.md` §3: questions come back as
-//! `[{"id","message":[..],"isSuppressed":false,"messageIds":[..]}]`, one at a time; each must be
-//! answered through `/iserver/reply/{id}` before any other request; rejects are
-//! `{"error":"..."}` with HTTP 200.
+//! The flow follows `client-portal-api.md` §3: questions come one at a time, each must be
+//! answered (`/iserver/reply/{id}`) before the order goes on, and a reply id is good once.
+//! Answers are domain values; `routes::orders` renders them in the gateway's shapes.
 
 use std::collections::VecDeque;
-
-use serde_json::{Value, json};
 
 use crate::clock::now_ms;
 use crate::journal::{OrderOutcome, OrderRecord, RecordedReply};
 use crate::market::catalog::Contract;
-use crate::market::format;
-use crate::world::{PendingReply, PendingWork, World};
 
-use super::book::{Order, OrderStatus, OrderType, Side};
-use super::fills::{fill_order, match_resting};
+use super::book::{Order, OrderStatus, OrderType, Side, commission};
 use super::questions::{Question, Situation, questions};
 use super::ticket::Ticket;
+use super::{Desk, Env, PendingReply, PendingWork};
 
-/// A desk answer: HTTP status and JSON body.
-pub(crate) type Answer = (u16, Value);
+/// One order the desk accepted, with its status at that moment.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Ack {
+    pub order_id: u64,
+    pub status: OrderStatus,
+}
+
+/// The desk's answer to a submission, a modification or a confirmed reply.
+#[derive(Debug, Clone)]
+pub(crate) enum OrderAnswer {
+    /// The client must answer `question` through `reply_id` before the order goes on.
+    Question {
+        reply_id: String,
+        question: Question,
+    },
+    /// The orders went live (or the modification took effect).
+    Accepted(Vec<Ack>),
+    /// Refused, with the reason.
+    Rejected(String),
+}
+
+/// The desk's answer to a reply.
+#[derive(Debug, Clone)]
+pub(crate) enum ReplyAnswer {
+    /// No pending question has this reply id (any more).
+    UnknownReplyId,
+    /// The client declined: the order is dropped.
+    Declined,
+    /// Confirmed: the next question, or the outcome.
+    Order(OrderAnswer),
+}
+
+/// The desk's answer to a cancellation.
+#[derive(Debug, Clone)]
+pub(crate) enum CancelAnswer {
+    /// `-1`: every live order of the account was cancelled.
+    All,
+    /// The order was cancelled.
+    One { order_id: u64, conid: u64 },
+    /// No such live order.
+    Rejected(String),
+}
+
+/// What an order would do to the account (`/orders/whatif`).
+#[derive(Debug, Clone)]
+pub(crate) struct WhatIf {
+    pub contract: Contract,
+    pub quantity: f64,
+    /// Quantity times the limit (or last) price.
+    pub notional: f64,
+    pub commission: f64,
+    /// Cash plus the account's holdings at last prices, before the order.
+    pub equity: f64,
+    /// The account's holdings at last prices.
+    pub holdings_value: f64,
+    /// The position in this contract before the order.
+    pub held: f64,
+    /// The signed change of the position.
+    pub change: f64,
+    /// Whether market data was requested for the contract (question 21's warning otherwise).
+    pub has_market_data: bool,
+}
 
 /// A ticket that passed validation.
 #[derive(Debug, Clone)]
@@ -35,19 +90,13 @@ struct Checked {
     last: f64,
 }
 
-/// `{"error": text}` with HTTP 200: the gateway's order reject
-/// (POST_iserver_account_{accountId}_orders__reject_200.json).
-fn reject(text: &str) -> Answer {
-    (200, json!({ "error": text }))
-}
-
 /// Validate one ticket. Error texts are the simulator's own wording, except the limit-price
 /// reject, which is IBKR's (POST_iserver_account_{accountId}_orders__reject_200.json).
-fn check(world: &mut World, ticket: &Ticket) -> Result<Checked, String> {
+fn check(env: &mut Env<'_>, ticket: &Ticket) -> Result<Checked, String> {
     let conid = ticket
         .conid
         .ok_or_else(|| "Order is missing a contract id (conid)".to_string())?;
-    let contract = world
+    let contract = env
         .contract(conid)
         .ok_or_else(|| format!("Contract {conid} is not valid"))?;
     let side = ticket
@@ -77,7 +126,7 @@ fn check(world: &mut World, ticket: &Ticket) -> Result<Checked, String> {
         Some(Some(p)) => Some(p),
         None => None,
     };
-    let last = world.last_price(&contract);
+    let last = env.last_price(&contract);
     if let Some(l) = limit {
         // Our rule for IBKR's disruptive-price reject: a limit more than 50 % through the market.
         let through = match side {
@@ -101,43 +150,8 @@ fn check(world: &mut World, ticket: &Ticket) -> Result<Checked, String> {
     })
 }
 
-fn situation(world: &World, c: &Checked, modification: bool) -> Vec<Question> {
-    let s = Situation {
-        contract: &c.contract,
-        side: c.side,
-        order_type: c.order_type,
-        quantity: c.quantity,
-        // The percentage constraint applies to the order's price: the limit, else the stop.
-        limit: c.limit.or(c.stop),
-        last: c.last,
-        has_market_data: world.md.ever_requested.contains(&c.contract.conid),
-        modification,
-    };
-    questions(&s, &world.settings.precautions)
-        .into_iter()
-        .filter(|q| !world.suppressed.contains(q.message_id))
-        .collect()
-}
-
-fn question_json(reply_id: &str, q: &Question) -> Value {
-    json!([{
-        "id": reply_id,
-        "message": [q.text],
-        "isSuppressed": false,
-        "messageIds": [q.message_id],
-    }])
-}
-
-fn ack(order_id: u64, status: OrderStatus) -> Value {
-    json!({
-        "order_id": order_id.to_string(),
-        "order_status": status.word(),
-        "encrypt_message": "1",
-    })
-}
-
-fn record(world: &mut World, account: &str, t: &Ticket, modification: bool) -> usize {
-    world.journal.orders.push(OrderRecord {
+fn record(env: &mut Env<'_>, account: &str, t: &Ticket, modification: bool) -> usize {
+    env.journal.orders.push(OrderRecord {
         modification,
         account: account.to_string(),
         conid: t.conid,
@@ -149,130 +163,22 @@ fn record(world: &mut World, account: &str, t: &Ticket, modification: bool) -> u
         order_id: None,
         outcome: OrderOutcome::AwaitingReply,
     });
-    world.journal.orders.len() - 1
+    env.journal.orders.len() - 1
 }
 
-fn account_known(world: &World, account: &str) -> bool {
-    world.settings.accounts.iter().any(|a| a == account)
-}
-
-/// Ask the first of `qs` (questions remain), or run the work now.
-fn ask_or_run(
-    world: &mut World,
-    work: PendingWork,
-    mut qs: VecDeque<Question>,
-    records: Vec<usize>,
-) -> Answer {
-    match qs.pop_front() {
-        Some(q) => {
-            let reply_id = world.ids.reply_id();
-            for &i in &records {
-                if let Some(r) = world.journal.orders.get_mut(i) {
-                    r.questions.push(q.message_id.to_string());
-                }
-            }
-            let body = question_json(&reply_id, &q);
-            world.pending = Some(PendingReply {
-                reply_id,
-                work,
-                remaining: qs,
-                records,
-            });
-            (200, body)
-        }
-        None => run(world, work, &records),
-    }
-}
-
-/// Carry out confirmed work and acknowledge it.
-fn run(world: &mut World, work: PendingWork, records: &[usize]) -> Answer {
-    match work {
-        PendingWork::Place { account, tickets } => {
-            let mut acks = Vec::new();
-            for (n, ticket) in tickets.iter().enumerate() {
-                let checked = match check(world, ticket) {
-                    Ok(c) => c,
-                    Err(e) => return reject(&e),
-                };
-                let (id, status) = place(world, &account, ticket, &checked);
-                if let Some(r) = records
-                    .get(n)
-                    .and_then(|&i| world.journal.orders.get_mut(i))
-                {
-                    r.order_id = Some(id.to_string());
-                    r.outcome = OrderOutcome::Confirmed;
-                }
-                acks.push(ack(id, status));
-            }
-            (200, Value::Array(acks))
-        }
-        PendingWork::Modify { order_id, ticket } => {
-            let Some(index) = world.orders.iter().position(|o| o.id == order_id) else {
-                return reject(&format!("OrderID {order_id} doesn't exist"));
-            };
-            let merged = merge(&world.orders[index], &ticket);
-            let checked = match check(world, &merged) {
-                Ok(c) => c,
-                Err(e) => return reject(&e),
-            };
-            {
-                let o = &mut world.orders[index];
-                o.side = checked.side;
-                o.order_type = checked.order_type;
-                o.quantity = checked.quantity;
-                o.limit = checked.limit;
-                o.stop = checked.stop;
-                o.tif = merged.tif.clone();
-                o.last_ms = now_ms();
-            }
-            match_resting(world, checked.contract.conid);
-            for &i in records {
-                if let Some(r) = world.journal.orders.get_mut(i) {
-                    r.order_id = Some(order_id.to_string());
-                    r.outcome = OrderOutcome::Confirmed;
-                }
-            }
-            let status = world.orders[index].status;
-            (200, json!([ack(order_id, status)]))
+/// Mark the journal's order records `records` with `outcome`.
+fn mark(env: &mut Env<'_>, records: &[usize], outcome: &OrderOutcome) {
+    for &i in records {
+        if let Some(r) = env.journal.orders.get_mut(i) {
+            r.outcome = outcome.clone();
         }
     }
 }
 
-/// A new order goes live: market orders fill at the last price, marketable limits fill,
-/// the rest rest.
-fn place(world: &mut World, account: &str, ticket: &Ticket, c: &Checked) -> (u64, OrderStatus) {
-    let id = world.ids.order_id();
-    let status = if c.order_type.is_stop() {
-        OrderStatus::PreSubmitted
-    } else {
-        OrderStatus::Submitted
-    };
-    world.orders.push(Order {
-        id,
-        account: account.to_string(),
-        conid: c.contract.conid,
-        side: c.side,
-        order_type: c.order_type,
-        limit: c.limit,
-        stop: c.stop,
-        quantity: c.quantity,
-        filled: 0.0,
-        avg_price: 0.0,
-        tif: ticket.tif.clone(),
-        status,
-        order_ref: ticket.order_ref.clone(),
-        outside_rth: ticket.outside_rth,
-        last_ms: now_ms(),
-        triggered: false,
-    });
-    let index = world.orders.len() - 1;
-    if c.order_type == OrderType::Market {
-        fill_order(world, index, c.last);
-    } else {
-        match_resting(world, c.contract.conid);
-    }
-    // The acknowledgement reports the order as accepted; the fill shows in orders and trades.
-    (id, status)
+/// Mark `records` rejected and say why.
+fn rejected(env: &mut Env<'_>, records: &[usize], text: String) -> OrderAnswer {
+    mark(env, records, &OrderOutcome::Rejected(text.clone()));
+    OrderAnswer::Rejected(text)
 }
 
 /// A modify body repeats the order; fields it leaves out keep their old values.
@@ -303,264 +209,336 @@ fn merge(order: &Order, t: &Ticket) -> Ticket {
     m
 }
 
-/// `POST /iserver/account/{accountId}/orders`.
-pub(crate) fn submit(world: &mut World, account: &str, body: &Value) -> Answer {
-    let Some(list) = body.get("orders").and_then(Value::as_array) else {
-        return (
-            400,
-            json!({"error": "Bad Request: body must be {\"orders\":[...]}", "statusCode": 400}),
-        );
-    };
-    let tickets: Vec<Ticket> = list.iter().map(Ticket::read).collect();
-    let records: Vec<usize> = tickets
-        .iter()
-        .map(|t| record(world, account, t, false))
-        .collect();
-    let finish_reject = |world: &mut World, text: &str| {
-        for &i in &records {
-            if let Some(r) = world.journal.orders.get_mut(i) {
-                r.outcome = OrderOutcome::Rejected(text.to_string());
-            }
-        }
-        reject(text)
-    };
-    if !account_known(world, account) {
-        return finish_reject(world, &format!("Account {account} is not valid"));
+impl Desk {
+    fn situation(&self, env: &Env<'_>, c: &Checked, modification: bool) -> Vec<Question> {
+        let s = Situation {
+            contract: &c.contract,
+            side: c.side,
+            order_type: c.order_type,
+            quantity: c.quantity,
+            // The percentage constraint applies to the order's price: the limit, else the stop.
+            limit: c.limit.or(c.stop),
+            last: c.last,
+            has_market_data: env.market_data.contains(&c.contract.conid),
+            modification,
+        };
+        questions(&s, env.precautions)
+            .into_iter()
+            .filter(|q| !self.suppressed.contains(q.message_id))
+            .collect()
     }
-    if tickets.is_empty() {
-        return finish_reject(world, "No orders were submitted");
-    }
-    let mut asked: VecDeque<Question> = VecDeque::new();
-    for t in &tickets {
-        match check(world, t) {
-            Ok(c) => {
-                for q in situation(world, &c, false) {
-                    if !asked.iter().any(|a| a.message_id == q.message_id) {
-                        asked.push_back(q);
+
+    /// Ask the first of `qs` (questions remain), or run the work now.
+    fn ask_or_run(
+        &mut self,
+        env: &mut Env<'_>,
+        work: PendingWork,
+        mut qs: VecDeque<Question>,
+        records: Vec<usize>,
+    ) -> OrderAnswer {
+        match qs.pop_front() {
+            Some(question) => {
+                let reply_id = env.ids.reply_id();
+                for &i in &records {
+                    if let Some(r) = env.journal.orders.get_mut(i) {
+                        r.questions.push(question.message_id.to_string());
                     }
                 }
+                self.pending = Some(PendingReply {
+                    reply_id: reply_id.clone(),
+                    work,
+                    remaining: qs,
+                    records,
+                });
+                OrderAnswer::Question { reply_id, question }
             }
-            Err(e) => return finish_reject(world, &e),
+            None => self.run(env, work, &records),
         }
     }
-    let work = PendingWork::Place {
-        account: account.to_string(),
-        tickets,
-    };
-    ask_or_run(world, work, asked, records)
-}
 
-/// `POST /iserver/reply/{replyId}`.
-pub(crate) fn reply(world: &mut World, reply_id: &str, confirmed: bool) -> Answer {
-    let found = world
-        .pending
-        .as_ref()
-        .is_some_and(|p| p.reply_id == reply_id);
-    world.journal.replies.push(RecordedReply {
-        reply_id: reply_id.to_string(),
-        confirmed,
-        accepted: found,
-    });
-    if !found {
-        // ibind #103 (ERROR_400_reply_id_not_found__ibind_issue103.json): HTTP 400.
-        return (
-            400,
-            json!({ "error": format!("reply id not found: '{reply_id}'") }),
-        );
-    }
-    let Some(pending) = world.pending.take() else {
-        return (
-            400,
-            json!({ "error": format!("reply id not found: '{reply_id}'") }),
-        );
-    };
-    if !confirmed {
-        for &i in &pending.records {
-            if let Some(r) = world.journal.orders.get_mut(i) {
-                r.outcome = OrderOutcome::Discarded;
+    /// Carry out confirmed work and acknowledge it.
+    fn run(&mut self, env: &mut Env<'_>, work: PendingWork, records: &[usize]) -> OrderAnswer {
+        match work {
+            PendingWork::Place { account, tickets } => {
+                let mut acks = Vec::new();
+                for (n, ticket) in tickets.iter().enumerate() {
+                    let checked = match check(env, ticket) {
+                        Ok(c) => c,
+                        Err(e) => return OrderAnswer::Rejected(e),
+                    };
+                    let ack = self.place(env, &account, ticket, &checked);
+                    if let Some(r) = records.get(n).and_then(|&i| env.journal.orders.get_mut(i)) {
+                        r.order_id = Some(ack.order_id.to_string());
+                        r.outcome = OrderOutcome::Confirmed;
+                    }
+                    acks.push(ack);
+                }
+                OrderAnswer::Accepted(acks)
+            }
+            PendingWork::Modify { order_id, ticket } => {
+                let Some(index) = self.orders.iter().position(|o| o.id == order_id) else {
+                    return OrderAnswer::Rejected(format!("OrderID {order_id} doesn't exist"));
+                };
+                let merged = merge(&self.orders[index], &ticket);
+                let checked = match check(env, &merged) {
+                    Ok(c) => c,
+                    Err(e) => return OrderAnswer::Rejected(e),
+                };
+                {
+                    let o = &mut self.orders[index];
+                    o.side = checked.side;
+                    o.order_type = checked.order_type;
+                    o.quantity = checked.quantity;
+                    o.limit = checked.limit;
+                    o.stop = checked.stop;
+                    o.tif = merged.tif.clone();
+                    o.last_ms = now_ms();
+                }
+                self.match_resting(env, checked.contract.conid);
+                for &i in records {
+                    if let Some(r) = env.journal.orders.get_mut(i) {
+                        r.order_id = Some(order_id.to_string());
+                        r.outcome = OrderOutcome::Confirmed;
+                    }
+                }
+                let status = self.orders[index].status;
+                OrderAnswer::Accepted(vec![Ack { order_id, status }])
             }
         }
-        // POST_iserver_reply_{replyId}__spec_error.json.
-        return (200, json!({ "error": "Order not confirmed " }));
     }
-    ask_or_run(world, pending.work, pending.remaining, pending.records)
-}
 
-/// `POST /iserver/account/{accountId}/order/{orderId}`: the body is one order object.
-pub(crate) fn modify(world: &mut World, account: &str, order_id: &str, body: &Value) -> Answer {
-    let ticket = Ticket::read(body);
-    let record_index = record(world, account, &ticket, true);
-    let fail = |world: &mut World, text: String| {
-        if let Some(r) = world.journal.orders.get_mut(record_index) {
-            r.outcome = OrderOutcome::Rejected(text.clone());
+    /// A new order goes live: market orders fill at the last price, marketable limits fill,
+    /// the rest rest.
+    fn place(&mut self, env: &mut Env<'_>, account: &str, ticket: &Ticket, c: &Checked) -> Ack {
+        let id = env.ids.order_id();
+        let status = if c.order_type.is_stop() {
+            OrderStatus::PreSubmitted
+        } else {
+            OrderStatus::Submitted
+        };
+        self.orders.push(Order {
+            id,
+            account: account.to_string(),
+            conid: c.contract.conid,
+            side: c.side,
+            order_type: c.order_type,
+            limit: c.limit,
+            stop: c.stop,
+            quantity: c.quantity,
+            filled: 0.0,
+            avg_price: 0.0,
+            tif: ticket.tif.clone(),
+            status,
+            order_ref: ticket.order_ref.clone(),
+            outside_rth: ticket.outside_rth,
+            last_ms: now_ms(),
+            triggered: false,
+        });
+        let index = self.orders.len() - 1;
+        if c.order_type == OrderType::Market {
+            self.fill_order(env, index, c.last);
+        } else {
+            self.match_resting(env, c.contract.conid);
         }
-        reject(&text)
-    };
-    if !body.is_object() {
-        return fail(
-            world,
-            "The modify body must be a single order object".into(),
-        );
+        // The acknowledgement reports the order as accepted; the fill shows in orders and trades.
+        Ack {
+            order_id: id,
+            status,
+        }
     }
-    let existing = order_id.parse::<u64>().ok().and_then(|id| {
-        world
-            .orders
+
+    /// New orders for `account` (`POST /iserver/account/{accountId}/orders`).
+    pub(crate) fn submit(
+        &mut self,
+        env: &mut Env<'_>,
+        account: &str,
+        tickets: Vec<Ticket>,
+    ) -> OrderAnswer {
+        let records: Vec<usize> = tickets
             .iter()
-            .find(|o| o.id == id && o.account == account && o.status.is_live())
-            .cloned()
-    });
-    let Some(order) = existing else {
-        // POST_iserver_account_{accountId}_order_{orderId}__spec_error.json.
-        return fail(world, format!("OrderID {order_id} doesn't exist"));
-    };
-    let merged = merge(&order, &ticket);
-    let checked = match check(world, &merged) {
-        Ok(c) => c,
-        Err(e) => return fail(world, e),
-    };
-    let qs: VecDeque<Question> = situation(world, &checked, true).into();
-    let work = PendingWork::Modify {
-        order_id: order.id,
-        ticket: merged,
-    };
-    ask_or_run(world, work, qs, vec![record_index])
-}
-
-/// `DELETE /iserver/account/{accountId}/order/{orderId}`; `-1` cancels every live order.
-pub(crate) fn cancel(world: &mut World, account: &str, order_id: &str) -> Answer {
-    let now = now_ms();
-    if order_id.trim() == "-1" {
-        for o in world
-            .orders
-            .iter_mut()
-            .filter(|o| o.account == account && o.status.is_live())
-        {
-            o.status = OrderStatus::Cancelled;
-            o.last_ms = now;
+            .map(|t| record(env, account, t, false))
+            .collect();
+        if !self.has_account(account) {
+            return rejected(env, &records, format!("Account {account} is not valid"));
         }
-        return (
-            200,
-            json!({"msg": "Request was submitted", "order_id": -1, "conid": -1, "account": account}),
-        );
-    }
-    let found = order_id.parse::<u64>().ok().and_then(|id| {
-        world
-            .orders
-            .iter_mut()
-            .find(|o| o.id == id && o.account == account && o.status.is_live())
-    });
-    match found {
-        Some(o) => {
-            o.status = OrderStatus::Cancelled;
-            o.last_ms = now;
-            // DELETE_iserver_account_{accountId}_order_{orderId}.json.
-            (
-                200,
-                json!({"msg": "Request was submitted", "order_id": o.id, "conid": o.conid, "account": account}),
-            )
+        if tickets.is_empty() {
+            return rejected(env, &records, "No orders were submitted".to_string());
         }
-        // DELETE_iserver_account_{accountId}_order_{orderId}__error.json.
-        None => reject(&format!("OrderID {order_id} doesn't exist")),
+        let mut asked: VecDeque<Question> = VecDeque::new();
+        for t in &tickets {
+            match check(env, t) {
+                Ok(c) => {
+                    for q in self.situation(env, &c, false) {
+                        if !asked.iter().any(|a| a.message_id == q.message_id) {
+                            asked.push_back(q);
+                        }
+                    }
+                }
+                Err(e) => return rejected(env, &records, e),
+            }
+        }
+        let work = PendingWork::Place {
+            account: account.to_string(),
+            tickets,
+        };
+        self.ask_or_run(env, work, asked, records)
     }
-}
 
-fn triple(current: f64, change: f64) -> Value {
-    let fmt = |v: f64| {
-        let s = format::thousands(v.abs().round() as u64);
-        if v < 0.0 { format!("-{s}") } else { s }
-    };
-    json!({
-        "current": fmt(current),
-        "change": fmt(change),
-        "after": fmt(current + change),
-    })
-}
+    /// The client's answer to the pending question (`POST /iserver/reply/{replyId}`).
+    pub(crate) fn reply(
+        &mut self,
+        env: &mut Env<'_>,
+        reply_id: &str,
+        confirmed: bool,
+    ) -> ReplyAnswer {
+        let pending = match self.pending.take() {
+            Some(p) if p.reply_id == reply_id => Some(p),
+            other => {
+                self.pending = other;
+                None
+            }
+        };
+        env.journal.replies.push(RecordedReply {
+            reply_id: reply_id.to_string(),
+            confirmed,
+            accepted: pending.is_some(),
+        });
+        let Some(pending) = pending else {
+            return ReplyAnswer::UnknownReplyId;
+        };
+        if !confirmed {
+            mark(env, &pending.records, &OrderOutcome::Discarded);
+            return ReplyAnswer::Declined;
+        }
+        ReplyAnswer::Order(self.ask_or_run(env, pending.work, pending.remaining, pending.records))
+    }
 
-/// `POST /iserver/account/{accountId}/orders/whatif` (POST_iserver_account_{accountId}_orders_whatif.json).
-pub(crate) fn whatif(world: &mut World, account: &str, body: &Value) -> Answer {
-    let first = body
-        .get("orders")
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
-        .cloned()
-        .unwrap_or(Value::Null);
-    let ticket = Ticket::read(&first);
-    let empty = || json!({"current": "0", "change": "0", "after": "0"});
-    let checked = if account_known(world, account) {
-        check(world, &ticket)
-    } else {
-        Err(format!("Account {account} is not valid"))
-    };
-    let c = match checked {
-        Ok(c) => c,
-        Err(e) => {
-            return (
-                200,
-                json!({
-                    "amount": {"amount": "0.00 USD (0 Shares)", "commission": "0 USD", "total": "0.00 USD"},
-                    "equity": empty(), "initial": empty(), "maintenance": empty(), "position": empty(),
-                    "warn": null, "error": e,
-                }),
+    /// A modification of a live order (`POST /iserver/account/{accountId}/order/{orderId}`);
+    /// `one_order` says whether the body was a single order object (else it is refused, after
+    /// being journaled).
+    pub(crate) fn modify(
+        &mut self,
+        env: &mut Env<'_>,
+        account: &str,
+        order_id: &str,
+        ticket: &Ticket,
+        one_order: bool,
+    ) -> OrderAnswer {
+        let records = vec![record(env, account, ticket, true)];
+        if !one_order {
+            return rejected(
+                env,
+                &records,
+                "The modify body must be a single order object".into(),
             );
         }
-    };
-    let price = c.limit.unwrap_or(c.last);
-    let notional = c.quantity * price;
-    let fee = super::book::commission(c.quantity);
-    let (cash, held) = {
-        let book = world.book(account);
-        let held = book
-            .and_then(|b| b.positions.get(&c.contract.conid))
-            .map(|p| p.quantity)
-            .unwrap_or(0.0);
-        (book.map(|b| b.cash).unwrap_or(0.0), held)
-    };
-    let holdings_value = stock_value(world, account);
-    let equity = cash + holdings_value;
-    let signed = c.side.sign() * c.quantity;
-    let warn = if world.md.ever_requested.contains(&c.contract.conid) {
-        Value::Null
-    } else {
-        json!(
-            "21/You are trying to submit an order without having market data for this instrument. \nIB strongly recommends against this kind of blind trading which may result in \nerroneous or unexpected trades."
-        )
-    };
-    (
-        200,
-        json!({
-            "amount": {
-                "amount": format!("{} {} ({} Shares)", format::money(notional), c.contract.currency, format::quantity(c.quantity)),
-                "commission": format!("{} {}", format::quantity(fee), c.contract.currency),
-                "total": format!("{} {}", format::money(notional + fee), c.contract.currency),
-            },
-            "equity": triple(equity, -fee),
-            "initial": triple(holdings_value.abs() * 0.25, notional * 0.25),
-            "maintenance": triple(holdings_value.abs() * 0.22, notional * 0.22),
-            "position": {
-                "current": format::quantity(held),
-                "change": format::quantity(signed),
-                "after": format::quantity(held + signed),
-            },
-            "warn": warn,
-            "error": null,
-        }),
-    )
-}
+        let existing = order_id.parse::<u64>().ok().and_then(|id| {
+            self.orders
+                .iter()
+                .find(|o| o.id == id && o.account == account && o.status.is_live())
+                .cloned()
+        });
+        let Some(order) = existing else {
+            // POST_iserver_account_{accountId}_order_{orderId}__spec_error.json.
+            return rejected(env, &records, format!("OrderID {order_id} doesn't exist"));
+        };
+        let merged = merge(&order, ticket);
+        let checked = match check(env, &merged) {
+            Ok(c) => c,
+            Err(e) => return rejected(env, &records, e),
+        };
+        let qs: VecDeque<Question> = self.situation(env, &checked, true).into();
+        let work = PendingWork::Modify {
+            order_id: order.id,
+            ticket: merged,
+        };
+        self.ask_or_run(env, work, qs, records)
+    }
 
-/// Market value of an account's positions at current last prices (no ticking).
-pub(crate) fn stock_value(world: &mut World, account: &str) -> f64 {
-    let held: Vec<(u64, f64)> = world
-        .book(account)
-        .map(|b| b.positions.iter().map(|(&c, p)| (c, p.quantity)).collect())
-        .unwrap_or_default();
-    held.into_iter()
-        .filter_map(|(conid, qty)| {
-            let contract = world.contract(conid)?;
-            let mult: f64 = contract
-                .multiplier
-                .and_then(|m| m.parse().ok())
-                .unwrap_or(1.0);
-            Some(qty * world.last_price(&contract) * mult)
+    /// Cancel a live order of `account`; `-1` cancels every live order
+    /// (`DELETE /iserver/account/{accountId}/order/{orderId}`).
+    pub(crate) fn cancel(&mut self, account: &str, order_id: &str) -> CancelAnswer {
+        let now = now_ms();
+        if order_id.trim() == "-1" {
+            for o in self
+                .orders
+                .iter_mut()
+                .filter(|o| o.account == account && o.status.is_live())
+            {
+                o.status = OrderStatus::Cancelled;
+                o.last_ms = now;
+            }
+            return CancelAnswer::All;
+        }
+        let found = order_id.parse::<u64>().ok().and_then(|id| {
+            self.orders
+                .iter_mut()
+                .find(|o| o.id == id && o.account == account && o.status.is_live())
+        });
+        match found {
+            Some(o) => {
+                o.status = OrderStatus::Cancelled;
+                o.last_ms = now;
+                CancelAnswer::One {
+                    order_id: o.id,
+                    conid: o.conid,
+                }
+            }
+            None => CancelAnswer::Rejected(format!("OrderID {order_id} doesn't exist")),
+        }
+    }
+
+    /// What `ticket` would do to `account` (`POST /iserver/account/{accountId}/orders/whatif`).
+    pub(crate) fn whatif(
+        &mut self,
+        env: &mut Env<'_>,
+        account: &str,
+        ticket: &Ticket,
+    ) -> Result<WhatIf, String> {
+        if !self.has_account(account) {
+            return Err(format!("Account {account} is not valid"));
+        }
+        let c = check(env, ticket)?;
+        let price = c.limit.unwrap_or(c.last);
+        let notional = c.quantity * price;
+        let fee = commission(c.quantity);
+        let (cash, held) = {
+            let book = self.book(account);
+            let held = book
+                .and_then(|b| b.positions.get(&c.contract.conid))
+                .map(|p| p.quantity)
+                .unwrap_or(0.0);
+            (book.map(|b| b.cash).unwrap_or(0.0), held)
+        };
+        let holdings_value = self.stock_value(env, account);
+        Ok(WhatIf {
+            has_market_data: env.market_data.contains(&c.contract.conid),
+            quantity: c.quantity,
+            notional,
+            commission: fee,
+            equity: cash + holdings_value,
+            holdings_value,
+            held,
+            change: c.side.sign() * c.quantity,
+            contract: c.contract,
         })
-        .sum()
+    }
+
+    /// Market value of an account's positions at current last prices (no ticking).
+    fn stock_value(&self, env: &mut Env<'_>, account: &str) -> f64 {
+        let held: Vec<(u64, f64)> = self
+            .book(account)
+            .map(|b| b.positions.iter().map(|(&c, p)| (c, p.quantity)).collect())
+            .unwrap_or_default();
+        held.into_iter()
+            .filter_map(|(conid, qty)| {
+                let contract = env.contract(conid)?;
+                let mult: f64 = contract
+                    .multiplier
+                    .and_then(|m| m.parse().ok())
+                    .unwrap_or(1.0);
+                Some(qty * env.last_price(&contract) * mult)
+            })
+            .sum()
+    }
 }

@@ -1,10 +1,9 @@
 //! Filling orders: booking executions, and matching resting orders when a price moves.
 
+use super::book::{Execution, OrderStatus, OrderType, Side, commission};
+use super::{Desk, Env};
 use crate::clock::now_ms;
 use crate::market::catalog::Contract;
-use crate::world::World;
-
-use super::book::{Execution, OrderStatus, OrderType, Side, commission};
 
 /// The venue a fill is reported on (`exchange` in trades: ISLAND for NASDAQ stocks, as in
 /// GET_iserver_account_trades.json).
@@ -28,70 +27,6 @@ pub(crate) struct Fill<'a> {
     pub order_type: OrderType,
 }
 
-/// Book a fill into the account and the execution list.
-pub(crate) fn book_fill(world: &mut World, fill: Fill<'_>) {
-    let fee = commission(fill.size);
-    let Some(book) = world.book_mut(fill.account) else {
-        return;
-    };
-    let realized = book.apply_fill(
-        fill.contract,
-        fill.side,
-        fill.size,
-        fill.price,
-        fee,
-        fill.time_ms,
-    );
-    book.realized_today += realized;
-    let id = world.ids.execution_id();
-    world.executions.push(Execution {
-        id,
-        order_id: fill.order_id,
-        account: fill.account.to_string(),
-        conid: fill.contract.conid,
-        side: fill.side,
-        size: fill.size,
-        price: fill.price,
-        commission: fee,
-        time_ms: fill.time_ms,
-        order_ref: fill.order_ref,
-        order_type: fill.order_type,
-        realized,
-        venue: venue(fill.contract),
-    });
-}
-
-/// Fill the live order at `index` completely at `price`.
-pub(crate) fn fill_order(world: &mut World, index: usize, price: f64) {
-    let Some(order) = world.orders.get(index).cloned() else {
-        return;
-    };
-    let Some(contract) = world.contract(order.conid) else {
-        return;
-    };
-    let now = now_ms();
-    book_fill(
-        world,
-        Fill {
-            account: &order.account,
-            order_id: order.id,
-            contract: &contract,
-            side: order.side,
-            size: order.remaining(),
-            price,
-            time_ms: now,
-            order_ref: order.order_ref.clone(),
-            order_type: order.order_type,
-        },
-    );
-    if let Some(o) = world.orders.get_mut(index) {
-        o.avg_price = price;
-        o.filled = o.quantity;
-        o.status = OrderStatus::Filled;
-        o.last_ms = now;
-    }
-}
-
 /// Whether a live order would execute at `last`, and at what price.
 fn executable(order: &super::book::Order, last: f64) -> Option<f64> {
     let buy = order.side == Side::Buy;
@@ -112,36 +47,102 @@ fn executable(order: &super::book::Order, last: f64) -> Option<f64> {
     }
 }
 
-/// Match the live orders on `conid` against its current last price.
-pub(crate) fn match_resting(world: &mut World, conid: u64) {
-    let Some(contract) = world.contract(conid) else {
-        return;
-    };
-    let last = world.last_price(&contract);
-    let live: Vec<usize> = world
-        .orders
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.conid == conid && o.status.is_live())
-        .map(|(i, _)| i)
-        .collect();
-    for i in live {
-        let order = &mut world.orders[i];
-        if order.order_type == OrderType::StopLimit
-            && !order.triggered
-            && order.stop.is_some_and(|s| {
-                if order.side == Side::Buy {
-                    last >= s
-                } else {
-                    last <= s
-                }
-            })
-        {
-            order.triggered = true;
-            order.status = OrderStatus::Submitted;
+impl Desk {
+    /// Book a fill into the account and the execution list.
+    pub(crate) fn book_fill(&mut self, env: &mut Env<'_>, fill: Fill<'_>) {
+        let fee = commission(fill.size);
+        let Some(book) = self.book_mut(fill.account) else {
+            return;
+        };
+        let realized = book.apply_fill(
+            fill.contract,
+            fill.side,
+            fill.size,
+            fill.price,
+            fee,
+            fill.time_ms,
+        );
+        book.realized_today += realized;
+        let id = env.ids.execution_id();
+        self.executions.push(Execution {
+            id,
+            order_id: fill.order_id,
+            account: fill.account.to_string(),
+            conid: fill.contract.conid,
+            side: fill.side,
+            size: fill.size,
+            price: fill.price,
+            commission: fee,
+            time_ms: fill.time_ms,
+            order_ref: fill.order_ref,
+            order_type: fill.order_type,
+            realized,
+            venue: venue(fill.contract),
+        });
+    }
+
+    /// Fill the live order at `index` completely at `price`.
+    pub(crate) fn fill_order(&mut self, env: &mut Env<'_>, index: usize, price: f64) {
+        let Some(order) = self.orders.get(index).cloned() else {
+            return;
+        };
+        let Some(contract) = env.contract(order.conid) else {
+            return;
+        };
+        let now = now_ms();
+        self.book_fill(
+            env,
+            Fill {
+                account: &order.account,
+                order_id: order.id,
+                contract: &contract,
+                side: order.side,
+                size: order.remaining(),
+                price,
+                time_ms: now,
+                order_ref: order.order_ref.clone(),
+                order_type: order.order_type,
+            },
+        );
+        if let Some(o) = self.orders.get_mut(index) {
+            o.avg_price = price;
+            o.filled = o.quantity;
+            o.status = OrderStatus::Filled;
+            o.last_ms = now;
         }
-        if let Some(price) = executable(&world.orders[i], last) {
-            fill_order(world, i, price);
+    }
+
+    /// Match the live orders on `conid` against its current last price.
+    pub(crate) fn match_resting(&mut self, env: &mut Env<'_>, conid: u64) {
+        let Some(contract) = env.contract(conid) else {
+            return;
+        };
+        let last = env.last_price(&contract);
+        let live: Vec<usize> = self
+            .orders
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.conid == conid && o.status.is_live())
+            .map(|(i, _)| i)
+            .collect();
+        for i in live {
+            let order = &mut self.orders[i];
+            if order.order_type == OrderType::StopLimit
+                && !order.triggered
+                && order.stop.is_some_and(|s| {
+                    if order.side == Side::Buy {
+                        last >= s
+                    } else {
+                        last <= s
+                    }
+                })
+            {
+                order.triggered = true;
+                order.status = OrderStatus::Submitted;
+            }
+            if let Some(price) = executable(&self.orders[i], last) {
+                self.fill_order(env, i, price);
+            }
         }
     }
 }

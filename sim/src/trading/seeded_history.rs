@@ -6,10 +6,10 @@
 use chrono::{Datelike, Duration, Utc, Weekday};
 use rand::Rng;
 
+use super::book::{CashMovement, OrderType, Side};
+use super::fills::Fill;
+use super::{Desk, Env};
 use crate::market::walk::{opening_price, stream, tick_round};
-use crate::trading::book::{CashMovement, OrderType, Side};
-use crate::trading::fills::{Fill, book_fill};
-use crate::world::World;
 
 /// `(weekday sessions ago, conid, side, quantity)` for the primary account; session 0 is
 /// today, a quarter of an hour before the simulator started.
@@ -53,15 +53,15 @@ fn past_session_ms(days_ago: i64) -> i64 {
         .unwrap_or_default()
 }
 
-/// Put the seeded history into a fresh world.
-pub(crate) fn seed(world: &mut World) {
-    let seed = world.settings.seed;
-    let accounts = world.settings.accounts.clone();
+/// Put the seeded history into a fresh desk: a deposit in every account, the trades and a
+/// dividend in `primary`'s.
+pub(crate) fn seed(desk: &mut Desk, env: &mut Env<'_>, seed: u64, primary: &str) {
+    let accounts: Vec<String> = desk.books.iter().map(|b| b.id.clone()).collect();
     for account in &accounts {
-        if let Some(book) = world.book_mut(account) {
+        if let Some(book) = desk.book_mut(account) {
             book.cash += DEPOSIT;
         }
-        world.cash_movements.push(CashMovement {
+        desk.cash_movements.push(CashMovement {
             account: account.clone(),
             time_ms: past_session_ms(150),
             amount: DEPOSIT,
@@ -70,19 +70,18 @@ pub(crate) fn seed(world: &mut World) {
             conid: None,
         });
     }
-    let primary = world.primary_account().to_string();
     for &(sessions_ago, conid, side, quantity) in TRADES {
-        let Some(contract) = world.contract(conid) else {
+        let Some(contract) = env.contract(conid) else {
             continue;
         };
         let mut rng = stream(seed, conid, 7 + sessions_ago as u64);
         let factor: f64 = rng.random_range(0.97..1.01);
         let price = tick_round(opening_price(seed, conid, contract.ref_price) * factor);
-        let order_id = world.ids.order_id();
-        book_fill(
-            world,
+        let order_id = env.ids.order_id();
+        desk.book_fill(
+            env,
             Fill {
-                account: &primary,
+                account: primary,
                 order_id,
                 contract: &contract,
                 side,
@@ -95,8 +94,8 @@ pub(crate) fn seed(world: &mut World) {
         );
     }
     // A dividend on the SPY holding.
-    world.cash_movements.push(CashMovement {
-        account: primary.clone(),
+    desk.cash_movements.push(CashMovement {
+        account: primary.to_string(),
         time_ms: past_session_ms(3),
         amount: 35.0,
         kind: "Dividends",
@@ -104,7 +103,7 @@ pub(crate) fn seed(world: &mut World) {
             .to_string(),
         conid: Some(756733),
     });
-    if let Some(book) = world.book_mut(&primary) {
+    if let Some(book) = desk.book_mut(primary) {
         book.cash += 35.0;
         book.realized_today = 0.0;
     }

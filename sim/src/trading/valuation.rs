@@ -1,7 +1,8 @@
 //! Valuing an account at current prices: holdings, market value, P&L, net liquidation.
 
 use crate::market::catalog::Contract;
-use crate::world::World;
+
+use super::{Desk, Env};
 
 /// One position valued at the current last price.
 #[derive(Debug, Clone)]
@@ -30,8 +31,8 @@ pub(crate) struct Valuation {
 }
 
 /// Value `account` (empty valuation if unknown).
-pub(crate) fn value(world: &mut World, account: &str) -> Valuation {
-    let (cash, positions, realized_today) = match world.book(account) {
+pub(crate) fn value(desk: &Desk, env: &mut Env<'_>, account: &str) -> Valuation {
+    let (cash, positions, realized_today) = match desk.book(account) {
         Some(b) => (
             b.cash,
             b.positions
@@ -44,14 +45,14 @@ pub(crate) fn value(world: &mut World, account: &str) -> Valuation {
     };
     let mut holdings = Vec::new();
     for (conid, p) in positions {
-        let Some(contract) = world.contract(conid) else {
+        let Some(contract) = env.contract(conid) else {
             continue;
         };
         let mult: f64 = contract
             .multiplier
             .and_then(|m| m.parse().ok())
             .unwrap_or(1.0);
-        let quote = world.quotes.get(conid, contract.ref_price).clone();
+        let quote = env.quotes.get(conid, contract.ref_price).clone();
         let market_value = p.quantity * quote.last * mult;
         holdings.push(Holding {
             quantity: p.quantity,

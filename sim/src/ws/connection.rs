@@ -25,12 +25,11 @@ use super::topics::{self, Command};
 use super::{Hub, HubEvent};
 use crate::clock::now_ms;
 use crate::market::history::{self, HistoryAsk, Span};
+use crate::market::quotes::field_value;
 use crate::market::walk::opening_price;
-use crate::routes::marketdata::field_value;
-use crate::shared::{Shared, lock};
 use crate::trading::book::Order;
-use crate::trading::fills::match_resting;
 use crate::world::World;
+use crate::world::WorldHandle;
 
 /// At most this many streaming histories at once (`websocket.md`, topics).
 const MAX_HISTORIES: usize = 5;
@@ -92,25 +91,30 @@ struct Conn {
 }
 
 /// Decrements the open-socket count when the task ends, however it ends.
-struct OpenGuard(Weak<Shared>);
+struct OpenGuard(Weak<Hub>);
 
 impl Drop for OpenGuard {
     fn drop(&mut self) {
-        if let Some(shared) = self.0.upgrade() {
-            shared.ws.open.fetch_sub(1, Ordering::SeqCst);
+        if let Some(hub) = self.0.upgrade() {
+            hub.open.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }
 
 /// Serve one upgraded socket until the client leaves, the hub drops it, or the simulator
 /// goes away.
-pub(crate) async fn run(mut socket: WebSocket, weak: Weak<Shared>, session: Option<String>) {
-    let Some(shared) = weak.upgrade() else { return };
-    shared.ws.open.fetch_add(1, Ordering::SeqCst);
+pub(crate) async fn run(
+    mut socket: WebSocket,
+    weak: Weak<Hub>,
+    world: WorldHandle,
+    session: Option<String>,
+) {
+    let Some(hub) = weak.upgrade() else { return };
+    hub.open.fetch_add(1, Ordering::SeqCst);
     let _guard = OpenGuard(weak.clone());
-    let mut events = shared.ws.events.subscribe();
-    let settings = shared.ws.settings();
-    drop(shared);
+    let mut events = hub.events.subscribe();
+    let settings = hub.settings();
+    drop(hub);
 
     let mut conn = Conn {
         ready_at: session
@@ -128,36 +132,36 @@ pub(crate) async fn run(mut socket: WebSocket, weak: Weak<Shared>, session: Opti
         return;
     }
     let mut changes = {
-        let Some(shared) = weak.upgrade() else { return };
-        shared.ws.changes()
+        let Some(hub) = weak.upgrade() else { return };
+        hub.changes()
     };
     loop {
         let due = {
-            let Some(shared) = weak.upgrade() else { return };
-            conn.next_due(&shared, Instant::now())
+            let Some(hub) = weak.upgrade() else { return };
+            conn.next_due(&hub, Instant::now())
         };
         let out: Vec<String> = tokio::select! {
             msg = socket.recv() => match msg {
                 Some(Ok(Message::Text(text))) => {
-                    let Some(shared) = weak.upgrade() else { return };
-                    let (mut out, look) = conn.on_text(&shared, text.as_str());
+                    let Some(hub) = weak.upgrade() else { return };
+                    let (mut out, look) = conn.on_text(&hub, &world, text.as_str());
                     // What the command started (data of a new subscription) goes out at once.
-                    out.extend(conn.on_poll(&shared, Instant::now(), look));
+                    out.extend(conn.on_poll(&hub, &world, Instant::now(), look));
                     out
                 }
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
                 Some(Ok(_)) => continue,
             },
             _ = sleep_until(due.unwrap_or_else(Instant::now)), if due.is_some() => {
-                let Some(shared) = weak.upgrade() else { return };
-                conn.on_poll(&shared, Instant::now(), Look::Timers)
+                let Some(hub) = weak.upgrade() else { return };
+                conn.on_poll(&hub, &world, Instant::now(), Look::Timers)
             }
             changed = changes.changed() => {
-                let Some(shared) = weak.upgrade() else { return };
+                let Some(hub) = weak.upgrade() else { return };
                 if changed.is_err() {
                     return;
                 }
-                conn.on_poll(&shared, Instant::now(), Look::Everything)
+                conn.on_poll(&hub, &world, Instant::now(), Look::Everything)
             }
             event = events.recv() => match event {
                 Ok(HubEvent::Drop) | Err(RecvError::Closed) => return,
@@ -195,8 +199,7 @@ impl Conn {
 
     /// One client frame: the answer, and how much the next look must cover (a `tic` or an
     /// echo changes nothing; any other command may start a stream).
-    fn on_text(&mut self, shared: &Shared, text: &str) -> (Vec<String>, Look) {
-        let hub = &shared.ws;
+    fn on_text(&mut self, hub: &Hub, world: &WorldHandle, text: &str) -> (Vec<String>, Look) {
         hub.record(text);
         let command = topics::parse(text);
         let look = match command {
@@ -205,12 +208,11 @@ impl Conn {
         };
         if self.session.is_none() {
             // Only `{"session":..}` is heard before the session is known.
-            if let Command::Session(id) = command {
-                let world = lock(&shared.world);
-                if id == world.session.id {
-                    self.session = Some(id);
-                    self.ready_at = Some(Instant::now());
-                }
+            if let Command::Session(id) = command
+                && id == world.lock().session.id
+            {
+                self.session = Some(id);
+                self.ready_at = Some(Instant::now());
             }
             return (Vec::new(), look);
         }
@@ -218,8 +220,7 @@ impl Conn {
             // Quirk: anything sent before the `system` frame is silently dropped.
             return (Vec::new(), look);
         }
-        let mut world = lock(&shared.world);
-        (self.command(&mut world, hub, command), look)
+        (self.command(&mut world.lock(), hub, command), look)
     }
 
     fn command(&mut self, world: &mut World, hub: &Hub, command: Command) -> Vec<String> {
@@ -263,7 +264,7 @@ impl Conn {
             Command::SubscribeBook { account, conid } => {
                 let topic = format!("sbd+{account}+{conid}");
                 match topics::conid_number(&conid).filter(|c| world.contract(*c).is_some()) {
-                    Some(id) if world.book(&account).is_some() => {
+                    Some(id) if world.trading.book(&account).is_some() => {
                         self.books.insert(
                             account.clone(),
                             BookSub {
@@ -302,6 +303,7 @@ impl Conn {
             } => {
                 let since = now_ms() - days * 86_400_000;
                 let seen = world
+                    .trading
                     .executions
                     .iter()
                     .filter(|e| realtime_only || e.time_ms < since)
@@ -323,7 +325,7 @@ impl Conn {
                 Vec::new()
             }
             Command::SubscribeSummary { account } => {
-                if world.book(&account).is_none() {
+                if world.trading.book(&account).is_none() {
                     return vec![frames::error(
                         &format!("ssd+{account}"),
                         "unknown account",
@@ -338,7 +340,7 @@ impl Conn {
                 vec![frames::unsubscribed("summary")]
             }
             Command::SubscribeLedger { account } => {
-                if world.book(&account).is_none() {
+                if world.trading.book(&account).is_none() {
                     return vec![frames::error(
                         &format!("sld+{account}"),
                         "unknown account",
@@ -428,7 +430,7 @@ impl Conn {
 
     /// When [`Conn::on_poll`] has something to do without a change of the world: `None`
     /// when only a change (or a client frame) can give it any.
-    fn next_due(&self, shared: &Shared, now: Instant) -> Option<Instant> {
+    fn next_due(&self, hub: &Hub, now: Instant) -> Option<Instant> {
         if !self.ready {
             return self.ready_at;
         }
@@ -436,12 +438,12 @@ impl Conn {
             // Data waits for a change of the world (a new session, the bridge back).
             return self.next_heartbeat;
         }
-        let tick = shared.ws.settings().tick;
+        let tick = hub.settings().tick;
         let steps = self
             .market
             .iter()
             .filter(|(_, sub)| now < sub.expires)
-            .map(|(conid, _)| shared.ws.next_step(*conid, now, tick));
+            .map(|(conid, _)| hub.next_step(*conid, now, tick));
         self.next_heartbeat
             .into_iter()
             .chain(steps)
@@ -453,10 +455,10 @@ impl Conn {
     /// quotes due a step, `spl`; then, with [`Look::Everything`], the books, orders,
     /// executions, summaries and ledgers that changed. A quote step is a change of the world
     /// (fills, valuations): it wakes every connection for a full look.
-    fn on_poll(&mut self, shared: &Shared, now: Instant, look: Look) -> Vec<String> {
-        let settings = shared.ws.settings();
+    fn on_poll(&mut self, hub: &Hub, world: &WorldHandle, now: Instant, look: Look) -> Vec<String> {
+        let settings = hub.settings();
         let mut out = Vec::new();
-        let mut world = lock(&shared.world);
+        let mut world = world.lock();
         if !self.ready {
             match self.ready_at {
                 Some(at) if now >= at => {
@@ -492,9 +494,9 @@ impl Conn {
         if !self.was_live {
             return out;
         }
-        let stepped = self.push_market(&mut world, &shared.ws, now, settings.tick, &mut out);
+        let stepped = self.push_market(&mut world, hub, now, settings.tick, &mut out);
         if stepped {
-            shared.ws.world_changed();
+            hub.world_changed();
         }
         if look == Look::Everything {
             self.push_books(&mut world, &mut out);
@@ -540,7 +542,7 @@ impl Conn {
             };
             if due {
                 world.quotes.tick(*conid, contract.ref_price);
-                match_resting(world, *conid);
+                world.match_resting(*conid);
                 stepped = true;
             }
             let quote = world.quotes.get(*conid, contract.ref_price).clone();
@@ -591,7 +593,7 @@ impl Conn {
             return;
         };
         let mut args = Vec::new();
-        for order in &world.orders {
+        for order in &world.trading.orders {
             if !sub.filters.is_empty()
                 && !sub
                     .filters
@@ -633,12 +635,13 @@ impl Conn {
             return;
         };
         let fresh: Vec<Value> = world
+            .trading
             .executions
             .iter()
             .filter(|e| !seen.contains(&e.id))
             .map(|e| frames::execution(world, e))
             .collect();
-        for e in &world.executions {
+        for e in &world.trading.executions {
             seen.insert(e.id.clone());
         }
         if !fresh.is_empty() {

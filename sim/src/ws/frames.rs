@@ -183,7 +183,7 @@ fn round2(x: f64) -> f64 {
 
 /// The `spl` row of an account (WS_spl_message: rowType, dpl, nl, upl, uel, mv).
 pub(crate) fn pnl_row(world: &mut World, account: &str) -> Value {
-    let v = crate::trading::valuation::value(world, account);
+    let v = world.valuation(account);
     json!({
         "rowType": 1,
         "dpl": round2(v.daily_pnl),
@@ -196,7 +196,7 @@ pub(crate) fn pnl_row(world: &mut World, account: &str) -> Value {
 
 /// Account summary values by key (the REST summary's keys, lower case).
 pub(crate) fn summary_values(world: &mut World, account: &str) -> Vec<(String, f64)> {
-    let v = crate::trading::valuation::value(world, account);
+    let v = world.valuation(account);
     let init = v.market_value.abs() * 0.25;
     let maint = v.market_value.abs() * 0.22;
     vec![

@@ -6,7 +6,7 @@
 //! Every quirk of the real socket can be switched on through [`SocketControl`]
 //! (`RunningGateway::control().socket()`); `reference.rs` cites the source of each.
 //!
-//! Ownership: the [`Hub`] (inside `Shared`) holds the switches, a broadcast channel of
+//! Ownership: the [`Hub`] (one `Arc`, held by `Shared` and handed out in a [`SocketRoom`]) holds the switches, a broadcast channel of
 //! [`HubEvent`]s and a change counter; each connection task owns its subscriptions and reads
 //! the world under its lock only between awaits (never across one). Connections do not poll:
 //! whoever changes the world (the HTTP layer after every answered request, `Control`,
@@ -30,7 +30,8 @@ use http::HeaderMap;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
-use crate::shared::{Shared, lock};
+use crate::lock::lock;
+use crate::world::WorldHandle;
 
 /// The socket's switches. Defaults are the real gateway's behaviour.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,16 +183,25 @@ impl Hub {
 /// Switches and observations of the simulated WebSocket (from `control().socket()`).
 #[derive(Debug, Clone)]
 pub struct SocketControl {
-    shared: Arc<Shared>,
+    room: SocketRoom,
+}
+
+/// What the WebSocket needs of the simulator: the hub and the world (the `/ws` handler's
+/// axum state, and what [`SocketControl`] holds). A connection keeps the hub only weakly,
+/// so it ends when the simulator goes away.
+#[derive(Debug, Clone)]
+pub(crate) struct SocketRoom {
+    pub(crate) hub: Arc<Hub>,
+    pub(crate) world: WorldHandle,
 }
 
 impl SocketControl {
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        SocketControl { shared }
+    pub(crate) fn new(room: SocketRoom) -> Self {
+        SocketControl { room }
     }
 
     fn hub(&self) -> &Hub {
-        &self.shared.ws
+        &self.room.hub
     }
 
     fn update(&self, f: impl FnOnce(&mut SocketSettings)) {
@@ -265,7 +275,7 @@ impl SocketControl {
     /// (401) on new upgrades.
     pub fn roll_session(&self) {
         {
-            let mut world = lock(&self.shared.world);
+            let mut world = self.room.world.lock();
             world.session.id = world.ids.session_id();
         }
         self.hub().world_changed();
@@ -275,11 +285,11 @@ impl SocketControl {
     /// for an unknown conid.
     pub fn set_last_price(&self, conid: u64, price: f64) -> bool {
         let moved = {
-            let mut world = lock(&self.shared.world);
+            let mut world = self.room.world.lock();
             match world.contract(conid) {
                 Some(contract) => {
                     world.quotes.set_last(conid, contract.ref_price, price);
-                    crate::trading::fills::match_resting(&mut world, conid);
+                    world.match_resting(conid);
                     true
                 }
                 None => false,
@@ -395,28 +405,28 @@ fn credential(headers: &HeaderMap, query: Option<&str>) -> Credential {
 /// front desk already answered 401 when logged out); no credential at all is accepted and
 /// then asked for with `{"message":"waiting for session"}`.
 pub(crate) async fn upgrade(
-    State(shared): State<Arc<Shared>>,
+    State(room): State<SocketRoom>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
     let mut credential = credential(&headers, query.as_deref());
-    if shared.ws.settings().ignore_cookie && matches!(credential, Credential::Session(_)) {
+    if room.hub.settings().ignore_cookie && matches!(credential, Credential::Session(_)) {
         credential = Credential::Nothing;
     }
     let authed = match credential {
         Credential::Session(id) => {
-            if id != lock(&shared.world).session.id {
-                return crate::routes::reply::empty(401);
+            if id != room.world.lock().session.id {
+                return crate::reply::empty(401);
             }
             Some(id)
         }
-        Credential::Token => Some(lock(&shared.world).session.id.clone()),
+        Credential::Token => Some(room.world.lock().session.id.clone()),
         Credential::Nothing => None,
     };
-    shared.ws.accepted.fetch_add(1, Ordering::SeqCst);
-    let weak = Arc::downgrade(&shared);
-    ws.on_upgrade(move |socket| connection::run(socket, weak, authed))
+    room.hub.accepted.fetch_add(1, Ordering::SeqCst);
+    let weak = Arc::downgrade(&room.hub);
+    ws.on_upgrade(move |socket| connection::run(socket, weak, room.world, authed))
         .into_response()
 }
 
