@@ -4,7 +4,7 @@
 //!
 //! The bottom of the CLI's own modules: it imports only [`crate::args`],
 //! [`crate::failure`], [`crate::print`] and [`crate::sim`], never a command module; the
-//! command modules import it, and [`crate::dispatch`] imports them.
+//! command modules import it, and `dispatch` imports them.
 
 use std::time::{Duration, SystemTime};
 

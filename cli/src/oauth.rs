@@ -1,6 +1,6 @@
 //! The one-time OAuth key setup (`ibkr oauth1 keys DIR`, `ibkr oauth2 keys DIR`) with IBKR's
 //! portal steps. Logging in with the keys (`--oauth1 FILE`, `--oauth2 FILE`) is
-//! [`crate::context`]'s.
+//! `context`'s (connecting is not a command).
 
 use std::path::Path;
 use std::time::Duration;
