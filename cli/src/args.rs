@@ -1,12 +1,23 @@
-//! The command line, as clap reads it.
+//! The command line, as clap reads it: every subcommand's arguments are here, and this
+//! module imports nothing else of the CLI's.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use rust_decimal::Decimal;
 
 /// Interactive Brokers from the terminal: session, conids, quotes, history, orders, Flex.
 #[derive(Debug, Parser)]
 #[command(name = "ibkr", version, about, propagate_version = true)]
+#[cfg_attr(
+    not(feature = "sim"),
+    command(
+        after_help = "This build has no embedded simulator (cargo feature `sim`): --sim, --sim-oauth, \
+`ibkr sim` and the tour without a gateway say so and exit 2. The default build has it: \
+cargo install --path cli"
+    )
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -252,21 +263,21 @@ pub enum Command {
     /// IBKR's Client Portal Gateway: install, start, run, status, stop, logs, doctor.
     Gateway {
         #[command(subcommand)]
-        action: crate::gateway::GatewayAction,
+        action: GatewayAction,
     },
     /// OAuth 1.0a setup: the keys and DH parameters IBKR's portal asks for.
     Oauth1 {
         #[command(subcommand)]
-        action: crate::oauth::KeysCommand,
+        action: KeysCommand,
     },
     /// OAuth 2.0 setup: the key pair IBKR registers.
     Oauth2 {
         #[command(subcommand)]
-        action: crate::oauth::KeysCommand,
+        action: KeysCommand,
     },
     /// A Model Context Protocol server for AI assistants (stdio, or --http): read-only
     /// by default, trading only with --trading and its guards. Try it with --sim.
-    Mcp(crate::mcp::McpArgs),
+    Mcp(McpArgs),
 }
 
 /// When a following command stops (default: at Ctrl-C).
@@ -508,8 +519,220 @@ pub struct SimGatewayArgs {
     #[arg(long)]
     pub logged_out: bool,
     /// A user of the login page: `USER:PASSWORD[:paper|:live][:totp=BASE32|:push]`. Repeatable.
-    #[arg(long, value_name = "SPEC", value_parser = ibkr_sim::LoginUser::parse_spec)]
-    pub login_user: Vec<ibkr_sim::LoginUser>,
+    #[arg(long, value_name = "SPEC")]
+    pub login_user: Vec<String>,
+}
+
+/// `ibkr gateway ...`
+#[derive(Debug, Subcommand)]
+pub enum GatewayAction {
+    /// Download (or copy) IBKR's gateway and unpack it into DIR.
+    Install {
+        #[command(flatten)]
+        dir: DirArg,
+        /// A zip, a URL or an unpacked gateway folder (default: IBKR's download).
+        #[arg(long, value_name = "ZIP|URL|DIR")]
+        from: Option<String>,
+        /// Replace an existing install.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Start the gateway in the background, wait until it answers, print the login URL.
+    Start(StartArgs),
+    /// Run the gateway in the foreground (containers, services): restart the JVM only when it
+    /// exits, stop it on SIGTERM/SIGINT.
+    Run {
+        #[command(flatten)]
+        start: StartArgs,
+        /// Serve /livez and /readyz here (e.g. 0.0.0.0:5050).
+        #[arg(long, value_name = "ADDR")]
+        health: Option<SocketAddr>,
+        /// How many JVM exits an hour are restarted.
+        #[arg(long, default_value_t = 5, value_name = "N")]
+        max_restarts: u32,
+        /// Log in again (headless Chromium) whenever the session is gone; never loops: the
+        /// failure budget, its backoff and IBKR's nightly window decide.
+        #[arg(long)]
+        login: bool,
+        #[command(flatten)]
+        login_args: LoginArgs,
+    },
+    /// The process, its port and build, whether it reaches IBKR, and the session.
+    Status {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The port (default: the running gateway's, else 5000).
+        #[arg(long)]
+        port: Option<u16>,
+    },
+    /// Stop the background gateway of DIR.
+    Stop {
+        #[command(flatten)]
+        dir: DirArg,
+    },
+    /// Print the background gateway's log.
+    Logs {
+        #[command(flatten)]
+        dir: DirArg,
+        /// Keep printing as it grows.
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Log in unattended: IBKR's login page in headless Chromium, with TOTP; never retries
+    /// wrong credentials, and stops after a few failures a day (a budget kept on disk).
+    Login {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The gateway's port (default: the running one's, else 5000).
+        #[arg(long)]
+        port: Option<u16>,
+        #[command(flatten)]
+        login: LoginArgs,
+        /// Clear the failure budget (after logging in once by hand), then exit.
+        #[arg(long)]
+        reset_budget: bool,
+    },
+    /// Check Java, the allow-list, the certificate, the port and the clock, and explain.
+    Doctor {
+        #[command(flatten)]
+        dir: DirArg,
+        /// The port.
+        #[arg(long)]
+        port: Option<u16>,
+    },
+}
+
+/// `--dir DIR`.
+#[derive(Debug, Args)]
+pub struct DirArg {
+    /// The gateway's folder [env: IBKR_GATEWAY_DIR] [default: clientportal.gw in the user's data directory]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// How to log in (`login`, `run --login`).
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The paper account (the login page's paper toggle).
+    #[arg(long)]
+    pub paper: bool,
+    /// A TOML file with username, password and optional totp_secret (base32); mode 0600.
+    /// Default: the environment (IBKR_USERNAME, IBKR_PASSWORD, IBKR_TOTP_SECRET).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "IBKR_CREDENTIALS",
+        hide_env_values = true
+    )]
+    pub credentials: Option<PathBuf>,
+    /// The login page's selectors and texts (overrides the built-in rules when IBKR changes
+    /// the page).
+    #[arg(long, value_name = "FILE")]
+    pub page_rules: Option<PathBuf>,
+    /// Take the brokerage session over from a competing session (TWS, mobile). Off by
+    /// default: a competing session is reported, not taken.
+    #[arg(long)]
+    pub compete: bool,
+    /// Failed logins allowed in 24 hours before a human must step in.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub max_failures: u32,
+    /// IBKR's region for the nightly reset: new-york, zug or hong-kong.
+    #[arg(long, default_value = "new-york", value_name = "REGION")]
+    pub region: ibkr_gateway::login::Region,
+    /// The Chromium to drive (default: IBKR_CHROMIUM, then chromium on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub chromium: Option<PathBuf>,
+}
+
+/// What `start` and `run` share.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    #[command(flatten)]
+    pub dir: DirArg,
+    /// The port the gateway listens on (all IPv4 interfaces).
+    #[arg(long, default_value_t = 5000)]
+    pub port: u16,
+    /// Also admit these clients: an exact IPv4 address, a prefix ending in `*` (172.18.*),
+    /// or `docker` (172.17.* to 172.31.*). Repeatable; 127.0.0.1 is always admitted.
+    #[arg(
+        long,
+        value_name = "PATTERN",
+        env = "IBKR_GATEWAY_ALLOW",
+        value_delimiter = ','
+    )]
+    pub allow: Vec<String>,
+    /// Refuse these clients (checked before --allow).
+    #[arg(long, value_name = "PATTERN", value_delimiter = ',')]
+    pub deny: Vec<String>,
+    /// Use this conf.yaml (validated) instead of writing one.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["allow", "deny"])]
+    pub conf: Option<PathBuf>,
+    /// Print the login URL and wait for the browser login, then open the brokerage session.
+    #[arg(long)]
+    pub wait_login: bool,
+    /// How long --wait-login waits (30s, 10m, 1h).
+    #[arg(long, value_name = "DURATION", default_value = "10m")]
+    pub timeout: String,
+}
+
+/// `ibkr oauth1 ...` / `ibkr oauth2 ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Write the key files IBKR's portal asks for into DIR and print the portal steps.
+    Keys {
+        /// The folder to write into (created if missing; existing keys are never overwritten).
+        dir: PathBuf,
+        /// OAuth 1.0a: bits of the Diffie-Hellman prime to generate (IBKR expects 2048).
+        #[arg(long, default_value_t = 2048)]
+        dh_bits: usize,
+        /// OAuth 1.0a: use RFC 3526's published 2048-bit group instead of generating a prime.
+        #[arg(long)]
+        rfc3526: bool,
+    },
+}
+
+/// `ibkr mcp`'s options. The session options are the CLI's own (`--sim`, `--gateway`,
+/// `--oauth1`, `--oauth2`, `--ca-cert`).
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Limit every tool to this account (repeatable); others are refused. The first one is
+    /// the default account. Default: every account of the login.
+    #[arg(long = "account", value_name = "ID")]
+    pub account: Vec<String>,
+    /// Offer the trading tools: place_order, modify_order, cancel_order.
+    #[arg(long)]
+    pub trading: bool,
+    /// Offer cancel_all_orders too (needs --trading).
+    #[arg(long, requires = "trading")]
+    pub allow_cancel_all: bool,
+    /// Let live accounts trade too (default: only paper accounts, ids DU…/DF…).
+    #[arg(long)]
+    pub live: bool,
+    /// The largest quantity × price of one order (quantity × last for market orders), in
+    /// the account's currency.
+    #[arg(long, value_name = "AMOUNT", default_value = "10000")]
+    pub max_notional: Decimal,
+    /// The most order submissions (place or modify) this server run sends to IBKR,
+    /// whatever IBKR answers.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_orders: u32,
+    /// Answer an order question: MSGID=yes or MSGID=no (e.g. o163=yes). Repeatable.
+    /// Without it every question goes back to the assistant unanswered.
+    #[arg(long = "answer", value_name = "MSGID=yes|no")]
+    pub answers: Vec<String>,
+    /// The JSONL audit file of trading calls [default: mcp-audit.jsonl in the user's data dir]
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+    /// Serve the streamable HTTP transport at ADDR (loopback, e.g. 127.0.0.1:8765)
+    /// instead of stdio; the endpoint is /mcp.
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<SocketAddr>,
+    /// Allow --http on a non-loopback address; needs --bearer-token-file.
+    #[arg(long, requires_all = ["http", "bearer_token_file"])]
+    pub bind_public: bool,
+    /// A file holding the bearer token HTTP clients must send (Authorization: Bearer ...).
+    #[arg(long, value_name = "FILE", requires = "http")]
+    pub bearer_token_file: Option<PathBuf>,
 }
 
 /// `ibkr capture`.

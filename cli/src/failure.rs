@@ -107,9 +107,3 @@ impl From<std::io::Error> for Failure {
         Failure::new(GENERAL, e.to_string())
     }
 }
-
-impl From<ibkr_sim::SimError> for Failure {
-    fn from(e: ibkr_sim::SimError) -> Self {
-        Failure::new(GENERAL, format!("simulator: {e}"))
-    }
-}

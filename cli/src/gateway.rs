@@ -5,101 +5,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Subcommand};
 use ibkr_gateway::probe::{self, Local, Session};
 use ibkr_gateway::supervisor::{self, Event, RunConfig};
 use ibkr_gateway::{AllowPattern, GatewayError, Installation, LaunchConfig, Source};
 use serde_json::json;
 
-use crate::args::Global;
+use crate::args::{DirArg, GatewayAction, Global, LoginArgs, StartArgs};
 use crate::failure::{self, Failure};
-
-/// `ibkr gateway ...`
-#[derive(Debug, Subcommand)]
-pub enum GatewayAction {
-    /// Download (or copy) IBKR's gateway and unpack it into DIR.
-    Install {
-        #[command(flatten)]
-        dir: DirArg,
-        /// A zip, a URL or an unpacked gateway folder (default: IBKR's download).
-        #[arg(long, value_name = "ZIP|URL|DIR")]
-        from: Option<String>,
-        /// Replace an existing install.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Start the gateway in the background, wait until it answers, print the login URL.
-    Start(StartArgs),
-    /// Run the gateway in the foreground (containers, services): restart the JVM only when it
-    /// exits, stop it on SIGTERM/SIGINT.
-    Run {
-        #[command(flatten)]
-        start: StartArgs,
-        /// Serve /livez and /readyz here (e.g. 0.0.0.0:5050).
-        #[arg(long, value_name = "ADDR")]
-        health: Option<SocketAddr>,
-        /// How many JVM exits an hour are restarted.
-        #[arg(long, default_value_t = 5, value_name = "N")]
-        max_restarts: u32,
-        /// Log in again (headless Chromium) whenever the session is gone; never loops: the
-        /// failure budget, its backoff and IBKR's nightly window decide.
-        #[arg(long)]
-        login: bool,
-        #[command(flatten)]
-        login_args: LoginArgs,
-    },
-    /// The process, its port and build, whether it reaches IBKR, and the session.
-    Status {
-        #[command(flatten)]
-        dir: DirArg,
-        /// The port (default: the running gateway's, else 5000).
-        #[arg(long)]
-        port: Option<u16>,
-    },
-    /// Stop the background gateway of DIR.
-    Stop {
-        #[command(flatten)]
-        dir: DirArg,
-    },
-    /// Print the background gateway's log.
-    Logs {
-        #[command(flatten)]
-        dir: DirArg,
-        /// Keep printing as it grows.
-        #[arg(long)]
-        follow: bool,
-    },
-    /// Log in unattended: IBKR's login page in headless Chromium, with TOTP; never retries
-    /// wrong credentials, and stops after a few failures a day (a budget kept on disk).
-    Login {
-        #[command(flatten)]
-        dir: DirArg,
-        /// The gateway's port (default: the running one's, else 5000).
-        #[arg(long)]
-        port: Option<u16>,
-        #[command(flatten)]
-        login: LoginArgs,
-        /// Clear the failure budget (after logging in once by hand), then exit.
-        #[arg(long)]
-        reset_budget: bool,
-    },
-    /// Check Java, the allow-list, the certificate, the port and the clock, and explain.
-    Doctor {
-        #[command(flatten)]
-        dir: DirArg,
-        /// The port.
-        #[arg(long)]
-        port: Option<u16>,
-    },
-}
-
-/// `--dir DIR`.
-#[derive(Debug, Args)]
-pub struct DirArg {
-    /// The gateway's folder [env: IBKR_GATEWAY_DIR] [default: clientportal.gw in the user's data directory]
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-}
 
 impl DirArg {
     fn path(&self) -> PathBuf {
@@ -111,40 +23,6 @@ impl DirArg {
     fn install(&self) -> Result<Installation, Failure> {
         Ok(Installation::open(self.path())?)
     }
-}
-
-/// How to log in (`login`, `run --login`).
-#[derive(Debug, Args)]
-pub struct LoginArgs {
-    /// The paper account (the login page's paper toggle).
-    #[arg(long)]
-    pub paper: bool,
-    /// A TOML file with username, password and optional totp_secret (base32); mode 0600.
-    /// Default: the environment (IBKR_USERNAME, IBKR_PASSWORD, IBKR_TOTP_SECRET).
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "IBKR_CREDENTIALS",
-        hide_env_values = true
-    )]
-    pub credentials: Option<PathBuf>,
-    /// The login page's selectors and texts (overrides the built-in rules when IBKR changes
-    /// the page).
-    #[arg(long, value_name = "FILE")]
-    pub page_rules: Option<PathBuf>,
-    /// Take the brokerage session over from a competing session (TWS, mobile). Off by
-    /// default: a competing session is reported, not taken.
-    #[arg(long)]
-    pub compete: bool,
-    /// Failed logins allowed in 24 hours before a human must step in.
-    #[arg(long, default_value_t = 3, value_name = "N")]
-    pub max_failures: u32,
-    /// IBKR's region for the nightly reset: new-york, zug or hong-kong.
-    #[arg(long, default_value = "new-york", value_name = "REGION")]
-    pub region: ibkr_gateway::login::Region,
-    /// The Chromium to drive (default: IBKR_CHROMIUM, then chromium on PATH).
-    #[arg(long, value_name = "PATH")]
-    pub chromium: Option<PathBuf>,
 }
 
 impl LoginArgs {
@@ -177,37 +55,6 @@ impl LoginArgs {
     }
 }
 
-/// What `start` and `run` share.
-#[derive(Debug, Args)]
-pub struct StartArgs {
-    #[command(flatten)]
-    pub dir: DirArg,
-    /// The port the gateway listens on (all IPv4 interfaces).
-    #[arg(long, default_value_t = 5000)]
-    pub port: u16,
-    /// Also admit these clients: an exact IPv4 address, a prefix ending in `*` (172.18.*),
-    /// or `docker` (172.17.* to 172.31.*). Repeatable; 127.0.0.1 is always admitted.
-    #[arg(
-        long,
-        value_name = "PATTERN",
-        env = "IBKR_GATEWAY_ALLOW",
-        value_delimiter = ','
-    )]
-    pub allow: Vec<String>,
-    /// Refuse these clients (checked before --allow).
-    #[arg(long, value_name = "PATTERN", value_delimiter = ',')]
-    pub deny: Vec<String>,
-    /// Use this conf.yaml (validated) instead of writing one.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["allow", "deny"])]
-    pub conf: Option<PathBuf>,
-    /// Print the login URL and wait for the browser login, then open the brokerage session.
-    #[arg(long)]
-    pub wait_login: bool,
-    /// How long --wait-login waits (30s, 10m, 1h).
-    #[arg(long, value_name = "DURATION", default_value = "10m")]
-    pub timeout: String,
-}
-
 impl StartArgs {
     fn launch(&self) -> Result<LaunchConfig, Failure> {
         let mut config = LaunchConfig::new(self.port);
@@ -218,7 +65,7 @@ impl StartArgs {
     }
 
     fn login_timeout(&self) -> Result<Duration, Failure> {
-        crate::watch::parse_duration(&self.timeout)
+        crate::context::parse_duration(&self.timeout)
             .map_err(|e| Failure::usage(format!("--timeout {}: {e}", self.timeout)))
     }
 }

@@ -1,7 +1,8 @@
 //! `ibkr`: Interactive Brokers from the terminal.
 //!
 //! Every command talks to the Client Portal Gateway at `--gateway` (env `IBKR_GATEWAY_URL`,
-//! default `https://localhost:5000/v1/api`), or to the embedded simulator with `--sim`.
+//! default `https://localhost:5000/v1/api`), or to the embedded simulator with `--sim` (in
+//! builds with the default `sim` feature; without it `--sim` says how to get it).
 //! `--json` prints the documented, stable JSON schemas (see the README). Errors print one
 //! line on stderr saying what to do, and exit non-zero:
 //! 1 any other error, 2 bad usage, 3 not logged in or no brokerage session,
@@ -13,15 +14,27 @@
 #[macro_use]
 mod print;
 
+// The modules in layers; each imports only from the layers below it, so there is no cycle:
+// 1. `failure`, `print`, `args`: errors and exit codes, the one printer, the command line;
+// 2. `table`, `output`: how results print; `sim`: the embedded simulator (cargo feature);
+// 3. `context`: the session, connecting, and the helpers several commands share;
+// 4. the commands: `portfolio`, `market`, `orders`, `watch`, `flex`, `tour`, `gateway`,
+//    `oauth`, `capture`, `mcp`;
+// 5. `dispatch`: the one `match` over the parsed command.
 mod args;
 mod capture;
-mod commands;
+mod context;
+mod dispatch;
 mod failure;
+mod flex;
 mod gateway;
+mod market;
 mod mcp;
 mod oauth;
+mod orders;
 mod output;
 mod portfolio;
+mod sim;
 mod table;
 mod tour;
 mod watch;
@@ -50,7 +63,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    match runtime.block_on(dispatch::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         // The reader closed stdout (`| head`): it has what it wanted.
         Err(failure) if failure.is_closed_pipe() => ExitCode::SUCCESS,

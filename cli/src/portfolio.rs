@@ -1,35 +1,58 @@
-//! The account commands: positions, summary, ledger, trades, watchlists, scanner, alerts,
-//! contracts, option chains and switching accounts, each printed as a table, JSON or CSV.
+//! The session and account commands: status, accounts (and switching them), positions,
+//! summary, ledger, trades, watchlists, scanner, alerts, contracts and option chains, each
+//! printed as a table, JSON or CSV (`status` and `accounts` as text or JSON).
 
 use ibkr_ext::alerts::{Crossing, PriceAlert};
+use ibkr_ext::prelude::*;
 use ibkr_ext::scanner::ScanRequest;
 use ibkr_ext::{Conid, Position};
 use serde_json::{Value, json};
 
-use crate::args::{
-    AccountsAction, AlertAction, Command, OutputFormat, ScannerAction, WatchlistAction,
-};
-use crate::commands::{Session, conids_of};
-use crate::failure::Failure;
+use crate::args::{AlertAction, OutputFormat, ScannerAction, WatchlistAction};
+use crate::context::{Session, conids_of};
+use crate::failure::{self, Failure};
+use crate::output;
 use crate::table::{self, num};
 
-pub async fn run(s: &Session, format: OutputFormat, command: Command) -> Result<(), Failure> {
-    s.ibkr.ensure_brokerage_session().await?;
-    match command {
-        Command::Positions { conid } => positions(s, format, conid).await,
-        Command::Summary => summary(s, format).await,
-        Command::Ledger => ledger(s, format).await,
-        Command::Trades { days } => trades(s, format, days).await,
-        Command::Watchlist { action } => watchlist(s, format, action).await,
-        Command::Scanner { action } => scanner(s, format, action).await,
-        Command::Alert { action } => alert(s, format, action).await,
-        Command::Contract { item } => contract(s, format, &item).await,
-        Command::Chain { symbol, expiry } => chain(s, format, &symbol, &expiry).await,
-        Command::Accounts {
-            action: Some(AccountsAction::Switch { id }),
-        } => switch(s, format, &id).await,
-        _ => Err(Failure::usage("not an account command")),
+/// `ibkr status`: the session; not logged in is exit 3.
+pub async fn status(s: &Session) -> Result<(), Failure> {
+    let state = match s.ibkr.auth_status().await {
+        Ok(state) => state,
+        Err(ibkr_ext::Error::NotAuthenticated { .. }) => SessionState::default(),
+        Err(e) => return Err(e.into()),
+    };
+    output::status(
+        s.json(),
+        s.ibkr.base_url(),
+        &state,
+        crate::context::auth_summary(&s.ibkr),
+    )?;
+    if !state.logged_in {
+        return Err(Failure::new(
+            failure::SESSION,
+            format!("not logged in: open {} and log in", s.ibkr.login_url()),
+        ));
     }
+    Ok(())
+}
+
+/// `ibkr accounts`: the login's accounts, the selected one marked.
+pub async fn accounts(s: &Session) -> Result<(), Failure> {
+    s.ibkr.ensure_brokerage_session().await?;
+    let a = s.ibkr.api().get_accounts().await?;
+    if s.json() {
+        crate::print::json(&json!({"accounts": a.accounts, "selected": a.selected_account}))?;
+    } else {
+        for acct in &a.accounts {
+            let mark = if Some(acct) == a.selected_account.as_ref() {
+                "*"
+            } else {
+                " "
+            };
+            say!("{mark} {acct}")?;
+        }
+    }
+    Ok(())
 }
 
 const POSITION_COLUMNS: &[&str] = &[
@@ -58,7 +81,8 @@ fn position_json(p: &Position) -> Value {
     })
 }
 
-async fn positions(s: &Session, format: OutputFormat, conid: Option<i64>) -> Result<(), Failure> {
+pub async fn positions(s: &Session, conid: Option<i64>) -> Result<(), Failure> {
+    let format = s.format;
     let list = match conid {
         Some(c) => s.ibkr.positions_for(Conid(c)).await?,
         None => s.ibkr.positions().await?,
@@ -72,7 +96,8 @@ async fn positions(s: &Session, format: OutputFormat, conid: Option<i64>) -> Res
     Ok(())
 }
 
-async fn summary(s: &Session, format: OutputFormat) -> Result<(), Failure> {
+pub async fn summary(s: &Session) -> Result<(), Failure> {
+    let format = s.format;
     let m = s.ibkr.summary().await?;
     table::object(
         format,
@@ -106,7 +131,8 @@ async fn summary(s: &Session, format: OutputFormat) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn ledger(s: &Session, format: OutputFormat) -> Result<(), Failure> {
+pub async fn ledger(s: &Session) -> Result<(), Failure> {
+    let format = s.format;
     let rows = s.ibkr.ledger().await?;
     table::records(
         format,
@@ -143,7 +169,8 @@ async fn ledger(s: &Session, format: OutputFormat) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn trades(s: &Session, format: OutputFormat, days: u32) -> Result<(), Failure> {
+pub async fn trades(s: &Session, days: u32) -> Result<(), Failure> {
+    let format = s.format;
     let rows = s.ibkr.trades(days).await?;
     table::records(
         format,
@@ -215,11 +242,8 @@ fn print_watchlist(
     }
 }
 
-async fn watchlist(
-    s: &Session,
-    format: OutputFormat,
-    action: WatchlistAction,
-) -> Result<(), Failure> {
+pub async fn watchlist(s: &Session, action: WatchlistAction) -> Result<(), Failure> {
+    let format = s.format;
     match action {
         WatchlistAction::List => {
             let lists = s.ibkr.watchlists().await?;
@@ -274,7 +298,8 @@ fn parse_filter(f: &str) -> Result<(String, f64), Failure> {
     Ok((code.trim().to_string(), value))
 }
 
-async fn scanner(s: &Session, format: OutputFormat, action: ScannerAction) -> Result<(), Failure> {
+pub async fn scanner(s: &Session, action: ScannerAction) -> Result<(), Failure> {
+    let format = s.format;
     match action {
         ScannerAction::Params => {
             let p = s.ibkr.scanner_params().await?;
@@ -323,7 +348,8 @@ async fn scanner(s: &Session, format: OutputFormat, action: ScannerAction) -> Re
     Ok(())
 }
 
-async fn alert(s: &Session, format: OutputFormat, action: AlertAction) -> Result<(), Failure> {
+pub async fn alert(s: &Session, action: AlertAction) -> Result<(), Failure> {
+    let format = s.format;
     match action {
         AlertAction::List => {
             let list = s.ibkr.alerts().await?;
@@ -400,7 +426,8 @@ async fn alert(s: &Session, format: OutputFormat, action: AlertAction) -> Result
     Ok(())
 }
 
-async fn contract(s: &Session, format: OutputFormat, item: &str) -> Result<(), Failure> {
+pub async fn contract(s: &Session, item: &str) -> Result<(), Failure> {
+    let format = s.format;
     let (_, conid) = conids_of(&s.ibkr, &[item.to_string()])
         .await?
         .into_iter()
@@ -446,12 +473,8 @@ async fn contract(s: &Session, format: OutputFormat, item: &str) -> Result<(), F
     Ok(())
 }
 
-async fn chain(
-    s: &Session,
-    format: OutputFormat,
-    symbol: &str,
-    expiry: &str,
-) -> Result<(), Failure> {
+pub async fn chain(s: &Session, symbol: &str, expiry: &str) -> Result<(), Failure> {
+    let format = s.format;
     let chain = s.ibkr.chain(symbol, expiry).await?;
     let rows: Vec<Value> = chain
         .options
@@ -478,7 +501,8 @@ async fn chain(
     }
 }
 
-async fn switch(s: &Session, format: OutputFormat, id: &str) -> Result<(), Failure> {
+pub async fn switch(s: &Session, id: &str) -> Result<(), Failure> {
+    let format = s.format;
     let ibkr = s.ibkr.switch_account(id).await?;
     let account = ibkr.account_id().unwrap_or(id).to_string();
     done(

@@ -11,8 +11,9 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
 use crate::args::Global;
-use crate::commands::{self, SIM_FLEX_QUERY, SIM_FLEX_TOKEN};
+use crate::context;
 use crate::failure::Failure;
+use crate::sim::{SIM_FLEX_QUERY, SIM_FLEX_TOKEN};
 
 /// The one order question the tour's order expects: IBKR's "price far from the market"
 /// (o163). The tour answers yes to it and to nothing else.
@@ -35,7 +36,7 @@ fn step(n: u32, title: &str) -> Result<(), Failure> {
 
 pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
     let use_sim = g.sim || g.gateway.is_none();
-    let s = commands::connect(g, use_sim).await?;
+    let s = context::connect(g, use_sim).await?;
     let started = Instant::now();
     match &s.sim {
         Some(gw) => say!(
@@ -47,7 +48,7 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
 
     step(1, "Session")?;
     // `ready` opens the brokerage session; the state it published is the session's.
-    let (ibkr, account) = commands::ready(&s).await?;
+    let (ibkr, account) = context::ready(&s).await?;
     let state = ibkr.session().borrow().clone();
     say!(
         "   logged in, brokerage session open: authenticated={} connected={} competing={}",
@@ -188,7 +189,7 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
                 say!(
                     "   IBKR asked [{}]: {}",
                     message_ids.join(","),
-                    commands::one_line(&text)
+                    context::one_line(&text)
                 )?;
                 say!(
                     "   -> declined on the wire (confirmed:false): nothing is ever confirmed silently"
@@ -247,7 +248,7 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
     match flex {
         None => say!("   skipped: set IBKR_FLEX_TOKEN and IBKR_FLEX_QUERY to fetch one of yours")?,
         Some((token, query, base)) => {
-            let client = commands::flex_client(token, base.as_deref(), s.sim.is_some())?;
+            let client = context::flex_client(token, base.as_deref(), s.sim.is_some())?;
             let download = client.fetch(FlexRequest::new(query)).await?;
             let report = GenericReport::from_reader(download.bytes())?;
             for st in &report.statements {

@@ -11,41 +11,8 @@ use ibkr_ext::stream::{ConnectionEvent, StreamEvent, Streams, Subscription};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use crate::commands::{DEFAULT_SNAPSHOT_FIELDS, Session, conids_of};
+use crate::context::{DEFAULT_SNAPSHOT_FIELDS, Session, conids_of, parse_duration};
 use crate::failure::{self, Failure};
-
-/// `30s`, `5m`, `2h`, `1h30m`, `500ms`, or plain seconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if let Ok(secs) = text.parse::<f64>() {
-        return Duration::try_from_secs_f64(secs).map_err(|e| e.to_string());
-    }
-    let mut total = Duration::ZERO;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("{text:?}: a unit is missing (s, m, h, ms)"))?;
-        let (number, tail) = rest.split_at(digits);
-        let n: f64 = number
-            .parse()
-            .map_err(|_| format!("{text:?}: not a duration like 30s, 5m or 1h"))?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(tail.len());
-        let (unit, next) = tail.split_at(unit_len);
-        let scale = match unit {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => return Err(format!("{text:?}: unknown unit {unit:?} (s, m, h, ms)")),
-        };
-        total += Duration::try_from_secs_f64(n * scale).map_err(|e| e.to_string())?;
-        rest = next;
-    }
-    Ok(total)
-}
 
 fn now_text() -> String {
     Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -379,20 +346,4 @@ pub async fn pnl(
         ));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_like_people_write_them() {
-        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
-        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
-        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert!(parse_duration("5x").is_err());
-        assert!(parse_duration("m").is_err());
-    }
 }

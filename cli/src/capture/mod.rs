@@ -22,7 +22,8 @@ pub mod params;
 pub mod schema;
 pub mod spec;
 
-#[cfg(test)]
+// They drive the embedded simulator.
+#[cfg(all(test, feature = "sim"))]
 mod tests;
 
 use std::collections::BTreeSet;
@@ -34,7 +35,7 @@ use ibkr_ext::raw_api::operations::Api;
 use serde_json::Value;
 
 use crate::args::CaptureArgs;
-use crate::commands::Session;
+use crate::context::Session;
 use crate::failure::{self, Failure};
 use anonymise::{Anonymiser, Change, Kind};
 use params::{Call, Found};

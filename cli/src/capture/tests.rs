@@ -19,7 +19,7 @@ const SESSION: &str = "f3c9a1e0b7d24e6a9c1b2d3e4f5a6b7c";
 async fn simulator(faults: Vec<FaultRule>) -> RunningGateway {
     // IBKR's pacing is the wire's and the simulator's own tests' subject; here it would only
     // stretch one capture to 10 s.
-    let mut b = crate::commands::sim_builder()
+    let mut b = crate::sim::builder()
         .brokerage_session(true)
         .limits(ibkr_sim::Limits::unlimited());
     for f in faults {

@@ -103,7 +103,7 @@ pub async fn serve(
         .await
         .map_err(|e| Failure::new(failure::GENERAL, format!("--http {addr}: {e}")))?;
     let local = listener.local_addr().unwrap_or(addr);
-    eprintln!("ibkr mcp: streamable HTTP at http://{local}/mcp");
+    note!("ibkr mcp: streamable HTTP at http://{local}/mcp");
     axum::serve(listener, app(server, token))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -36,11 +36,10 @@ pub mod result;
 pub mod tools;
 pub mod trading;
 
-#[cfg(test)]
+// They drive the embedded simulator.
+#[cfg(all(test, feature = "sim"))]
 mod tests;
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use ibkr_ext::prelude::*;
@@ -58,52 +57,8 @@ use serde_json::json;
 use self::audit::Audit;
 use self::confirm::Confirmations;
 use self::guards::Guards;
-use crate::args::Global;
+use crate::args::{Global, McpArgs};
 use crate::failure::{self, Failure};
-
-/// `ibkr mcp`'s options. The session options are the CLI's own (`--sim`, `--gateway`,
-/// `--oauth1`, `--oauth2`, `--ca-cert`).
-#[derive(Debug, clap::Args)]
-pub struct McpArgs {
-    /// Limit every tool to this account (repeatable); others are refused. The first one is
-    /// the default account. Default: every account of the login.
-    #[arg(long = "account", value_name = "ID")]
-    pub account: Vec<String>,
-    /// Offer the trading tools: place_order, modify_order, cancel_order.
-    #[arg(long)]
-    pub trading: bool,
-    /// Offer cancel_all_orders too (needs --trading).
-    #[arg(long, requires = "trading")]
-    pub allow_cancel_all: bool,
-    /// Let live accounts trade too (default: only paper accounts, ids DU…/DF…).
-    #[arg(long)]
-    pub live: bool,
-    /// The largest quantity × price of one order (quantity × last for market orders), in
-    /// the account's currency.
-    #[arg(long, value_name = "AMOUNT", default_value = "10000")]
-    pub max_notional: Decimal,
-    /// The most order submissions (place or modify) this server run sends to IBKR,
-    /// whatever IBKR answers.
-    #[arg(long, value_name = "N", default_value_t = 20)]
-    pub max_orders: u32,
-    /// Answer an order question: MSGID=yes or MSGID=no (e.g. o163=yes). Repeatable.
-    /// Without it every question goes back to the assistant unanswered.
-    #[arg(long = "answer", value_name = "MSGID=yes|no")]
-    pub answers: Vec<String>,
-    /// The JSONL audit file of trading calls [default: mcp-audit.jsonl in the user's data dir]
-    #[arg(long, value_name = "FILE")]
-    pub audit: Option<PathBuf>,
-    /// Serve the streamable HTTP transport at ADDR (loopback, e.g. 127.0.0.1:8765)
-    /// instead of stdio; the endpoint is /mcp.
-    #[arg(long, value_name = "ADDR")]
-    pub http: Option<SocketAddr>,
-    /// Allow --http on a non-loopback address; needs --bearer-token-file.
-    #[arg(long, requires_all = ["http", "bearer_token_file"])]
-    pub bind_public: bool,
-    /// A file holding the bearer token HTTP clients must send (Authorization: Bearer ...).
-    #[arg(long, value_name = "FILE", requires = "http")]
-    pub bearer_token_file: Option<PathBuf>,
-}
 
 /// Where `flex_statement` fetches from.
 #[derive(Clone)]
@@ -129,7 +84,7 @@ pub struct Shared {
     /// The last Flex statement fetched: (query id, report).
     pub flex_cache: Mutex<Option<(String, Arc<ibkr_flex::GenericReport>)>>,
     /// The embedded simulator, kept running as long as the server (never read).
-    pub _sim: Option<ibkr_sim::RunningGateway>,
+    pub _sim: Option<crate::sim::Simulator>,
 }
 
 /// The MCP server: the shared state and the tools this run offers.
@@ -239,8 +194,8 @@ impl ServerHandler for IbkrMcp {
 }
 
 /// Build the shared state from the options and a connected session.
-pub fn shared(args: &McpArgs, session: crate::commands::Session) -> Result<Shared, Failure> {
-    let answers = crate::commands::parse_answers(&args.answers)?;
+pub fn shared(args: &McpArgs, session: crate::context::Session) -> Result<Shared, Failure> {
+    let answers = crate::context::parse_answers(&args.answers)?;
     if args.max_notional <= Decimal::ZERO {
         return Err(Failure::usage("--max-notional must be above 0"));
     }
@@ -282,7 +237,7 @@ pub async fn run(global: &Global, args: McpArgs) -> Result<(), Failure> {
     if let Some(addr) = args.http {
         http::check_bind(addr, args.bind_public, args.bearer_token_file.as_deref())?;
     }
-    let session = crate::commands::connect(global, global.sim).await?;
+    let session = crate::context::connect(global, global.sim).await?;
     let shared = shared(&args, session)?;
     note!(
         "ibkr mcp: {} tools, trading {}, audit {}",

@@ -38,7 +38,7 @@ async fn server(
 ) {
     // Pacing is the wire's subject, not the tools': unpaced, `pnl` (asked twice, 5 s apart
     // under IBKR's limit) takes milliseconds instead of 10 s.
-    let mut builder = crate::commands::sim_builder().limits(ibkr_sim::Limits::unlimited());
+    let mut builder = crate::sim::builder().limits(ibkr_sim::Limits::unlimited());
     for a in extra {
         builder = builder.extra_account(a);
     }
@@ -57,7 +57,7 @@ async fn server(
         .without_pacing()
         .build()
         .expect("client");
-    let session = crate::commands::Session {
+    let session = crate::context::Session {
         ibkr,
         sim: None,
         format: crate::args::OutputFormat::Json,
@@ -281,7 +281,7 @@ async fn every_read_tool_answers_on_the_simulator() {
     let flex = h
         .ok(
             "flex_statement",
-            json!({"query_id": crate::commands::SIM_FLEX_QUERY, "section": "Trades", "limit": 2}),
+            json!({"query_id": crate::sim::SIM_FLEX_QUERY, "section": "Trades", "limit": 2}),
         )
         .await;
     assert!(

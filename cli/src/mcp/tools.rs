@@ -536,7 +536,7 @@ impl IbkrMcp {
         let g = &self.shared.guards;
         Ok(json!({
             "gateway": self.ibkr().base_url(),
-            "auth": crate::oauth::auth_summary(self.ibkr()).0,
+            "auth": crate::context::auth_summary(self.ibkr()).0,
             "logged_in": state.logged_in,
             "authenticated": state.authenticated,
             "competing": state.competing,
@@ -1067,7 +1067,7 @@ impl IbkrMcp {
             }
         }
         let (token, base) = match &self.shared.flex {
-            FlexSource::Sim { base } => (crate::commands::SIM_FLEX_TOKEN.to_string(), Some(base.as_str())),
+            FlexSource::Sim { base } => (crate::sim::SIM_FLEX_TOKEN.to_string(), Some(base.as_str())),
             FlexSource::Ibkr => (
                 std::env::var("IBKR_FLEX_TOKEN")
                     .ok()
@@ -1082,7 +1082,7 @@ impl IbkrMcp {
                 None,
             ),
         };
-        let client = crate::commands::flex_client(token, base, base.is_some())
+        let client = crate::context::flex_client(token, base, base.is_some())
             .map_err(|f| ToolError::other("flex", f.message))?;
         let download = client
             .fetch(ibkr_flex::FlexRequest::new(query))
