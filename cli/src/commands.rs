@@ -185,7 +185,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                     bar,
                     out,
                     format,
-                } => history(&s, &items, &period, &bar, out.as_deref(), format).await,
+                } => history(&s, &items, period, bar, out.as_deref(), format).await,
                 Command::Order {
                     action: OrderAction::Preview(a),
                 } => order(&s, &a, false).await,
@@ -383,8 +383,8 @@ pub async fn snapshot(s: &Session, items: &[String], fields: &[String]) -> Resul
 pub async fn history(
     s: &Session,
     items: &[String],
-    period: &str,
-    bar: &str,
+    period: Period,
+    bar: BarSize,
     out: Option<&std::path::Path>,
     format: FileFormat,
 ) -> Result<(), Failure> {

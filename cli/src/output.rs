@@ -212,27 +212,26 @@ pub fn preview(json: bool, p: &OrderPreview) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `orders --json`: `{"orders": [..]}`, each order as IBKR sent it (`orderId`, `ticker`,
-/// `side`, `totalSize`, `status`, ...).
+/// `orders --json`: `{"orders": [..]}`, each order as the SDK decodes it (`order_id`,
+/// `ticker`, `side`, `total_size`, `status`, ...).
 pub fn orders(json: bool, orders: &[LiveOrder]) -> Result<(), Failure> {
     if json {
-        return crate::print::json(
-            &json!({"orders": orders.iter().map(|o| o.raw.clone()).collect::<Vec<_>>()}),
-        );
+        return crate::print::json(&json!({ "orders": orders }));
     }
     if orders.is_empty() {
         say!("no live orders")?;
     }
     for o in orders {
-        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
+        let opt =
+            |s: Option<&dyn std::fmt::Display>| s.map(ToString::to_string).unwrap_or_default();
         say!(
             "{:>12}  {:<6} {:<5} {:>8} {:<8} {}",
             o.order_id,
-            opt(&o.ticker),
-            opt(&o.side),
+            opt(o.ticker.as_ref().map(|t| t as _)),
+            opt(o.side.as_ref().map(|s| s as _)),
             o.total_size.map(|n| n.to_string()).unwrap_or_default(),
-            opt(&o.order_type),
-            opt(&o.status)
+            opt(o.order_type.as_ref().map(|s| s as _)),
+            opt(o.status.as_ref().map(|s| s as _))
         )?;
     }
     Ok(())
