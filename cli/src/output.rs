@@ -221,17 +221,18 @@ pub fn orders(json: bool, orders: &[LiveOrder]) -> Result<(), Failure> {
     if orders.is_empty() {
         say!("no live orders")?;
     }
+    fn or_blank<T: std::fmt::Display>(v: Option<&T>) -> String {
+        v.map(ToString::to_string).unwrap_or_default()
+    }
     for o in orders {
-        let opt =
-            |s: Option<&dyn std::fmt::Display>| s.map(ToString::to_string).unwrap_or_default();
         say!(
             "{:>12}  {:<6} {:<5} {:>8} {:<8} {}",
             o.order_id,
-            opt(o.ticker.as_ref().map(|t| t as _)),
-            opt(o.side.as_ref().map(|s| s as _)),
-            o.total_size.map(|n| n.to_string()).unwrap_or_default(),
-            opt(o.order_type.as_ref().map(|s| s as _)),
-            opt(o.status.as_ref().map(|s| s as _))
+            or_blank(o.ticker.as_ref()),
+            or_blank(o.side.as_ref()),
+            or_blank(o.total_size.as_ref()),
+            or_blank(o.order_type.as_ref()),
+            or_blank(o.status.as_ref())
         )?;
     }
     Ok(())

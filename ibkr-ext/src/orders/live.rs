@@ -219,3 +219,47 @@ fn loose_number(v: &LooseScalar) -> Option<f64> {
         LooseScalar::String(s) => s.trim().replace(',', "").parse().ok(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ibkr_gen::trading::types::LiveOrdersResponse;
+
+    use super::*;
+
+    /// Every order of the recorded `getLiveOrders` answers.
+    fn recorded_orders() -> Vec<LiveOrder> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/responses/getLiveOrders");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let answer: LiveOrdersResponse = serde_json::from_str(&text).unwrap();
+            out.extend(answer.orders.iter().filter_map(LiveOrder::from_item));
+        }
+        out
+    }
+
+    #[test]
+    fn recorded_live_orders_decode_to_named_sides_and_statuses() {
+        let orders = recorded_orders();
+        assert_eq!(orders.len(), 3);
+        for o in &orders {
+            assert!(
+                matches!(o.side, Some(Side::Buy | Side::Sell)),
+                "{:?}",
+                o.side
+            );
+            assert_eq!(o.status, Some(OrderStatus::Filled), "{}", o.order_id);
+            assert!(o.last_execution.is_some());
+        }
+        // rec_ibkrdotnet_filled.json: a market order's `"price": ""` is no price.
+        let market = orders.iter().find(|o| o.order_id == "245323648").unwrap();
+        assert_eq!(market.price, None);
+        assert_eq!(market.avg_price, Some(Decimal::new(31756, 2)));
+        assert_eq!(market.remaining, Some(0.0));
+        // spec_orders.json: a limit price as IBKR formats it.
+        let limit = orders.iter().find(|o| o.order_id == "1370093238").unwrap();
+        assert_eq!(limit.price, Some(Decimal::new(90000, 5)));
+        assert_eq!(limit.side, Some(Side::Buy));
+    }
+}
