@@ -457,24 +457,14 @@ mod tests {
 
     #[test]
     fn unknown_network_values_land_in_other_and_go_back_unchanged() {
-        let cases: [(&str, fn(&str) -> String); 4] = [
-            ("SSHORT", |t| {
-                serde_json::to_string(&serde_json::from_str::<Side>(t).unwrap()).unwrap()
-            }),
-            ("WarnState", |t| {
-                serde_json::to_string(&serde_json::from_str::<OrderStatus>(t).unwrap()).unwrap()
-            }),
-            ("2q", |t| {
-                serde_json::to_string(&serde_json::from_str::<Period>(t).unwrap()).unwrap()
-            }),
-            ("20secs", |t| {
-                serde_json::to_string(&serde_json::from_str::<BarSize>(t).unwrap()).unwrap()
-            }),
-        ];
-        for (value, again) in cases {
-            let json = format!("{value:?}");
-            assert_eq!(again(&json), json);
+        /// JSON text -> value -> JSON text.
+        fn again<T: Serialize + DeserializeOwned>(json: &str) -> String {
+            serde_json::to_string(&serde_json::from_str::<T>(json).unwrap()).unwrap()
         }
+        assert_eq!(again::<Side>(r#""SSHORT""#), r#""SSHORT""#);
+        assert_eq!(again::<OrderStatus>(r#""WarnState""#), r#""WarnState""#);
+        assert_eq!(again::<Period>(r#""2q""#), r#""2q""#);
+        assert_eq!(again::<BarSize>(r#""20secs""#), r#""20secs""#);
         assert_eq!(Side::from_ibkr("SSHORT"), Side::Other("SSHORT".into()));
         assert_eq!(
             OrderStatus::from_ibkr("WarnState"),

@@ -23,7 +23,7 @@ use crate::vocab::{OrderStatus, Side};
 /// A working or recently finished order: from `GET /iserver/account/orders`
 /// ([`Ibkr::live_orders`]) and, merged from its partial updates, from the `sor` stream
 /// ([`OrderUpdate`](crate::stream::OrderUpdate)). Both decode IBKR's order object through the
-/// generated type and [`LiveOrder::from_item`].
+/// generated type (`LiveOrdersResponseOrdersItem`) the same way.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct LiveOrder {
