@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use futures::StreamExt;
-use ibkr_ext::Ibkr;
+use ibkr_ext::{BarSize, Ibkr, Period};
 use ibkr_gen::trading::types::MarketDataHistory;
 use ibkr_sim::{Gateway, Limits};
 
@@ -63,7 +63,10 @@ fn main() {
         let (ibkr, conids) = (ibkr.clone(), conids.clone());
         async move {
             let started = Instant::now();
-            let results: Vec<_> = ibkr.history_many(conids, "1y", "1d").collect().await;
+            let results: Vec<_> = ibkr
+                .history_many(conids, Period::Years(1), BarSize::Day1)
+                .collect()
+                .await;
             let failed = results.iter().filter(|(_, r)| r.is_err()).count();
             (started.elapsed(), failed)
         }

@@ -186,10 +186,10 @@ pub enum Command {
         items: Vec<String>,
         /// The period: 1d, 1w, 1m, 1y, ...
         #[arg(long, default_value = "1y")]
-        period: String,
+        period: ibkr_ext::Period,
         /// The bar size: 1min, 5min, 1h, 1d, ...
         #[arg(long, default_value = "1d")]
-        bar: String,
+        bar: ibkr_ext::BarSize,
         /// Write one file per symbol into this directory instead of printing.
         #[arg(long)]
         out: Option<PathBuf>,

@@ -96,8 +96,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             market::history(
                 &session(g).await?,
                 &items,
-                &period,
-                &bar,
+                period,
+                bar,
                 out.as_deref(),
                 format,
             )

@@ -91,8 +91,8 @@ pub async fn snapshot(s: &Session, items: &[String], fields: &[String]) -> Resul
 pub async fn history(
     s: &Session,
     items: &[String],
-    period: &str,
-    bar: &str,
+    period: Period,
+    bar: BarSize,
     out: Option<&std::path::Path>,
     format: FileFormat,
 ) -> Result<(), Failure> {

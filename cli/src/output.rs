@@ -212,27 +212,27 @@ pub fn preview(json: bool, p: &OrderPreview) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `orders --json`: `{"orders": [..]}`, each order as IBKR sent it (`orderId`, `ticker`,
-/// `side`, `totalSize`, `status`, ...).
+/// `orders --json`: `{"orders": [..]}`, each order as the SDK decodes it (`order_id`,
+/// `ticker`, `side`, `total_size`, `status`, ...).
 pub fn orders(json: bool, orders: &[LiveOrder]) -> Result<(), Failure> {
     if json {
-        return crate::print::json(
-            &json!({"orders": orders.iter().map(|o| o.raw.clone()).collect::<Vec<_>>()}),
-        );
+        return crate::print::json(&json!({ "orders": orders }));
     }
     if orders.is_empty() {
         say!("no live orders")?;
     }
+    fn or_blank<T: std::fmt::Display>(v: Option<&T>) -> String {
+        v.map(ToString::to_string).unwrap_or_default()
+    }
     for o in orders {
-        let opt = |s: &Option<String>| s.clone().unwrap_or_default();
         say!(
             "{:>12}  {:<6} {:<5} {:>8} {:<8} {}",
             o.order_id,
-            opt(&o.ticker),
-            opt(&o.side),
-            o.total_size.map(|n| n.to_string()).unwrap_or_default(),
-            opt(&o.order_type),
-            opt(&o.status)
+            or_blank(o.ticker.as_ref()),
+            or_blank(o.side.as_ref()),
+            or_blank(o.total_size.as_ref()),
+            or_blank(o.order_type.as_ref()),
+            or_blank(o.status.as_ref())
         )?;
     }
     Ok(())

@@ -96,7 +96,7 @@ pub async fn run(g: &Global, yes: bool) -> Result<(), Failure> {
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let mut stream = ibkr.history_many(TOUR_SYMBOLS, "1y", "1d");
+    let mut stream = ibkr.history_many(TOUR_SYMBOLS, Period::Years(1), BarSize::Day1);
     let mut moves: Vec<(String, usize, f64)> = Vec::new();
     let mut failures = Vec::new();
     while let Some((item, result)) = stream.next().await {

@@ -262,11 +262,11 @@ pub async fn follow_orders(
                                 "{} {:>12} {:<6} {:<4} {:<12} filled {}/{}",
                                 Utc::now().format("%H:%M:%S"),
                                 u.order_id,
-                                u.ticker().unwrap_or("-"),
-                                u.side().unwrap_or("-"),
-                                u.status().unwrap_or("-"),
-                                u.filled().map_or("-".into(), |f| f.to_string()),
-                                u.order.get("totalSize").map_or("-".into(), |v| v.to_string()),
+                                u.order.ticker.as_deref().unwrap_or("-"),
+                                u.order.side.as_ref().map_or("-", |s| s.as_str()),
+                                u.order.status.as_ref().map_or("-", |s| s.as_str()),
+                                u.order.filled.map_or("-".into(), |f| f.to_string()),
+                                u.order.total_size.map_or("-".into(), |v| v.to_string()),
                             )?;
                         }
                         if stop.counted() { break; }

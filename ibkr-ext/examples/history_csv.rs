@@ -7,7 +7,7 @@ mod common;
 use std::io::Write;
 
 use futures::StreamExt;
-use ibkr_ext::{HistoryItem, StockQuery};
+use ibkr_ext::{BarSize, HistoryItem, Period, StockQuery};
 
 #[tokio::main]
 async fn main() -> Result<(), common::BoxError> {
@@ -23,7 +23,9 @@ async fn main() -> Result<(), common::BoxError> {
         .into_iter()
         .map(|s| HistoryItem::Query(StockQuery::new(s)))
         .collect();
-    let mut results = ex.ibkr.history_many(items, "1m", "1d");
+    let mut results = ex
+        .ibkr
+        .history_many(items, Period::Months(1), BarSize::Day1);
     while let Some((item, bars)) = results.next().await {
         let bars = bars?;
         let path = dir.join(format!("{item}.csv"));

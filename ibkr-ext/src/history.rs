@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::Ibkr;
 use crate::conid::{Conid, StockQuery};
 use crate::error::{Error, Result};
+use crate::vocab::{BarSize, Period};
 
 /// One bar.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -185,10 +186,16 @@ fn hmds_bars(conid: Conid, raw: LegacyHmdsHistoryResponse) -> Result<Bars> {
 }
 
 impl Ibkr {
-    /// Bars of one contract: `period` like `1d`, `1w`, `1m`, `1y`; `bar` like `1min`, `1h`,
-    /// `1d`. IBKR returns at most 1000 bars.
-    pub async fn history(&self, conid: Conid, period: &str, bar: &str) -> Result<Bars> {
-        self.history_with(conid, period, bar, &HistoryOptions::default())
+    /// Bars of one contract over `period`, one per `bar`. IBKR returns at most 1000 bars.
+    ///
+    /// ```no_run
+    /// # async fn demo(ibkr: ibkr_ext::Ibkr) -> ibkr_ext::Result<()> {
+    /// use ibkr_ext::{BarSize, Conid, Period};
+    /// let bars = ibkr.history(Conid(265598), Period::Years(1), BarSize::Day1).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn history(&self, conid: Conid, period: Period, bar: BarSize) -> Result<Bars> {
+        self.history_with(conid, &period, &bar, &HistoryOptions::default())
             .await
     }
 
@@ -196,8 +203,8 @@ impl Ibkr {
     pub async fn history_with(
         &self,
         conid: Conid,
-        period: &str,
-        bar: &str,
+        period: &Period,
+        bar: &BarSize,
         options: &HistoryOptions,
     ) -> Result<Bars> {
         let raw = self.raw();
@@ -210,8 +217,8 @@ impl Ibkr {
                 let call = raw
                     .get_market_data_history()
                     .conid(id)
-                    .period(period)
-                    .bar(bar)
+                    .period(period.to_string())
+                    .bar(bar.as_str())
                     .outside_rth(options.outside_rth);
                 iserver_bars(conid, self.send(call).await?)
             }
@@ -219,8 +226,8 @@ impl Ibkr {
                 let call = raw
                     .get_hmds_history()
                     .conid(conid.0)
-                    .period(period)
-                    .bar(bar)
+                    .period(period.to_string())
+                    .bar(bar.as_str())
                     .outside_rth(options.outside_rth);
                 hmds_bars(conid, self.send(call).await?)
             }
@@ -232,7 +239,8 @@ impl Ibkr {
     /// ```no_run
     /// # async fn demo(ibkr: ibkr_ext::Ibkr) {
     /// use futures::StreamExt;
-    /// let mut results = ibkr.history_many(["AAPL", "MSFT", "SPY"], "1y", "1d");
+    /// use ibkr_ext::{BarSize, Period};
+    /// let mut results = ibkr.history_many(["AAPL", "MSFT", "SPY"], Period::Years(1), BarSize::Day1);
     /// while let Some((item, bars)) = results.next().await {
     ///     match bars {
     ///         Ok(b) => println!("{item}: {} bars", b.bars.len()),
@@ -244,8 +252,8 @@ impl Ibkr {
     pub fn history_many<I>(
         &self,
         items: impl IntoIterator<Item = I>,
-        period: &str,
-        bar: &str,
+        period: Period,
+        bar: BarSize,
     ) -> BoxStream<'static, (HistoryItem, Result<Bars>)>
     where
         I: Into<HistoryItem>,
@@ -257,8 +265,8 @@ impl Ibkr {
     pub fn history_many_with<I>(
         &self,
         items: impl IntoIterator<Item = I>,
-        period: &str,
-        bar: &str,
+        period: Period,
+        bar: BarSize,
         options: HistoryOptions,
     ) -> BoxStream<'static, (HistoryItem, Result<Bars>)>
     where
@@ -266,7 +274,6 @@ impl Ibkr {
     {
         let items: Vec<HistoryItem> = items.into_iter().map(Into::into).collect();
         let ibkr = self.clone();
-        let (period, bar) = (period.to_string(), bar.to_string());
         let in_flight = options.max_in_flight.clamp(1, 5);
         let jobs = async move {
             // Every symbol in one /trsrv/stocks batch; if that request fails as a whole,

@@ -42,6 +42,7 @@ pub mod snapshot;
 pub mod stream;
 pub mod tls;
 mod undecoded;
+pub mod vocab;
 pub mod watchlists;
 
 pub use account::{AccountSummary, LedgerEntry};
@@ -60,24 +61,25 @@ pub use ibkr_gen::wire::{Rate, RetryPolicy};
 pub use oauth::AuthMode;
 pub use orders::{
     AnswerPolicy, DeclineReason, DeclinedQuestion, LiveOrder, OrderGroup, OrderOutcome,
-    OrderTicket, Side, TimeInForce,
+    OrderTicket, TimeInForce,
 };
 pub use portfolio::{PnlRow, Position, Trade};
 pub use session::{KeeperConfig, SessionState};
 pub use snapshot::{Field, Quote};
 pub use stream::{StreamEvent, Streams, Subscription};
+pub use vocab::{BarSize, OrderStatus, Period, Side};
 
 /// Everything a typical program needs: `use ibkr_ext::prelude::*;`.
 pub mod prelude {
     pub use crate::orders::{OrderType, questions};
     pub use crate::stream::{
-        ConnectionEvent, Execution, OrderUpdate, QuoteUpdate, StreamConfig, StreamError,
-        StreamErrorKind, StreamEvent, Streams, Subscription,
+        ConnectionEvent, OrderUpdate, QuoteUpdate, StreamConfig, StreamError, StreamErrorKind,
+        StreamEvent, Streams, Subscription,
     };
     pub use crate::{
-        AnswerPolicy, Bar, Bars, Conid, DeclineReason, DeclinedQuestion, Error, Field, HistoryItem,
-        Ibkr, IbkrBuilder, OrderGroup, OrderOutcome, OrderTicket, Quote, Result, SessionState,
-        Side, StockQuery, TimeInForce,
+        AnswerPolicy, Bar, BarSize, Bars, Conid, DeclineReason, DeclinedQuestion, Error, Field,
+        HistoryItem, Ibkr, IbkrBuilder, OrderGroup, OrderOutcome, OrderStatus, OrderTicket, Period,
+        Quote, Result, SessionState, Side, StockQuery, TimeInForce, Trade,
     };
 }
 

@@ -3,11 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, TimeZone, Utc};
 use ibkr_gen::trading::types;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
+use serde::Serialize;
+
 use crate::error::{Error, Result};
+use crate::vocab::Side;
 use crate::{Conid, Ibkr};
 
 /// The gateway's page size for `/portfolio/{accountId}/positions/{pageId}`: a shorter page
@@ -112,8 +116,9 @@ pub struct PnlRow {
     pub excess_liquidity: Option<Decimal>,
 }
 
-/// One execution from `/iserver/account/trades`.
-#[derive(Clone, Debug, PartialEq)]
+/// One execution: a row of `/iserver/account/trades` ([`Ibkr::trades`]), or of the `str`
+/// stream ([`Streams::trades`](crate::Streams::trades)).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Trade {
     /// IBKR's execution id.
@@ -124,8 +129,8 @@ pub struct Trade {
     pub conid: Option<Conid>,
     /// The symbol.
     pub symbol: String,
-    /// `B` or `S`, as IBKR sends it.
-    pub side: String,
+    /// Bought or sold (IBKR sends `B` or `S`).
+    pub side: Option<Side>,
     /// Quantity filled.
     pub size: Decimal,
     /// Fill price.
@@ -136,16 +141,20 @@ pub struct Trade {
     pub net_amount: Option<Decimal>,
     /// When it happened, as IBKR writes it (`20261203-14:31:07`, UTC).
     pub trade_time: String,
+    /// When it happened (IBKR's `trade_time_r`).
+    pub time: Option<DateTime<Utc>>,
     /// The order it filled.
     pub order_id: Option<i64>,
 }
 
-fn text_decimal(s: Option<&str>) -> Option<Decimal> {
-    s.and_then(|t| t.trim().replace(',', "").parse::<Decimal>().ok())
+/// An amount IBKR sent as text (`"192.26"`, `"1,300"`); `None` for `""` or anything else.
+pub(crate) fn text_decimal(t: &str) -> Option<Decimal> {
+    t.trim().replace(',', "").parse::<Decimal>().ok()
 }
 
 impl Trade {
-    fn from_raw(t: &types::TradesResponseItem) -> Trade {
+    /// From the generated item (a `listTrades` row, or a `str` frame's execution).
+    pub(crate) fn from_raw(t: &types::TradesResponseItem) -> Trade {
         let conid = t.conid.as_ref().and_then(Conid::from_loose);
         Trade {
             execution_id: t.execution_id.clone().unwrap_or_default(),
@@ -156,12 +165,15 @@ impl Trade {
                 .unwrap_or_default(),
             conid,
             symbol: t.symbol.clone().unwrap_or_default(),
-            side: t.side.clone().unwrap_or_default(),
+            side: t.side.as_deref().map(Side::from_ibkr),
             size: money_opt(t.size).unwrap_or_default(),
-            price: text_decimal(t.price.as_deref()),
-            commission: text_decimal(t.commission.as_deref()),
+            price: t.price.as_deref().and_then(text_decimal),
+            commission: t.commission.as_deref().and_then(text_decimal),
             net_amount: money_opt(t.net_amount),
             trade_time: t.trade_time.clone().unwrap_or_default(),
+            time: t
+                .trade_time_r
+                .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
             // Order ids are integers IBKR sends as JSON numbers.
             order_id: t
                 .order_id

@@ -354,7 +354,7 @@ impl IbkrMcp {
     }
 
     #[tool(
-        description = "Live orders of the session (IBKR keeps them for the day) in the allowed accounts, as {\"orders\": [...]}, each as IBKR sent it (orderId, ticker, side, totalSize, status, order_ref = client order id). IBKR paces this at one call per 5 seconds. No arguments.",
+        description = "Live orders of the session (IBKR keeps them for the day) in the allowed accounts, as {\"orders\": [...]}, each with order_id, account, conid, ticker, side (BUY/SELL), total_size, filled, remaining, order_type, price, avg_price, time_in_force, status (Submitted, PreSubmitted, Filled, Cancelled, ...) and client_order_id. IBKR paces this at one call per 5 seconds. No arguments.",
         annotations(read_only_hint = true)
     )]
     async fn orders(&self) -> CallToolResult {
@@ -671,7 +671,6 @@ impl IbkrMcp {
             "orders": live
                 .iter()
                 .filter(|o| o.account.as_deref().is_none_or(|a| self.shared.guards.allows(a)))
-                .map(|o| o.raw.clone())
                 .collect::<Vec<_>>(),
         }))
     }
@@ -833,6 +832,12 @@ impl IbkrMcp {
             return Err(Refusal::argument("symbols", "give at least one symbol or conid").into());
         }
         let per_item = estimate_bars(&period, &bar)?;
+        let typed_period: Period = period
+            .parse()
+            .map_err(|e: ibkr_ext::vocab::VocabError| Refusal::argument("period", e.to_string()))?;
+        let typed_bar: BarSize = bar
+            .parse()
+            .map_err(|e: ibkr_ext::vocab::VocabError| Refusal::argument("bar", e.to_string()))?;
         let estimate = per_item.saturating_mul(items as u64);
         if estimate > MAX_HISTORY_BARS {
             return Err(Refusal::new(
@@ -853,8 +858,8 @@ impl IbkrMcp {
                 .iter()
                 .map(|(_, c)| HistoryItem::Conid(*c))
                 .collect::<Vec<_>>(),
-            &period,
-            &bar,
+            typed_period,
+            typed_bar,
         );
         let mut bars = Map::new();
         let mut errors = Map::new();

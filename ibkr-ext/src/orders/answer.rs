@@ -9,6 +9,7 @@ use ibkr_gen::trading::types::{OrderAnswer, OrderNotice, OrderReply};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::vocab::OrderStatus;
 
 /// One question IBKR asked about an order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -41,8 +42,9 @@ pub struct ServerPrompt {
 pub struct SubmittedOrder {
     /// IBKR's order id.
     pub order_id: String,
-    /// Its status (`Submitted`, `PreSubmitted`, `Filled`, ...).
-    pub status: String,
+    /// Its status (`Submitted`, `PreSubmitted`, `Filled`, ...; `Other("")` when IBKR sent
+    /// none).
+    pub status: OrderStatus,
     /// The client order id IBKR echoed (`local_order_id`), when it did.
     pub client_order_id: Option<String>,
 }
@@ -114,7 +116,7 @@ fn reply_item(reply: &OrderReply) -> Option<Item> {
     }
     Some(Item::Ack(SubmittedOrder {
         order_id: reply.order_id.clone()?,
-        status: reply.order_status.clone().unwrap_or_default(),
+        status: OrderStatus::from_ibkr(reply.order_status.as_deref().unwrap_or_default()),
         client_order_id: reply.local_order_id.clone(),
     }))
 }

@@ -3,11 +3,13 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, TimeZone, Utc};
 use ibkr_gen::RawCall;
 use ibkr_gen::trading::builder::{CancelOrder, PreviewOrder};
 use ibkr_gen::trading::types::{
     LiveOrdersResponseOrdersItem, LooseScalar, SuppressOrderQuestionsBody,
 };
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -15,9 +17,15 @@ use super::ticket::OrderGroup;
 use crate::Ibkr;
 use crate::conid::Conid;
 use crate::error::{Error, Result};
+use crate::portfolio::text_decimal;
+use crate::vocab::{OrderStatus, Side};
 
-/// A working or recently finished order, from `GET /iserver/account/orders`.
+/// A working or recently finished order: from `GET /iserver/account/orders`
+/// ([`Ibkr::live_orders`]) and, merged from its partial updates, from the `sor` stream
+/// ([`OrderUpdate`](crate::stream::OrderUpdate)). Both decode IBKR's order object through the
+/// generated type (`LiveOrdersResponseOrdersItem`) the same way.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct LiveOrder {
     /// IBKR's order id.
     pub order_id: String,
@@ -27,42 +35,60 @@ pub struct LiveOrder {
     pub conid: Option<Conid>,
     /// The symbol.
     pub ticker: Option<String>,
-    /// `BUY` or `SELL`.
-    pub side: Option<String>,
+    /// Buy or sell.
+    pub side: Option<Side>,
     /// Total size.
     pub total_size: Option<f64>,
     /// Filled so far.
     pub filled: Option<f64>,
+    /// Still to fill.
+    pub remaining: Option<f64>,
     /// The order type as IBKR names it (`Limit`, `Market`, ...).
     pub order_type: Option<String>,
-    /// The limit or stop price, as IBKR formats it.
-    pub price: Option<String>,
-    /// The status (`Submitted`, `PreSubmitted`, `Filled`, `Cancelled`, ...).
-    pub status: Option<String>,
+    /// The limit or stop price (`None` for a market order, which IBKR sends as `""`).
+    pub price: Option<Decimal>,
+    /// The average fill price, once something filled.
+    pub avg_price: Option<Decimal>,
+    /// The time in force as IBKR names it (`GTC`, `CLOSE`, ...).
+    pub time_in_force: Option<String>,
+    /// The status.
+    pub status: Option<OrderStatus>,
+    /// IBKR's description (`Bought 1 AAPL Market, Day`).
+    pub description: Option<String>,
+    /// When it last executed (or was placed), in UTC.
+    pub last_execution: Option<DateTime<Utc>>,
     /// The client order id it was placed with (IBKR's `order_ref`).
     pub client_order_id: Option<String>,
-    /// Every field of the item, as the generated type decoded it (the contract tests check
-    /// that the type declares every field IBKR's recorded answers carry).
-    pub raw: Value,
 }
 
 impl LiveOrder {
     /// From the generated item; `None` for an item without an order id.
-    fn from_item(o: &LiveOrdersResponseOrdersItem) -> Option<LiveOrder> {
-        Some(LiveOrder {
-            order_id: o.order_id?.to_string(),
+    pub(crate) fn from_item(o: &LiveOrdersResponseOrdersItem) -> Option<LiveOrder> {
+        Some(Self::with_id(o.order_id?.to_string(), o))
+    }
+
+    /// From the generated item, with the order id read elsewhere (a `sor` delta's key).
+    pub(crate) fn with_id(order_id: String, o: &LiveOrdersResponseOrdersItem) -> LiveOrder {
+        LiveOrder {
+            order_id,
             account: o.acct.clone().or_else(|| o.account.clone()),
             conid: o.conid.as_ref().and_then(Conid::from_loose),
             ticker: o.ticker.clone(),
-            side: o.side.clone(),
+            side: o.side.as_deref().map(Side::from_ibkr),
             total_size: o.total_size.as_ref().and_then(loose_number),
             filled: o.filled_quantity.as_ref().and_then(loose_number),
+            remaining: o.remaining_quantity.as_ref().and_then(loose_number),
             order_type: o.order_type.clone(),
-            price: o.price.clone(),
-            status: o.status.clone(),
+            price: o.price.as_deref().and_then(text_decimal),
+            avg_price: o.avg_price.as_deref().and_then(text_decimal),
+            time_in_force: o.time_in_force.clone(),
+            status: o.status.as_deref().map(OrderStatus::from_ibkr),
+            description: o.order_desc.clone(),
+            last_execution: o
+                .last_execution_time_r
+                .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
             client_order_id: o.order_ref.clone(),
-            raw: serde_json::to_value(o).unwrap_or_default(),
-        })
+        }
     }
 }
 
@@ -191,5 +217,49 @@ fn loose_number(v: &LooseScalar) -> Option<f64> {
     match v {
         LooseScalar::Number(n) => Some(*n),
         LooseScalar::String(s) => s.trim().replace(',', "").parse().ok(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ibkr_gen::trading::types::LiveOrdersResponse;
+
+    use super::*;
+
+    /// Every order of the recorded `getLiveOrders` answers.
+    fn recorded_orders() -> Vec<LiveOrder> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures/responses/getLiveOrders");
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let answer: LiveOrdersResponse = serde_json::from_str(&text).unwrap();
+            out.extend(answer.orders.iter().filter_map(LiveOrder::from_item));
+        }
+        out
+    }
+
+    #[test]
+    fn recorded_live_orders_decode_to_named_sides_and_statuses() {
+        let orders = recorded_orders();
+        assert_eq!(orders.len(), 3);
+        for o in &orders {
+            assert!(
+                matches!(o.side, Some(Side::Buy | Side::Sell)),
+                "{:?}",
+                o.side
+            );
+            assert_eq!(o.status, Some(OrderStatus::Filled), "{}", o.order_id);
+            assert!(o.last_execution.is_some());
+        }
+        // rec_ibkrdotnet_filled.json: a market order's `"price": ""` is no price.
+        let market = orders.iter().find(|o| o.order_id == "245323648").unwrap();
+        assert_eq!(market.price, None);
+        assert_eq!(market.avg_price, Some(Decimal::new(31756, 2)));
+        assert_eq!(market.remaining, Some(0.0));
+        // spec_orders.json: a limit price as IBKR formats it.
+        let limit = orders.iter().find(|o| o.order_id == "1370093238").unwrap();
+        assert_eq!(limit.price, Some(Decimal::new(90000, 5)));
+        assert_eq!(limit.side, Some(Side::Buy));
     }
 }

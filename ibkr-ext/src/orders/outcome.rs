@@ -13,6 +13,7 @@ use serde::Serialize;
 use super::answer::{Item, OrderQuestion, ServerPrompt, SubmittedOrder};
 use super::policy::Answer;
 use crate::error::{Error, Result};
+use crate::vocab::OrderStatus;
 
 /// How placing (or modifying) an order ended.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -23,7 +24,7 @@ pub enum OrderOutcome {
         /// The (first) order id.
         order_id: String,
         /// Its status.
-        status: String,
+        status: OrderStatus,
         /// Every acknowledged order of the group.
         orders: Vec<SubmittedOrder>,
     },
@@ -179,7 +180,7 @@ mod tests {
     fn ack(id: &str) -> Item {
         Item::Ack(SubmittedOrder {
             order_id: id.into(),
-            status: "PreSubmitted".into(),
+            status: OrderStatus::PreSubmitted,
             client_order_id: None,
         })
     }

@@ -3,30 +3,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+
 use serde_json::{Map, Value, json};
 
 use ibkr_gen::trading::types::{OrdersSubmissionRequest, SingleOrderSubmissionRequest};
 
 use crate::conid::Conid;
-
-/// Buy or sell.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Side {
-    /// Buy.
-    Buy,
-    /// Sell.
-    Sell,
-}
-
-impl Side {
-    fn wire(self) -> &'static str {
-        match self {
-            Side::Buy => "BUY",
-            Side::Sell => "SELL",
-        }
-    }
-}
+pub use crate::vocab::Side;
 
 /// The order type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -241,8 +224,8 @@ impl OrderTicket {
     }
 
     /// The side.
-    pub fn side(&self) -> Side {
-        self.side
+    pub fn side(&self) -> &Side {
+        &self.side
     }
 
     /// The order as IBKR's JSON body expects it (one element of `orders`).
@@ -259,7 +242,7 @@ impl OrderTicket {
     fn fields(&self) -> Map<String, Value> {
         let mut o = Map::new();
         o.insert("conid".into(), json!(self.conid.0));
-        o.insert("side".into(), json!(self.side.wire()));
+        o.insert("side".into(), json!(self.side.as_str()));
         o.insert("orderType".into(), json!(self.order_type.wire()));
         o.insert("tif".into(), json!(self.tif.wire()));
         match self.size {

@@ -13,19 +13,13 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use tokio::time::Instant;
 
+use crate::vocab::OrderStatus;
+
 /// Whether an order status is final: IBKR sends nothing more for such an order.
 fn terminal(status: Option<&Value>) -> bool {
-    status.and_then(Value::as_str).is_some_and(|s| {
-        [
-            "filled",
-            "cancelled",
-            "canceled",
-            "apicancelled",
-            "inactive",
-        ]
-        .iter()
-        .any(|t| s.eq_ignore_ascii_case(t))
-    })
+    status
+        .and_then(Value::as_str)
+        .is_some_and(|s| OrderStatus::from_ibkr(s).is_terminal())
 }
 
 struct Held {
@@ -38,7 +32,7 @@ struct Held {
 
 /// Orders merged by order id (`sor` sends deltas).
 ///
-/// Bound: an order in a final status (`Filled`, `Cancelled`, `Inactive`) is forgotten
+/// Bound: an order in a final status ([`OrderStatus::is_terminal`]) is forgotten
 /// `ttl` after it got there; and never more than `cap` orders are held: past that, the
 /// least recently updated go first, finished ones before working ones, down to 90 % of
 /// `cap`. A delta for a forgotten order starts a new merge from what it carries.

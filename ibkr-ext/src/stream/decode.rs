@@ -8,8 +8,10 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
-use serde_json::Value;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor,
+};
+use serde_json::{Map, Value};
 
 use super::topic::{MARKET_PREFIX, WireTopic};
 use crate::conid::Conid;
@@ -389,6 +391,50 @@ pub(crate) fn classify(text: &str) -> Result<Frame, FrameError> {
     }
 }
 
+/// An object of a frame (`sor` order, `str` execution) decoded into `T`, the generated type
+/// of the same object in REST answers, never failing on a value: the socket writes some
+/// values in another JSON type than REST does (`"price": 372` where REST sends `"372.00"`),
+/// so a value `T` refuses is read as text (a number) or as a number (numeric text), and is
+/// otherwise left out. Returns `T` and IBKR's keys that were left out.
+pub(crate) fn loose_object<T: DeserializeOwned + Default>(
+    object: Map<String, Value>,
+) -> (T, Vec<String>) {
+    let object = Value::Object(object);
+    if let Ok(t) = T::deserialize(&object) {
+        return (t, Vec::new());
+    }
+    let Value::Object(fields) = object else {
+        return (T::default(), Vec::new());
+    };
+    let reads = |k: &str, v: &Value| {
+        let one = Value::Object(Map::from_iter([(k.to_string(), v.clone())]));
+        T::deserialize(&one).is_ok()
+    };
+    let mut kept = Map::new();
+    let mut dropped = Vec::new();
+    for (k, v) in fields {
+        let other = match &v {
+            Value::Number(n) => Some(Value::String(n.to_string())),
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map(Value::from)
+                .ok()
+                .or_else(|| s.trim().parse::<f64>().ok().map(Value::from)),
+            _ => None,
+        };
+        if reads(&k, &v) {
+            kept.insert(k, v);
+        } else if let Some(o) = other.filter(|o| reads(&k, o)) {
+            kept.insert(k, o);
+        } else {
+            dropped.push(k);
+        }
+    }
+    let t = T::deserialize(&Value::Object(kept)).unwrap_or_default();
+    (t, dropped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -481,5 +527,26 @@ mod tests {
             classify(r#"{"message":"waiting for session"}"#).unwrap(),
             Frame::WaitingForSession
         ));
+    }
+
+    #[test]
+    fn socket_values_in_another_json_type_than_rest_are_read_not_dropped() {
+        use ibkr_gen::trading::types::LiveOrdersResponseOrdersItem as Item;
+        // The gateway documentation's first `sor` frame sends `"price": 372`; REST sends text.
+        let Value::Object(o) = serde_json::json!({"orderId": 922048212, "price": 372,
+            "status": "Submitted", "totalSize": "100", "outsideRTH": "maybe"})
+        else {
+            unreachable!()
+        };
+        let (item, dropped) = loose_object::<Item>(o);
+        assert_eq!(item.price.as_deref(), Some("372"));
+        assert_eq!(item.order_id, Some(922048212));
+        assert_eq!(item.status.as_deref(), Some("Submitted"));
+        assert!(item.total_size.is_some());
+        assert_eq!(
+            dropped,
+            ["outsideRTH"],
+            "a value no type reads is left out, by name"
+        );
     }
 }

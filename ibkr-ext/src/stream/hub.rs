@@ -4,17 +4,20 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::Value;
+use ibkr_gen::trading::types::{LiveOrdersResponseOrdersItem, TradesResponseItem};
+use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use super::StreamConfig;
 use super::bounded::{OrderBook, SeenWindow};
-use super::decode::{Applied, FrameError, QuoteMerger};
+use super::decode::{Applied, FrameError, QuoteMerger, loose_object};
 use super::reconcile::{Desired, OnSocket};
 use super::sink::{Item, Sink};
 use super::topic::{Request, Topic, WireTopic};
 use super::types::*;
 use crate::conid::Conid;
+use crate::orders::LiveOrder;
+use crate::portfolio::Trade;
 
 struct Sub {
     topic: Topic,
@@ -273,10 +276,16 @@ impl Hub {
                 self.deliver(wire, &updates);
             }
             WireTopic::Trades => {
-                let new: Vec<Execution> = list(args)
-                    .iter()
-                    .filter_map(Execution::from_json)
-                    .filter(|e| self.trades_seen.insert(&e.execution_id))
+                let new: Vec<Trade> = list(args)
+                    .into_iter()
+                    .filter_map(|row| match row {
+                        Value::Object(o) => {
+                            Some(Trade::from_raw(&decoded::<TradesResponseItem>("str", o)))
+                        }
+                        _ => None,
+                    })
+                    .filter(|t| !t.execution_id.is_empty())
+                    .filter(|t| self.trades_seen.insert(&t.execution_id))
                     .collect();
                 self.deliver(wire, &new);
             }
@@ -349,7 +358,11 @@ impl Hub {
             }) else {
                 continue;
             };
-            let (order, changed) = self.orders.merge(&id, obj, now);
+            let (merged, changed) = self.orders.merge(&id, obj, now);
+            let order = LiveOrder::with_id(
+                id.clone(),
+                &decoded::<LiveOrdersResponseOrdersItem>("sor", merged),
+            );
             updates.push(OrderUpdate {
                 order_id: id,
                 order,
@@ -397,6 +410,20 @@ impl Hub {
             (None, None) => Vec::new(),
         }
     }
+}
+
+/// A `topic` object decoded into the generated type REST decodes it into; values no type
+/// reads are logged and left out.
+fn decoded<T: serde::de::DeserializeOwned + Default>(topic: &str, object: Map<String, Value>) -> T {
+    let (t, dropped) = loose_object::<T>(object);
+    if !dropped.is_empty() {
+        tracing::debug!(
+            topic,
+            ?dropped,
+            "stream: values of unexpected types left out"
+        );
+    }
+    t
 }
 
 /// `args` as a list: an array, or one object (`ntf` is documented as one object).

@@ -438,14 +438,21 @@ impl Streams {
         )
     }
 
-    /// Executions of the last `days` (1 to 7) and new ones (`str`); each execution once.
-    pub fn trades(&self, days: u8) -> Subscription<Execution> {
+    /// Executions of the last `days` (1 to 7) and new ones (`str`), decoded like REST's
+    /// [`Ibkr::trades`](crate::Ibkr::trades); each execution once.
+    pub fn trades(&self, days: u8) -> Subscription<crate::Trade> {
         self.subscribe(Topic::Trades(days.clamp(1, 7)), self.queue(), Sink::Trades)
     }
 
-    /// Streaming history (`smh`), e.g. `period` `1d`, `bar` `1min`. Unsubscribed with the
-    /// server's id when dropped. IBKR allows five at once.
-    pub fn history(&self, conid: Conid, period: &str, bar: &str) -> Subscription<HistoryUpdate> {
+    /// Streaming history (`smh`), e.g. [`Period::Days(1)`](crate::Period) of
+    /// [`BarSize::Min1`](crate::BarSize). Unsubscribed with the server's id when dropped. IBKR
+    /// allows five at once.
+    pub fn history(
+        &self,
+        conid: Conid,
+        period: crate::Period,
+        bar: crate::BarSize,
+    ) -> Subscription<HistoryUpdate> {
         let topic = Topic::History {
             conid: conid.0,
             period: period.to_string(),

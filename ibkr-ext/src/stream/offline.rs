@@ -97,7 +97,7 @@ pub fn check_frames(data: &[u8]) {
         streams.account_summary("DU1234567"),
         streams.ledger("DU1234567"),
         streams.book("DU1234567", Conid(1)),
-        streams.history(Conid(1), "1d", "1min"),
+        streams.history(Conid(1), crate::Period::Days(1), crate::BarSize::Min1),
         streams.notifications(),
         streams.bulletins(),
         streams.status(),

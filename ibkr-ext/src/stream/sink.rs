@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::feed::{Conflate, Feed};
 use super::types::*;
+use crate::portfolio::Trade;
 
 /// Where a subscription's items go.
 pub(crate) enum Sink {
@@ -14,7 +15,7 @@ pub(crate) enum Sink {
     Pnl(Arc<Feed<PnlUpdate>>),
     Summary(Arc<Feed<SummaryUpdate>>),
     Ledger(Arc<Feed<LedgerUpdate>>),
-    Trades(Arc<Feed<Execution>>),
+    Trades(Arc<Feed<Trade>>),
     History(Arc<Feed<HistoryUpdate>>),
     Book(Arc<Feed<BookUpdate>>),
     Notifications(Arc<Feed<Notification>>),
@@ -66,7 +67,7 @@ items!(
     Pnl => PnlUpdate,
     Summary => SummaryUpdate,
     Ledger => LedgerUpdate,
-    Trades => Execution,
+    Trades => Trade,
     History => HistoryUpdate,
     Book => BookUpdate,
     Notifications => Notification,
@@ -142,7 +143,7 @@ impl Conflate for BookUpdate {
 }
 
 impl Conflate for OrderUpdate {}
-impl Conflate for Execution {}
+impl Conflate for Trade {}
 impl Conflate for HistoryUpdate {}
 impl Conflate for Notification {}
 impl Conflate for Bulletin {}

@@ -2,12 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::conid::Conid;
 use crate::history::Bar;
+use crate::orders::LiveOrder;
 use crate::snapshot::{Field, Quote};
 
 /// One item of a subscription.
@@ -147,14 +148,15 @@ pub struct QuoteUpdate {
     pub changed: Vec<Field>,
 }
 
-/// An order as the stream knows it: every key IBKR has sent for it, merged by order id.
+/// An order update (`sor`): the order as every partial update IBKR has sent for it so far,
+/// merged by order id, decoded like REST's live orders.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrderUpdate {
     /// IBKR's order id.
     pub order_id: String,
-    /// The merged order (`status`, `filledQuantity`, `remainingQuantity`, `avgPrice`, ...).
-    pub order: Map<String, Value>,
-    /// The keys this update changed.
+    /// The merged order.
+    pub order: LiveOrder,
+    /// IBKR's keys this update changed (`status`, `filledQuantity`, ...).
     pub changed: Vec<String>,
 }
 
@@ -171,88 +173,6 @@ fn text(v: Option<&Value>) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
         _ => None,
-    }
-}
-
-impl OrderUpdate {
-    /// The status (`Submitted`, `Filled`, `Cancelled`, ...).
-    pub fn status(&self) -> Option<&str> {
-        self.order.get("status").and_then(Value::as_str)
-    }
-
-    /// The contract.
-    pub fn conid(&self) -> Option<Conid> {
-        number(self.order.get("conid")).map(|n| Conid(n as i64))
-    }
-
-    /// The symbol.
-    pub fn ticker(&self) -> Option<&str> {
-        self.order.get("ticker").and_then(Value::as_str)
-    }
-
-    /// `BUY` or `SELL`.
-    pub fn side(&self) -> Option<&str> {
-        self.order.get("side").and_then(Value::as_str)
-    }
-
-    /// Filled so far.
-    pub fn filled(&self) -> Option<f64> {
-        number(self.order.get("filledQuantity"))
-    }
-
-    /// Still to fill.
-    pub fn remaining(&self) -> Option<f64> {
-        number(self.order.get("remainingQuantity"))
-    }
-
-    /// Average fill price.
-    pub fn avg_price(&self) -> Option<f64> {
-        number(self.order.get("avgPrice"))
-    }
-}
-
-/// One execution (`str`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Execution {
-    /// IBKR's execution id.
-    pub execution_id: String,
-    /// The contract.
-    pub conid: Option<Conid>,
-    /// The symbol.
-    pub symbol: Option<String>,
-    /// `B` or `S`.
-    pub side: Option<String>,
-    /// Quantity.
-    pub size: Option<f64>,
-    /// Price.
-    pub price: Option<f64>,
-    /// The account.
-    pub account: Option<String>,
-    /// The order it filled.
-    pub order_id: Option<String>,
-    /// When it traded.
-    pub time: Option<DateTime<Utc>>,
-    /// Every key IBKR sent.
-    pub raw: Value,
-}
-
-impl Execution {
-    pub(crate) fn from_json(v: &Value) -> Option<Execution> {
-        Some(Execution {
-            execution_id: text(v.get("execution_id"))?,
-            conid: number(v.get("conid")).map(|n| Conid(n as i64)),
-            symbol: text(v.get("symbol")),
-            side: text(v.get("side")),
-            size: number(v.get("size")),
-            price: number(v.get("price")),
-            account: text(v.get("account")),
-            order_id: text(v.get("order_id")),
-            time: v
-                .get("trade_time_r")
-                .and_then(Value::as_i64)
-                .and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
-            raw: v.clone(),
-        })
     }
 }
 

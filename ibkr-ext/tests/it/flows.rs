@@ -297,7 +297,11 @@ async fn history_for_many_symbols_streams_every_result() {
     let gw = sim(Limits::unlimited()).await;
     let ibkr = client(&gw);
     let results: Vec<_> = ibkr
-        .history_many(["AAPL", "MSFT", "SPY", "NOSUCH"], "1y", "1d")
+        .history_many(
+            ["AAPL", "MSFT", "SPY", "NOSUCH"],
+            Period::Years(1),
+            BarSize::Day1,
+        )
         .collect()
         .await;
     assert_eq!(results.len(), 4);
@@ -329,7 +333,7 @@ async fn a_429_storm_during_history_backs_off_without_failing_the_batch() {
         265598i64, 272093, 756733, 136155102, 8314, 76792991, 4815747, 320227571,
     ];
     let results: Vec<_> = ibkr
-        .history_many_with(conids, "3m", "1d", options)
+        .history_many_with(conids, Period::Months(3), BarSize::Day1, options)
         .collect()
         .await;
     assert_eq!(results.len(), conids.len());
@@ -349,7 +353,7 @@ async fn a_session_drop_mid_batch_fails_the_rest_cleanly() {
         ..Default::default()
     };
     let conids = [265598i64, 272093, 756733, 136155102, 8314, 76792991];
-    let mut stream = ibkr.history_many_with(conids, "1m", "1d", options);
+    let mut stream = ibkr.history_many_with(conids, Period::Months(1), BarSize::Day1, options);
     let mut results = Vec::new();
     while let Some((item, r)) = stream.next().await {
         results.push((item, r));

@@ -225,7 +225,7 @@ async fn a_429_storm_over_three_items_ends_rate_limited_within_the_bound() {
     ));
     let started = Instant::now();
     let results: Vec<_> = ibkr
-        .history_many([265598i64, 272093, 8314], "1m", "1d")
+        .history_many([265598i64, 272093, 8314], Period::Months(1), BarSize::Day1)
         .collect()
         .await;
     let took = started.elapsed();

@@ -317,8 +317,8 @@ async fn a_simulated_week_stays_within_the_bounds() {
 fn a_history_dropped_before_the_server_named_it_is_ended_when_the_name_comes() {
     let mut path = offline(StreamConfig::default());
     let streams = path.streams().clone();
-    let early = streams.history(AAPL, "1d", "1min");
-    let mut later = streams.history(AAPL, "1d", "1h");
+    let early = streams.history(AAPL, Period::Days(1), BarSize::Min1);
+    let mut later = streams.history(AAPL, Period::Days(1), BarSize::Hour1);
     let sent = path.frame(SYSTEM);
     assert_eq!(
         sent.iter().filter(|m| m.starts_with("smh+265598+")).count(),
