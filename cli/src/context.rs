@@ -200,6 +200,24 @@ pub const DEFAULT_SNAPSHOT_FIELDS: &[Field] = &[
     Field::ChangePercent,
 ];
 
+/// `--field` flags (names like `LastPrice` or ids like `31`) as fields; none given, the
+/// default ones.
+pub fn snapshot_fields(fields: &[String]) -> Result<Vec<Field>, Failure> {
+    if fields.is_empty() {
+        return Ok(DEFAULT_SNAPSHOT_FIELDS.to_vec());
+    }
+    fields
+        .iter()
+        .map(|f| {
+            Field::parse(f).ok_or_else(|| {
+                Failure::usage(format!(
+                    "unknown field {f:?}: use a name like LastPrice or an id like 31"
+                ))
+            })
+        })
+        .collect()
+}
+
 /// `--answer MSGID=yes|no` flags as the SDK's answer policy.
 pub fn parse_answers(answers: &[String]) -> Result<AnswerPolicy, Failure> {
     let mut policy = AnswerPolicy::new();

@@ -4,11 +4,10 @@ use std::collections::BTreeMap;
 
 use futures::StreamExt;
 use ibkr_ext::prelude::*;
-use ibkr_ext::snapshot::Field;
 use serde_json::json;
 
 use crate::args::FileFormat;
-use crate::context::{DEFAULT_SNAPSHOT_FIELDS, Session, conids_of};
+use crate::context::{Session, conids_of, snapshot_fields};
 use crate::failure::Failure;
 use crate::output;
 
@@ -66,20 +65,7 @@ pub async fn conid(s: &Session, queries: &[StockQuery]) -> Result<(), Failure> {
 /// `ibkr snapshot`.
 pub async fn snapshot(s: &Session, items: &[String], fields: &[String]) -> Result<(), Failure> {
     s.ibkr.ensure_brokerage_session().await?;
-    let fields: Vec<Field> = if fields.is_empty() {
-        DEFAULT_SNAPSHOT_FIELDS.to_vec()
-    } else {
-        fields
-            .iter()
-            .map(|f| {
-                Field::parse(f).ok_or_else(|| {
-                    Failure::usage(format!(
-                        "unknown field {f:?}: use a name like LastPrice or an id like 31"
-                    ))
-                })
-            })
-            .collect::<Result<_, _>>()?
-    };
+    let fields = snapshot_fields(fields)?;
     let keyed = conids_of(&s.ibkr, items).await?;
     let conids: Vec<Conid> = keyed.iter().map(|(_, c)| *c).collect();
     let quotes = s.ibkr.snapshot(&conids, &fields).await?;

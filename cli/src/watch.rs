@@ -11,7 +11,7 @@ use ibkr_ext::stream::{ConnectionEvent, StreamEvent, Streams, Subscription};
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use crate::context::{DEFAULT_SNAPSHOT_FIELDS, Session, conids_of, parse_duration};
+use crate::context::{Session, conids_of, parse_duration, snapshot_fields};
 use crate::failure::{self, Failure};
 
 fn now_text() -> String {
@@ -85,20 +85,7 @@ pub async fn watch(
         .map(parse_duration)
         .transpose()
         .map_err(|e| Failure::usage(format!("--for {e}")))?;
-    let fields: Vec<Field> = if fields.is_empty() {
-        DEFAULT_SNAPSHOT_FIELDS.to_vec()
-    } else {
-        fields
-            .iter()
-            .map(|f| {
-                Field::parse(f).ok_or_else(|| {
-                    Failure::usage(format!(
-                        "unknown field {f:?}: use a name like LastPrice or an id like 31"
-                    ))
-                })
-            })
-            .collect::<Result<_, _>>()?
-    };
+    let fields = snapshot_fields(fields)?;
     s.ibkr.ensure_brokerage_session().await?;
     let keyed = conids_of(&s.ibkr, items).await?;
     let conids: Vec<Conid> = keyed.iter().map(|(_, c)| *c).collect();
