@@ -148,11 +148,7 @@ impl Orders<'_> {
     /// The live order of this account placed with client order id `coid`, if IBKR lists
     /// one: how to settle an [`Error::OrderStateUnknown`](crate::Error::OrderStateUnknown).
     pub async fn find(&self, coid: &str) -> Result<Option<LiveOrder>> {
-        Ok(self
-            .live()
-            .await?
-            .into_iter()
-            .find(|o| o.client_order_id.as_deref() == Some(coid)))
+        self.ibkr.find_order_of(self.ibkr.account_id(), coid).await
     }
 }
 

@@ -63,8 +63,8 @@ fn print_figures(figures: &[String]) -> Result<()> {
 }
 
 fn cargo(root: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.current_dir(root).stderr(Stdio::inherit());
+    let mut cmd = crate::cargo(root);
+    cmd.stderr(Stdio::inherit());
     cmd
 }
 

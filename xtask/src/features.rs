@@ -9,7 +9,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -18,8 +17,7 @@ use serde_json::Value;
 type Units = BTreeMap<(String, String, String), BTreeSet<Vec<String>>>;
 
 fn unit_graph(root: &Path, args: &[&str]) -> Result<Units> {
-    let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(root)
+    let out = crate::cargo(root)
         .env("RUSTC_BOOTSTRAP", "1")
         .args(args)
         .args(["--unit-graph", "-Z", "unstable-options"])

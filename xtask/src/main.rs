@@ -80,6 +80,13 @@ fn main() -> ExitCode {
     }
 }
 
+/// `cargo`, the one that runs this xtask, in the workspace root.
+fn cargo(root: &std::path::Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO"));
+    cmd.current_dir(root);
+    cmd
+}
+
 fn flag_value(args: &[String], flag: &str) -> Option<String> {
     let mut it = args.iter();
     while let Some(a) = it.next() {

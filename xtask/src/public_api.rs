@@ -11,7 +11,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -22,8 +21,7 @@ pub const SNAPSHOT: &str = "ibkr-ext/public-api.txt";
 /// Build the rustdoc JSON of `ibkr-ext` and list its public items.
 pub fn current(root: &Path) -> Result<String> {
     let target = target_dir(root);
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(root)
+    let status = crate::cargo(root)
         .env("RUSTC_BOOTSTRAP", "1")
         .args(["rustdoc", "--quiet", "-p", "ibkr-ext", "--lib", "--"])
         .args(["-Z", "unstable-options", "--output-format", "json"])

@@ -152,8 +152,17 @@ impl Ibkr {
     /// The live order placed with client order id `coid`, if IBKR lists one: how to
     /// settle an [`Error::OrderStateUnknown`] before deciding anything else.
     pub async fn find_order(&self, coid: &str) -> Result<Option<LiveOrder>> {
+        self.find_order_of(None, coid).await
+    }
+
+    /// The live order of `account` (or of the selected account) placed with `coid`.
+    pub(crate) async fn find_order_of(
+        &self,
+        account: Option<&str>,
+        coid: &str,
+    ) -> Result<Option<LiveOrder>> {
         Ok(self
-            .live_orders()
+            .live_orders_of(account)
             .await?
             .into_iter()
             .find(|o| o.client_order_id.as_deref() == Some(coid)))
